@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Each creates .venv when missing.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export XDG_RUNTIME_DIR ?= /tmp
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test lint typecheck pytest bench soak clean-data
+
+$(STAMP): setup.py
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# CPU torch from the local wheel first, so sentence-transformers never pulls a CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev,local]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/aptichat platform run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+# pytest exit code 5 ("no tests ran") is a failure here, never a silent pass.
+pytest: install
+	@$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test: lint typecheck pytest
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+soak: install
+	$(PY) benchmarks/load.py
+
+clean-data:
+	-$(VENV)/bin/aptichat db stop
+	rm -rf .aptichat .aptichat-test

@@ -1,0 +1,1 @@
+"""Database access: the embedded server, engines, ORM models, migrations and repositories."""

@@ -1,0 +1,337 @@
+"""Typed SQLAlchemy 2.0 models of every chat_ table (ARCHITECTURE.md, "Storage").
+
+The vector columns take their dimension from settings when the schema is created; the dimension and
+model in use are recorded in chat_embedding_config so a switch of model is a deliberate re-embedding,
+never a silent mix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from aptichat.settings import get_settings
+
+DOCUMENT_TYPES = (
+    "personality_profile",
+    "thinking_skills",
+    "career_recommendations",
+    "major_recommendations",
+)
+DOCUMENT_STATUSES = ("current", "superseded")
+ETL_JOB_STATUSES = (
+    "requested",
+    "queued",
+    "running",
+    "succeeded",
+    "partial",
+    "failed",
+    "rejected",
+)
+ETL_JOB_SOURCES = ("sensor", "webhook", "reprocess", "backfill", "manual")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _dim() -> int:
+    return get_settings().embedding_dim
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class ChatEmbeddingConfig(Base):
+    """One row: the embedding model and dimension the vector columns were built for."""
+
+    __tablename__ = "chat_embedding_config"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="ck_chat_embedding_config_single_row"),
+        CheckConstraint("dim > 0", name="ck_chat_embedding_config_dim"),
+    )
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    model: Mapped[str] = mapped_column(Text, nullable=False)
+    dim: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class ChatUser(Base):
+    __tablename__ = "chat_users"
+    __table_args__ = (CheckConstraint("length(user_id) BETWEEN 1 AND 128", name="ck_chat_users_id"),)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    background: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
+    # document type -> reason, for documents the last run could not build ("not measured in this test")
+    document_gaps: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        onupdate=func.now(),
+    )
+
+
+class ChatDocument(Base):
+    __tablename__ = "chat_documents"
+    __table_args__ = (
+        CheckConstraint(_in("document_type", DOCUMENT_TYPES), name="ck_chat_documents_type"),
+        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="ck_chat_documents_status"),
+        CheckConstraint("version >= 1", name="ck_chat_documents_version"),
+        CheckConstraint("length(content_hash) = 64", name="ck_chat_documents_hash"),
+        UniqueConstraint("user_id", "document_type", "version", name="uq_chat_documents_version"),
+        Index(
+            "uq_chat_documents_one_current",
+            "user_id",
+            "document_type",
+            unique=True,
+            postgresql_where=sql("status = 'current'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"), nullable=False)
+    document_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    rendered_text: Mapped[str] = mapped_column(Text, nullable=False)
+    source_session_id: Mapped[str | None] = mapped_column(String(128))
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = _created()
+    chunks: Mapped[list[ChatDocumentChunk]] = relationship(
+        back_populates="document",
+        cascade="all, delete-orphan",
+        order_by="ChatDocumentChunk.ordinal",
+    )
+
+
+class ChatDocumentChunk(Base):
+    __tablename__ = "chat_document_chunks"
+    __table_args__ = (
+        UniqueConstraint("document_id", "ordinal", name="uq_chat_document_chunks_ordinal"),
+        CheckConstraint("ordinal >= 0", name="ck_chat_document_chunks_ordinal"),
+        CheckConstraint("length(text) > 0", name="ck_chat_document_chunks_text"),
+        Index("ix_chat_document_chunks_user", "user_id", "document_type"),
+        Index("ix_chat_document_chunks_tsv", "tsv", postgresql_using="gin"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("chat_documents.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[str] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"), nullable=False)
+    document_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    section_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    embedding: Mapped[Any] = mapped_column(Vector(_dim()), nullable=True)
+    embedding_model: Mapped[str | None] = mapped_column(Text)
+    tsv: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('english', title || ' ' || text)", persisted=True),
+    )
+    document: Mapped[ChatDocument] = relationship(back_populates="chunks")
+
+
+class _CatalogMixin:
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    # {"R": 0..1, "I": ..., "A": ..., "S": ..., "E": ..., "C": ...}
+    riasec: Mapped[dict[str, float]] = mapped_column(JSONB, nullable=False)
+    skills: Mapped[list[str]] = mapped_column(JSONB, nullable=False, server_default=sql("'[]'::jsonb"))
+    source: Mapped[str] = mapped_column(String(32), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    embedding: Mapped[Any] = mapped_column(Vector(_dim()), nullable=True)
+    embedding_model: Mapped[str | None] = mapped_column(Text)
+    tsv: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('english', title || ' ' || description)", persisted=True),
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        onupdate=func.now(),
+    )
+
+
+class ChatJob(_CatalogMixin, Base):
+    __tablename__ = "chat_jobs"
+    __table_args__ = (
+        Index(
+            "ix_chat_jobs_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+        Index("ix_chat_jobs_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_chat_jobs_onet", "onet_soc_code"),
+        CheckConstraint("job_zone IS NULL OR job_zone BETWEEN 1 AND 5", name="ck_chat_jobs_zone"),
+    )
+    onet_soc_code: Mapped[str | None] = mapped_column(String(16))
+    job_zone: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class ChatMajor(_CatalogMixin, Base):
+    __tablename__ = "chat_majors"
+    __table_args__ = (
+        Index(
+            "ix_chat_majors_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+        Index("ix_chat_majors_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_chat_majors_cip", "cip_code"),
+    )
+    cip_code: Mapped[str | None] = mapped_column(String(16))
+
+
+class ChatScaleGuide(Base):
+    """Our own explanations of every scale, type and skill, embedded for general questions."""
+
+    __tablename__ = "chat_scale_guides"
+    __table_args__ = (
+        Index(
+            "ix_chat_scale_guides_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+        Index("ix_chat_scale_guides_tsv", "tsv", postgresql_using="gin"),
+    )
+    guide_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scale: Mapped[str] = mapped_column(String(64), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    embedding: Mapped[Any] = mapped_column(Vector(_dim()), nullable=True)
+    embedding_model: Mapped[str | None] = mapped_column(Text)
+    tsv: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('english', title || ' ' || text)", persisted=True),
+    )
+
+
+class ChatConversation(Base):
+    __tablename__ = "chat_conversations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("chat_users.user_id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    # summary of turns that no longer fit the prompt budget
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        onupdate=func.now(),
+    )
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        CheckConstraint("role IN ('user', 'assistant')", name="ck_chat_messages_role"),
+        CheckConstraint("latency_ms IS NULL OR latency_ms >= 0", name="ck_chat_messages_latency"),
+        Index("ix_chat_messages_conversation", "conversation_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    intent: Mapped[str | None] = mapped_column(String(32))
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default=sql("'[]'::jsonb"))
+    provider: Mapped[str | None] = mapped_column(String(64))
+    degraded: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=sql("false"))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    variant: Mapped[str | None] = mapped_column(String(64))
+    # extra facts for follow-ups ("the second one"): listed items, last claim
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
+    created_at: Mapped[datetime] = _created()
+
+
+class ChatFeedback(Base):
+    __tablename__ = "chat_feedback"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_chat_feedback_rating"),
+        UniqueConstraint("message_id", "user_id", name="uq_chat_feedback_message_user"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[str] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"), nullable=False)
+    rating: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class ChatEtlJob(Base):
+    """A request to (re)process one user and where it stands."""
+
+    __tablename__ = "chat_etl_jobs"
+    __table_args__ = (
+        CheckConstraint(_in("status", ETL_JOB_STATUSES), name="ck_chat_etl_jobs_status"),
+        CheckConstraint(_in("source", ETL_JOB_SOURCES), name="ck_chat_etl_jobs_source"),
+        Index("ix_chat_etl_jobs_user", "user_id", "requested_at"),
+        Index("ix_chat_etl_jobs_status", "status", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    session_id: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    # webhook deliveries are idempotent per session: the same key never makes a second job
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    error_class: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    missing: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
+    requested_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChatEmbeddingCache(Base):
+    """text hash + model -> vector, so re-running the ETL embeds nothing unchanged."""
+
+    __tablename__ = "chat_embedding_cache"
+    __table_args__ = (CheckConstraint("dim > 0", name="ck_chat_embedding_cache_dim"),)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    task: Mapped[str] = mapped_column(String(32), primary_key=True, default="document")
+    dim: Mapped[int] = mapped_column(Integer, nullable=False)
+    # untyped vector: the cache can hold several models side by side
+    embedding: Mapped[Any] = mapped_column(Vector(), nullable=False)
+    created_at: Mapped[datetime] = _created()

@@ -1,0 +1,1 @@
+"""AptiChat HTTP API (Flask): chat, documents, events, feedback, admin, health."""

@@ -1,0 +1,1 @@
+"""AptiChat Dagster code location: legacy results -> documents -> pgvector embeddings."""

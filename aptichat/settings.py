@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,8 @@ class Settings(BaseModel):
     service_api_key: str = "dev-service-key"
     rate_limit_storage_uri: str = "memory://"
     admin_webhook_url: str | None = None
+    # A/B experiments: name -> variants; APTICHAT_EXPERIMENTS='{"prompt": ["v1", "v2"]}'
+    experiments: dict[str, list[str]] = Field(default_factory=lambda: {"prompt": ["v1", "v2"]})
 
     @property
     def embedding_model(self) -> str:
@@ -82,6 +85,8 @@ class Settings(BaseModel):
             "admin_webhook_url": _env("APTICHAT_ADMIN_WEBHOOK_URL"),
             "jwt_public_key": _env("APTICHAT_JWT_PUBLIC_KEY"),
         }
+        if (experiments := _env("APTICHAT_EXPERIMENTS")) is not None:
+            values["experiments"] = json.loads(experiments)
         optional = {
             "APTICHAT_DB_POOL_SIZE": "db_pool_size",
             "APTICHAT_APP_DB": "app_db_name",

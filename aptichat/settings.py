@@ -39,6 +39,9 @@ class Settings(BaseModel):
     gemini_answer_model: str = "gemini-2.5-flash"
     gemini_timeout_s: float = 30.0
     gemini_max_attempts: int = 4
+    gemini_retry_initial_delay_s: float = 1.0
+    gemini_retry_max_delay_s: float = 30.0
+    gemini_embedding_batch_size: int = 100
     gemini_requests_per_minute: int = 600
     gemini_tokens_per_minute: int = 1_000_000
     query_cache_size: int = 2048
@@ -97,6 +100,9 @@ class Settings(BaseModel):
             "APTICHAT_GEMINI_ANSWER_MODEL": "gemini_answer_model",
             "APTICHAT_GEMINI_TIMEOUT_S": "gemini_timeout_s",
             "APTICHAT_GEMINI_MAX_ATTEMPTS": "gemini_max_attempts",
+            "APTICHAT_GEMINI_RETRY_INITIAL_DELAY_S": "gemini_retry_initial_delay_s",
+            "APTICHAT_GEMINI_RETRY_MAX_DELAY_S": "gemini_retry_max_delay_s",
+            "APTICHAT_GEMINI_EMBEDDING_BATCH_SIZE": "gemini_embedding_batch_size",
             "APTICHAT_GEMINI_RPM": "gemini_requests_per_minute",
             "APTICHAT_GEMINI_TPM": "gemini_tokens_per_minute",
             "APTICHAT_QUERY_CACHE_SIZE": "query_cache_size",

@@ -1,0 +1,106 @@
+"""What the RAG layer hands an answer generator, and what it gets back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+Intent = Literal[
+    "personality",
+    "thinking_skills",
+    "careers",
+    "majors",
+    "general_guidance",
+    "smalltalk",
+    "out_of_scope",
+]
+INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+
+
+class ContextSection(BaseModel):
+    """One retrieved piece of context, numbered so the answer can cite it as [n]."""
+
+    n: int = Field(ge=1, description="citation number, as shown to the model and the user")
+    document_type: str = Field(
+        description="personality_profile, thinking_skills, career_recommendations, major_recommendations, "
+        "or a catalog type: catalog_job, catalog_major, scale_guide"
+    )
+    section_id: str
+    title: str
+    text: str
+
+
+class Turn(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+class AnswerRequest(BaseModel):
+    """Everything needed to answer one question."""
+
+    question: str
+    intent: Intent = "general_guidance"
+    sections: list[ContextSection] = Field(default_factory=list)
+    history: list[Turn] = Field(default_factory=list)
+    system_instruction: str | None = None
+    prompt: str | None = Field(default=None, description="a fully built prompt, when the RAG layer made one")
+    gaps: dict[str, str] = Field(
+        default_factory=dict, description="document types not available for this person -> why"
+    )
+    max_chars: int = Field(default=1800, ge=100)
+
+
+class GeneratedAnswer(BaseModel):
+    """The answer, the section numbers it cites, who produced it and whether it is a fallback."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    provider: str
+    degraded: bool = False
+    error: str | None = Field(default=None, description="error class when degraded: quota, retryable, ...")
+
+
+@runtime_checkable
+class AnswerGenerator(Protocol):
+    """Turns an AnswerRequest into an answer, whole or streamed."""
+
+    name: str
+
+    def generate(self, request: AnswerRequest) -> GeneratedAnswer:
+        """The complete answer. Provider failures never raise: they degrade to the offline composer."""
+        ...
+
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
+        """The answer as text pieces, in order; their concatenation is the answer text."""
+        ...
+
+    def stream_answer(self, request: AnswerRequest) -> Iterator[str | GeneratedAnswer]:
+        """Text pieces, then exactly one GeneratedAnswer as the last item."""
+        ...
+
+
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def cited_numbers(text: str, sections: list[ContextSection]) -> list[int]:
+    """The [n] cited in `text` that name a provided section, in order of first use, without repeats."""
+    allowed = {s.n for s in sections}
+    seen: list[int] = []
+    for group in _CITATION.findall(text):
+        for part in group.split(","):
+            n = int(part)
+            if n in allowed and n not in seen:
+                seen.append(n)
+    return seen
+
+
+def text_from_stream(pieces: Iterator[str | GeneratedAnswer]) -> Iterator[str]:
+    """Only the text pieces of a `stream_answer` iterator."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece

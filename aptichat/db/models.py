@@ -315,6 +315,8 @@ class ChatEtlJob(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    # the sensor's run_key of the run that carries this job (known before Dagster assigns a run id)
+    run_key: Mapped[str | None] = mapped_column(String(200), index=True)
     error_class: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     missing: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
@@ -335,3 +337,18 @@ class ChatEmbeddingCache(Base):
     # untyped vector: the cache can hold several models side by side
     embedding: Mapped[Any] = mapped_column(Vector(), nullable=False)
     created_at: Mapped[datetime] = _created()
+
+
+class ChatEtlStageOutput(Base):
+    """Intermediate results of the per-user ETL stages (legacy results, built documents), one row per
+    asset and partition, so a run over many partitions stores each user's value separately."""
+
+    __tablename__ = "chat_etl_stage_outputs"
+    asset_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    partition_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+    )

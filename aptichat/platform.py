@@ -1,0 +1,128 @@
+"""`aptichat platform run`: the whole platform on one machine (what `make run` calls).
+
+Starts (or reuses) the embedded PostgreSQL, migrates, prepares the legacy database with a demo
+population when it is empty, then runs `dagster dev` (UI + daemon) and the API under gunicorn, each in
+its own process group. Ctrl-C (or SIGTERM) stops everything it started; the data stays for next time.
+Other packages are reached as subprocesses, so the core imports neither of them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from aptichat.settings import get_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _aptichat(*args: str) -> list[str]:
+    return [sys.executable, "-m", "aptichat.cli", *args]
+
+
+def platform_env(dagster_home: Path) -> dict[str, str]:
+    """Environment for the child processes: Dagster's storage URL and home."""
+    from aptichat.db.server import dagster_url
+
+    env = dict(os.environ)
+    env.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    env["APTICHAT_DAGSTER_PG_URL"] = dagster_url()
+    env["DAGSTER_HOME"] = str(dagster_home)
+    env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
+def _start(cmd: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+    click.echo(f"[platform] starting {name}: {' '.join(cmd)}")
+    # Own process group: a non-interactive shell starts children with SIGINT ignored, and dagster dev
+    # only stops cleanly when its whole group gets SIGINT.
+    return subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen[bytes], name: str, sig: int = signal.SIGINT, timeout: float = 20) -> None:
+    if proc.poll() is not None:
+        return
+    click.echo(f"[platform] stopping {name}")
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    except ProcessLookupError:
+        pass
+
+
+@click.group()
+def platform() -> None:
+    """Run the whole platform."""
+
+
+@platform.command()
+@click.option("--demo-users", type=int, default=lambda: int(os.environ.get("APTICHAT_DEMO_USERS", "60")))
+@click.option("--dagster-port", type=int, default=3000)
+@click.option("--no-api", is_flag=True, help="Start only the database and Dagster.")
+def run(demo_users: int, dagster_port: int, no_api: bool) -> None:
+    """Database + migrations + demo population + Dagster (UI and daemon) + API, until Ctrl-C."""
+    from aptichat.db import migrate
+    from aptichat.db.server import app_url, embedded_status, start_embedded, stop_embedded
+
+    settings = get_settings()
+    started_db = False
+    if settings.embedded:
+        started_db = not embedded_status(settings)["running"]
+        start_embedded(settings)
+    migrate.upgrade()
+    click.echo(f"[platform] app database migrated: {app_url(settings, driver=None)}")
+    subprocess.run(_aptichat("legacy", "init"), check=True, cwd=REPO)
+    subprocess.run(_aptichat("legacy", "seed", "--users", str(demo_users), "--if-empty"), check=True, cwd=REPO)
+
+    dagster_home = REPO / "dagster_home"
+    env = platform_env(dagster_home)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    stopping = False
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        dagster = [
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-w",
+            str(REPO / "workspace.yaml"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(dagster_port),
+        ]
+        children.append(("dagster", _start(dagster, env, "dagster dev")))
+        if not no_api:
+            children.append(("api", _start(_aptichat("api", "serve"), env, "API")))
+        click.echo(
+            f"[platform] Dagster UI: http://127.0.0.1:{dagster_port}  "
+            f"API and chat page: http://{settings.api_host}:{settings.api_port}/  (Ctrl-C stops everything)"
+        )
+        while not stopping:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    click.echo(f"[platform] {name} exited with {proc.returncode}; stopping the rest")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for name, proc in reversed(children):
+            _stop(proc, name, signal.SIGINT if name == "dagster" else signal.SIGTERM)
+        if started_db:
+            stop_embedded(settings)
+            click.echo("[platform] embedded database stopped (data kept under APTICHAT_HOME)")

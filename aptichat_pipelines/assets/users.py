@@ -1,0 +1,216 @@
+"""Per-user ETL, partitioned by user id: legacy_test_results -> user_documents -> user_document_embeddings.
+
+Each asset handles every partition of its run at once (BackfillPolicy.single_run), so a backfill of
+thousands of users pays one process start and embeds in large batches. A user whose results cannot be
+read or built is recorded (chat_etl_jobs, UI metadata) without failing the other users of the batch;
+an error that hits everyone (the legacy database down) fails the step, which is retried.
+"""
+
+import time
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    BackfillPolicy,
+    Backoff,
+    Jitter,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    RetryPolicy,
+    asset,
+)
+
+from aptichat.db import etl_jobs
+from aptichat.documents import ChatDocument
+from aptichat_pipelines.partitions import users_partitions
+from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
+from aptichat_pipelines.stages import LegacyStageResult, UserDocumentsStage, embed_and_store, summarise_scores
+from aptichat_pipelines.transform.transformer import DocumentTransformer
+
+TRANSIENT_RETRY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+USER_ASSET_ARGS: dict[str, Any] = {
+    "partitions_def": users_partitions,
+    "backfill_policy": BackfillPolicy.single_run(),
+    "group_name": "user_etl",
+    "retry_policy": TRANSIENT_RETRY,
+}
+
+
+def _run_key(context: AssetExecutionContext) -> str | None:
+    return context.run.tags.get("dagster/run_key")
+
+
+@asset(io_manager_key="stage_io_manager", kinds={"postgres"}, **USER_ASSET_ARGS)
+def legacy_test_results(context: AssetExecutionContext, legacy: LegacyDatabase) -> dict[str, LegacyStageResult]:
+    """Each user's latest valid completed session, scored by the legacy queries (AptitudeTestQueries)."""
+    started = time.perf_counter()
+    keys = list(context.partition_keys)
+    fetched = legacy.fetch_results(keys)
+    failed = {u: r.error for u, r in fetched.items() if r.error}
+    context.add_output_metadata(
+        {
+            "users": len(keys),
+            "with_results": len(keys) - len(failed),
+            "without_results": MetadataValue.json(failed) if failed else 0,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    )
+    return fetched
+
+
+@asset(
+    io_manager_key="stage_io_manager",
+    check_specs=[
+        AssetCheckSpec(
+            "documents_validate",
+            asset="user_documents",
+            blocking=True,
+            description="Every built document re-validates from its stored JSON.",
+        ),
+        AssetCheckSpec(
+            "recommendations_ranked",
+            asset="user_documents",
+            blocking=True,
+            description="Recommendation lists are non-empty, ranked 1..n with non-increasing fit.",
+        ),
+    ],
+    **USER_ASSET_ARGS,
+)
+def user_documents(context: AssetExecutionContext, legacy_test_results: dict[str, LegacyStageResult]):  # type: ignore[no-untyped-def]
+    """The personality profile, thinking skills, career and major recommendations of each user."""
+    started = time.perf_counter()
+    transformer = DocumentTransformer()
+    built: dict[str, UserDocumentsStage] = {}
+    for user_id, stage in legacy_test_results.items():
+        if stage.results is None:
+            built[user_id] = UserDocumentsStage(user_id=user_id, error=stage.error, error_class=stage.error_class)
+            continue
+        out = transformer.build(stage.results)
+        built[user_id] = UserDocumentsStage(
+            user_id=user_id, documents=out.documents, gaps=out.gaps, session_id=out.session_id
+        )
+    invalid = _revalidate(built)
+    misordered = _misordered(built)
+    gaps = {u: b.gaps for u, b in built.items() if b.gaps}
+    yield Output(
+        built,
+        metadata={
+            "users": len(built),
+            "documents": sum(len(b.documents) for b in built.values()),
+            "users_with_gaps": len(gaps),
+            "gaps": MetadataValue.json(dict(list(gaps.items())[:20])),
+            "scores": MetadataValue.json(summarise_scores(built)),
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="documents_validate",
+        passed=not invalid,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"invalid": MetadataValue.json(invalid)},
+    )
+    yield AssetCheckResult(
+        check_name="recommendations_ranked",
+        passed=not misordered,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"misordered": MetadataValue.json(misordered)},
+    )
+
+
+def _revalidate(built: dict[str, UserDocumentsStage]) -> list[str]:
+    problems = []
+    for user_id, stage in built.items():
+        for doc in stage.documents:
+            try:
+                ChatDocument.model_validate(doc.model_dump(mode="json"))
+            except ValueError as exc:
+                problems.append(f"{user_id}/{doc.document_type}: {exc}"[:300])
+    return problems
+
+
+def _misordered(built: dict[str, UserDocumentsStage]) -> list[str]:
+    problems = []
+    for user_id, stage in built.items():
+        for doc in stage.documents:
+            items = getattr(doc.content, "items", None)
+            if items is None:
+                continue
+            ranks = [i.rank for i in items]
+            fits = [i.fit_score for i in items]
+            if not items or ranks != list(range(1, len(items) + 1)) or fits != sorted(fits, reverse=True):
+                problems.append(f"{user_id}/{doc.document_type}")
+    return problems
+
+
+@asset(
+    pool="embedder",
+    kinds={"pgvector"},
+    check_specs=[
+        AssetCheckSpec(
+            "every_section_chunked",
+            asset="user_document_embeddings",
+            blocking=True,
+            description="Each current document has exactly one chunk per section.",
+        ),
+        AssetCheckSpec(
+            "embeddings_match_settings",
+            asset="user_document_embeddings",
+            blocking=True,
+            description="Model and dimension equal the configured ones; no NaN or zero vectors.",
+        ),
+    ],
+    **USER_ASSET_ARGS,
+)
+def user_document_embeddings(
+    context: AssetExecutionContext,
+    user_documents: dict[str, UserDocumentsStage],
+    app_db: AppDatabase,
+    embedder: EmbedderResource,
+) -> MaterializeResult:
+    """Sections chunked, embedded and written with the atomic swap: the new version of a user's
+    documents and chunks becomes current in one transaction, or not at all."""
+    report = embed_and_store(user_documents, app_db.engine(), embedder.get())
+    engine = app_db.engine()
+    run_key = _run_key(context)
+    source = "backfill" if context.run.tags.get("dagster/backfill") else "manual"
+    for user_id, outcome in report.outcomes.items():
+        etl_jobs.record_user_outcome(
+            engine, user_id, context.run.run_id, run_key, outcome.status, outcome.missing, source=source
+        )
+    for user_id, outcome in report.outcomes.items():
+        if outcome.status == "failed":
+            context.log.warning(f"user {user_id}: {outcome.missing}")
+    return MaterializeResult(
+        metadata={
+            "users": len(report.outcomes),
+            "users_written": report.users_written,
+            "documents_written": report.documents_written,
+            "documents_unchanged": report.documents_skipped,
+            "chunks": report.chunks,
+            "embedded_new": report.embedded_new,
+            "model": report.model,
+            "dim": report.dim,
+            "seconds_embedding": round(report.seconds_embedding, 3),
+            "seconds_writing": round(report.seconds_writing, 3),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="every_section_chunked",
+                passed=not report.unchunked,
+                metadata={"problems": MetadataValue.json(report.unchunked[:50])},
+            ),
+            AssetCheckResult(
+                check_name="embeddings_match_settings",
+                passed=not report.bad_vectors,
+                metadata={
+                    "problems": MetadataValue.json(report.bad_vectors[:50]),
+                    "model": report.model,
+                    "dim": report.dim,
+                },
+            ),
+        ],
+    )

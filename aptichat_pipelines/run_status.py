@@ -1,0 +1,127 @@
+"""Run status sensors: keep chat_etl_jobs current so the API can report progress, classify failures in
+words an operator can act on, and notify administrators of failed runs."""
+
+import json
+import logging
+import urllib.request
+
+from dagster import (
+    DagsterEventType,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunStatusSensorContext,
+    run_failure_sensor,
+    run_status_sensor,
+)
+
+from aptichat.db import etl_jobs
+from aptichat.settings import get_settings
+from aptichat_pipelines.jobs import user_etl_job
+from aptichat_pipelines.resources import AppDatabase
+
+log = logging.getLogger(__name__)
+
+# exception class name -> (error class, what an operator should do)
+ERROR_CLASSES: dict[str, tuple[str, str]] = {
+    "OperationalError": ("database_unreachable", "a database did not answer; check it is up, the run is retried"),
+    "LegacyQueryError": ("legacy_query_failed", "a legacy query failed; see the query and user named in the message"),
+    "DocumentIntegrityError": ("integrity_check_failed", "the new version was refused; the old one stays current"),
+    "ProviderError": ("embedding_provider_failed", "the embedding provider failed; check the key, quota or network"),
+    "QuotaError": ("embedding_quota_exceeded", "the embedding provider's quota ran out; wait or raise the quota"),
+    "DagsterExecutionInterruptedError": ("run_interrupted", "the run was stopped; re-run it"),
+}
+
+
+def classify(cls_name: str | None, message: str) -> tuple[str, str]:
+    """An error class and a sentence for an operator, from the exception class name and message."""
+    if cls_name in ERROR_CLASSES:
+        error_class, advice = ERROR_CLASSES[cls_name]
+        return error_class, f"{advice}. ({message[:300]})"
+    if "connection" in message.lower() and "refused" in message.lower():
+        return "database_unreachable", f"a database refused the connection. ({message[:300]})"
+    return "unexpected_error", f"unexpected error {cls_name or ''}: {message[:300]}"
+
+
+def _first_step_error(context: RunStatusSensorContext) -> tuple[str | None, str]:
+    records = context.instance.get_records_for_run(
+        context.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE
+    ).records
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        error = event.step_failure_data.error if event and event.step_failure_data else None
+        if error is not None:
+            # the root cause is the deepest chained error (Dagster wraps user code errors)
+            while error.cause is not None:
+                error = error.cause
+            return error.cls_name, error.message.strip()
+    return None, context.dagster_run.tags.get("dagster/failure_reason", "the run failed")
+
+
+def notify_admins(subject: str, detail: dict[str, object]) -> None:
+    """POST a JSON notice to APTICHAT_ADMIN_WEBHOOK_URL; logged when none is set or it fails."""
+    url = get_settings().admin_webhook_url
+    if not url:
+        log.warning("ETL failure (no admin webhook set): %s %s", subject, detail)
+        return
+    body = json.dumps({"text": subject, **detail}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+    except OSError as exc:
+        log.error("could not notify administrators at %s: %s (%s)", url, exc, subject)
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.STARTED,
+    monitored_jobs=[user_etl_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+)
+def etl_run_started_sensor(context: RunStatusSensorContext, app_db: AppDatabase) -> None:
+    run = context.dagster_run
+    if run.tags.get("dagster/run_key"):
+        etl_jobs.mark_run(app_db.engine(), run.tags["dagster/run_key"], run.run_id, "running")
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[user_etl_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+)
+def etl_run_succeeded_sensor(context: RunStatusSensorContext, app_db: AppDatabase) -> None:
+    # per-user outcomes were written by the run itself; this closes jobs the run did not mention
+    run = context.dagster_run
+    if run.tags.get("dagster/run_key"):
+        etl_jobs.mark_run(app_db.engine(), run.tags["dagster/run_key"], run.run_id, "succeeded")
+
+
+@run_failure_sensor(
+    monitored_jobs=[user_etl_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+)
+def etl_run_failure_sensor(context: RunFailureSensorContext, app_db: AppDatabase) -> None:
+    run = context.dagster_run
+    cls_name, message = _first_step_error(context)
+    error_class, sentence = classify(cls_name, message)
+    changed = 0
+    if run.tags.get("dagster/run_key"):
+        changed = etl_jobs.mark_run(
+            app_db.engine(), run.tags["dagster/run_key"], run.run_id, "failed", error_class, sentence
+        )
+    notify_admins(
+        f"AptiChat ETL run {run.run_id} failed: {error_class}",
+        {
+            "run_id": run.run_id,
+            "error_class": error_class,
+            "message": sentence,
+            "jobs_marked_failed": changed,
+            "partitions": run.tags.get("dagster/partition") or run.tags.get("dagster/asset_partition_range_start"),
+        },
+    )
+
+
+__all__ = ["classify", "etl_run_failure_sensor", "etl_run_started_sensor", "etl_run_succeeded_sensor", "notify_admins"]

@@ -1,0 +1,141 @@
+"""Sensors: completed tests and API requests become (batched) runs; the catalog refreshes itself.
+
+Modelled on hooli's file sensor: a cursor for where the sensor got to and a run_key per unit of work,
+so a retried tick never launches the same work twice.
+"""
+
+import hashlib
+import os
+
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from aptichat.db import etl_jobs
+from aptichat_pipelines.jobs import catalog_job, user_etl_job
+from aptichat_pipelines.legacy.models import SessionCursor
+from aptichat_pipelines.partitions import users_partitions
+from aptichat_pipelines.planning import Plan, PlannedRun, WorkItem, plan_runs
+from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
+
+# A tick reads at most this many completions, so it stays well under Dagster's tick timeout even when
+# 10,000 tests complete at once; the next tick continues from the cursor.
+MAX_SESSIONS_PER_TICK = int(os.environ.get("APTICHAT_SENSOR_MAX_PER_TICK", "500"))
+USERS_PER_RUN = int(os.environ.get("APTICHAT_USERS_PER_RUN", "50"))
+SENSOR_INTERVAL_S = int(os.environ.get("APTICHAT_SENSOR_INTERVAL_S", "5"))
+
+
+def run_request(run: PlannedRun, source: str) -> RunRequest:
+    """One run over one partition, or over a contiguous range of partitions added in this tick."""
+    tags = {"aptichat/source": source, "aptichat/users": str(len(run.partition_keys))}
+    if run.is_range:
+        tags[ASSET_PARTITION_RANGE_START_TAG] = run.partition_keys[0]
+        tags[ASSET_PARTITION_RANGE_END_TAG] = run.partition_keys[-1]
+        return RunRequest(run_key=run.run_key, tags=tags)
+    return RunRequest(run_key=run.run_key, partition_key=run.partition_keys[0], tags=tags)
+
+
+def _existing(context: SensorEvaluationContext) -> set[str]:
+    return set(context.instance.get_dynamic_partitions(users_partitions.name))  # type: ignore[arg-type]
+
+
+def _result(plan: Plan, source: str, cursor: str | None) -> SensorResult:
+    return SensorResult(
+        run_requests=[run_request(r, source) for r in plan.runs],
+        dynamic_partitions_requests=(
+            [users_partitions.build_add_request(plan.new_partitions)] if plan.new_partitions else []
+        ),
+        cursor=cursor,
+    )
+
+
+@sensor(
+    job=user_etl_job,
+    minimum_interval_seconds=SENSOR_INTERVAL_S,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Completed tests in the legacy DB -> per-user partitions and (batched) ETL runs.",
+)
+def test_completion_sensor(context: SensorEvaluationContext, legacy: LegacyDatabase, app_db: AppDatabase):  # type: ignore[no-untyped-def]
+    cursor = SessionCursor.decode(context.cursor)
+    sessions = legacy.completed_sessions_after(cursor, MAX_SESSIONS_PER_TICK)
+    if not sessions:
+        return SkipReason("no tests completed since the cursor")
+    engine = app_db.engine()
+    valid = []
+    for s in sessions:
+        if s.status != "completed":
+            etl_jobs.record_rejected(engine, s.session_id, s.user_id, f"session status is {s.status}")
+        else:
+            valid.append(s)
+    quality = legacy.session_quality([s.session_id for s in valid])
+    runnable = []
+    for s in valid:
+        q = quality.get(s.session_id)
+        if q is not None and not q.is_valid:
+            etl_jobs.record_rejected(engine, s.session_id, s.user_id, "; ".join(q.reasons) or "invalid answers")
+        else:
+            runnable.append(s)
+    plan = plan_runs([WorkItem(s.session_id, s.user_id) for s in runnable], _existing(context), USERS_PER_RUN)
+    owned = etl_jobs.claim_sensor_sessions(engine, [(i.key, i.user_id, r.run_key) for r in plan.runs for i in r.items])
+    if len(owned) < len(runnable):
+        # sessions first reported by the webhook are run by etl_request_sensor; drop them from this plan
+        plan = plan_runs(
+            [WorkItem(s.session_id, s.user_id) for s in runnable if s.session_id in owned],
+            _existing(context),
+            USERS_PER_RUN,
+        )
+    new_cursor = sessions[-1].cursor.encode()
+    context.log.info(
+        f"{len(sessions)} completions: {len(runnable)} to run in {len(plan.runs)} runs, "
+        f"{len(sessions) - len(runnable)} rejected; cursor -> {new_cursor}"
+    )
+    return _result(plan, "sensor", new_cursor)
+
+
+@sensor(
+    job=user_etl_job,
+    minimum_interval_seconds=SENSOR_INTERVAL_S,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Webhook and reprocess requests from the API (chat_etl_jobs) -> ETL runs.",
+)
+def etl_request_sensor(context: SensorEvaluationContext, app_db: AppDatabase):  # type: ignore[no-untyped-def]
+    after = int(context.cursor or 0)
+    engine = app_db.engine()
+    jobs = etl_jobs.requested_jobs_after(engine, after, MAX_SESSIONS_PER_TICK)
+    if not jobs:
+        return SkipReason("no new requests")
+    pending = [j for j in jobs if j.status == "requested"]
+    plan = plan_runs([WorkItem(f"job:{j.id}", j.user_id) for j in pending], _existing(context), USERS_PER_RUN)
+    for run in plan.runs:
+        etl_jobs.mark_queued(engine, [int(i.key.split(":", 1)[1]) for i in run.items], run.run_key)
+    return _result(plan, "api", str(jobs[-1].id))
+
+
+@sensor(
+    job=catalog_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Re-embeds the job/major catalog and scale guides when their content changes.",
+)
+def catalog_change_sensor(context: SensorEvaluationContext, legacy: LegacyDatabase):  # type: ignore[no-untyped-def]
+    from aptichat_pipelines.assets.catalog import scale_guide_rows
+
+    digest = hashlib.sha256()
+    for rows in (legacy.catalog_jobs(), legacy.catalog_majors()):
+        for row in rows:
+            digest.update(row.model_dump_json().encode())
+    for guide in scale_guide_rows():
+        digest.update(guide["content_hash"].encode())
+    fingerprint = digest.hexdigest()[:24]
+    if fingerprint == context.cursor:
+        return SkipReason("catalog unchanged")
+    return SensorResult(run_requests=[RunRequest(run_key=f"catalog:{fingerprint}")], cursor=fingerprint)
+
+
+__all__ = ["catalog_change_sensor", "etl_request_sensor", "test_completion_sensor"]

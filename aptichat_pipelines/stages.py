@@ -1,0 +1,178 @@
+"""The values passed between the per-user stages, and the embed-and-store step.
+
+Kept apart from the asset definitions so the same functions run inside Dagster and in a plain
+Python loop (benchmarks/etl.py measures both).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from aptichat.db.repository import ChunkInput, DocumentIntegrityError, DocumentRepository
+from aptichat.documents import ChatDocument
+from aptichat.embeddings import Embedder
+from aptichat_pipelines.legacy.models import LegacyTestResults
+from aptichat_pipelines.transform.chunking import ChunkDraft, chunk_document
+
+
+class LegacyStageResult(BaseModel):
+    """One user's legacy results, or why there are none."""
+
+    user_id: str
+    results: LegacyTestResults | None = None
+    error: str | None = None
+    error_class: str | None = None
+
+
+class UserDocumentsStage(BaseModel):
+    """One user's built documents and gaps, or why none could be built."""
+
+    user_id: str
+    session_id: str | None = None
+    documents: list[ChatDocument] = Field(default_factory=list)
+    gaps: dict[str, str] = Field(default_factory=dict)
+    error: str | None = None
+    error_class: str | None = None
+
+
+@dataclass
+class UserOutcome:
+    status: str  # succeeded | partial | failed
+    missing: dict[str, str]
+
+
+@dataclass
+class EmbedReport:
+    model: str
+    dim: int
+    outcomes: dict[str, UserOutcome] = field(default_factory=dict)
+    users_written: int = 0
+    documents_written: int = 0
+    documents_skipped: int = 0
+    chunks: int = 0
+    embedded_new: int = 0
+    seconds_embedding: float = 0.0
+    seconds_writing: float = 0.0
+    unchunked: list[str] = field(default_factory=list)
+    bad_vectors: list[str] = field(default_factory=list)
+
+
+def _vector_problem(vector: np.ndarray, dim: int) -> str | None:
+    if vector.shape != (dim,):
+        return f"dimension {vector.shape} != {dim}"
+    if not np.all(np.isfinite(vector)):
+        return "NaN or infinite values"
+    if float(np.linalg.norm(vector)) < 1e-6:
+        return "zero vector"
+    return None
+
+
+def embed_and_store(stages: dict[str, UserDocumentsStage], engine: Engine, embedder: Embedder) -> EmbedReport:
+    """Chunk every document of every user, embed all chunks in one batch, then write each user's new
+    version (documents + chunks) in its own transaction: the swap is atomic per user, and one user's
+    failure leaves their previous version current without touching the others."""
+    report = EmbedReport(model=embedder.model, dim=embedder.dim)
+    drafts: dict[str, list[tuple[ChatDocument, list[ChunkDraft]]]] = {
+        user_id: [(doc, chunk_document(doc)) for doc in stage.documents] for user_id, stage in stages.items()
+    }
+    flat = [c for per_user in drafts.values() for _, chunks in per_user for c in chunks]
+    started = time.perf_counter()
+    before = _cache_misses(embedder)
+    after: int | None = None
+    vectors = (
+        embedder.embed_documents([c.text for c in flat], [c.title for c in flat])
+        if flat
+        else np.zeros((0, embedder.dim), dtype=np.float32)
+    )
+    after = _cache_misses(embedder)
+    report.embedded_new = after - before if before is not None and after is not None else len(flat)
+    report.seconds_embedding = time.perf_counter() - started
+    report.chunks = len(flat)
+
+    started = time.perf_counter()
+    position = 0
+    for user_id, stage in stages.items():
+        items: list[tuple[ChatDocument, list[ChunkInput]]] = []
+        for doc, chunks in drafts[user_id]:
+            inputs = []
+            for c in chunks:
+                vector = vectors[position]
+                position += 1
+                problem = _vector_problem(vector, embedder.dim)
+                if problem:
+                    report.bad_vectors.append(f"{user_id}/{c.section_id}: {problem}")
+                inputs.append(
+                    ChunkInput(
+                        ordinal=c.ordinal,
+                        section_id=c.section_id,
+                        title=c.title,
+                        text=c.text,
+                        embedding=vector,
+                        embedding_model=embedder.model,
+                    )
+                )
+            items.append((doc, inputs))
+        report.outcomes[user_id] = _store_user(engine, user_id, stage, items, report)
+    report.seconds_writing = time.perf_counter() - started
+    return report
+
+
+def _store_user(
+    engine: Engine,
+    user_id: str,
+    stage: UserDocumentsStage,
+    items: list[tuple[ChatDocument, list[ChunkInput]]],
+    report: EmbedReport,
+) -> UserOutcome:
+    if stage.error is not None or not items:
+        reason = stage.error or "no document could be built from this test's results"
+        return UserOutcome("failed", {"all": reason, **stage.gaps})
+    try:
+        with Session(engine) as session, session.begin():
+            repo = DocumentRepository(session)
+            repo.ensure_user(user_id)
+            result = repo.write_version(user_id, items, gaps=stage.gaps)
+    except DocumentIntegrityError as exc:
+        report.unchunked.append(f"{user_id}: {exc}")
+        return UserOutcome("failed", {"all": f"integrity check refused the new version: {exc}"})
+    report.users_written += 1
+    report.documents_written += len(result.written)
+    report.documents_skipped += len(result.skipped)
+    return UserOutcome("partial" if stage.gaps else "succeeded", dict(stage.gaps))
+
+
+def _cache_misses(embedder: Embedder) -> int | None:
+    stats = getattr(embedder, "document_stats", None) or getattr(embedder, "stats", None)
+    if callable(stats):
+        value = stats()
+        misses = value.get("document_misses") if isinstance(value, dict) else getattr(value, "document_misses", None)
+        return int(misses) if misses is not None else None
+    return None
+
+
+def summarise_scores(built: dict[str, UserDocumentsStage]) -> dict[str, Any]:
+    """Averages worth seeing in the UI: mean percentile per scale and the most common Holland codes."""
+    sums: dict[str, list[float]] = {}
+    codes: dict[str, int] = {}
+    for stage in built.values():
+        for doc in stage.documents:
+            content = doc.content
+            for t in getattr(content, "tendencies", None) or []:
+                sums.setdefault(t.scale, []).append(t.percentile)
+            for s in getattr(content, "skills", None) or []:
+                if hasattr(s, "percentile"):
+                    sums.setdefault(s.skill, []).append(s.percentile)
+            interests = getattr(content, "interests", None)
+            if interests is not None:
+                codes[interests.holland_code] = codes.get(interests.holland_code, 0) + 1
+    means = {k: round(sum(v) / len(v), 1) for k, v in sums.items() if v and not math.isnan(sum(v))}
+    top_codes = dict(sorted(codes.items(), key=lambda kv: -kv[1])[:5])
+    return {"mean_percentile": means, "top_holland_codes": top_codes}

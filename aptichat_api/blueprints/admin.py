@@ -1,0 +1,67 @@
+"""Analytics for counsellors and operators (admin tokens only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app
+
+from aptichat_api import analytics, db
+from aptichat_api.errors import ApiError
+from aptichat_api.routing import api_route
+from aptichat_api.schemas import ExperimentResults, PeriodQuery, QualityAnalytics, QuestionAnalytics
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ERRORS = (401, 403, 422, 429)
+
+
+@api_route(
+    bp,
+    "/analytics/questions",
+    "GET",
+    summary="Common intents and question patterns",
+    query=PeriodQuery,
+    response=QuestionAnalytics,
+    auth="admin",
+    errors=ERRORS,
+)
+def questions(query: PeriodQuery) -> dict[str, Any]:
+    """The most common intents and question patterns (first words, normalised) over `days`."""
+    with db.session() as session:
+        return analytics.question_analytics(session, query.days)
+
+
+@api_route(
+    bp,
+    "/analytics/quality",
+    "GET",
+    summary="Answer quality",
+    query=PeriodQuery,
+    response=QualityAnalytics,
+    auth="admin",
+    errors=ERRORS,
+)
+def quality(query: PeriodQuery) -> dict[str, Any]:
+    """Feedback, degraded-answer rate and latency percentiles over `days`, overall and per variant."""
+    with db.session() as session:
+        return analytics.quality_analytics(session, query.days)
+
+
+@api_route(
+    bp,
+    "/experiments/<name>",
+    "GET",
+    summary="A/B experiment results",
+    query=PeriodQuery,
+    response=ExperimentResults,
+    auth="admin",
+    errors=(*ERRORS, 404),
+)
+def experiment(name: str, query: PeriodQuery) -> dict[str, Any]:
+    """Per variant: people, answers, ratings, degraded rate and latency over `days`."""
+    variants = current_app.config["SETTINGS"].experiments.get(name)
+    if not variants:
+        raise ApiError(404, "experiment_not_found", f"No experiment named {name!r} is declared.")
+    with db.session() as session:
+        results = analytics.experiment_quality(session, query.days, name, list(variants))
+    return {"name": name, "declared_variants": list(variants), "variants": results}

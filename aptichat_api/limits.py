@@ -1,0 +1,68 @@
+"""Rate limits (flask-limiter): one budget per client address on every route and one per
+authenticated user on the API's own routes, so neither a noisy user behind a shared address nor
+many anonymous clients from one address can starve the rest. Storage comes from
+settings.rate_limit_storage_uri (memory:// by default; redis:// etc. for several workers)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, request
+from flask_limiter import Limiter
+
+from aptichat_api import metrics
+from aptichat_api.auth import quiet_principal
+
+
+def _namespace() -> str:
+    return str(current_app.config.get("RATE_LIMIT_NAMESPACE", ""))
+
+
+def ip_key() -> str:
+    """Behind a proxy, configure ProxyFix so remote_addr is the client, not the proxy."""
+    return f"{_namespace()}ip:{request.remote_addr or 'unknown'}"
+
+
+def user_key() -> str:
+    principal = quiet_principal()
+    if principal is None or principal.user_id is None:
+        return f"{_namespace()}{principal.role if principal else 'anon'}:{request.remote_addr or 'unknown'}"
+    return f"{_namespace()}user:{principal.user_id}"
+
+
+def _ip_limit() -> str:
+    return str(current_app.config["RATE_LIMIT_IP"])
+
+
+def _user_limit() -> str:
+    return str(current_app.config["RATE_LIMIT_USER"])
+
+
+def _count_breach(_limit: object) -> None:
+    metrics.RATE_LIMITED.inc()
+
+
+limiter = Limiter(key_func=ip_key, application_limits=[_ip_limit], on_breach=_count_breach)
+
+# One shared budget per user across all the routes of the blueprints it decorates.
+per_user = limiter.shared_limit(_user_limit, scope="per-user", key_func=user_key)
+
+
+_decorated: set[str] = set()
+
+
+def limit_blueprint(bp: Blueprint) -> None:
+    """Apply the per-user budget to every route of `bp` (once per process: blueprints are shared
+    by every app built in it)."""
+    if bp.name not in _decorated:
+        _decorated.add(bp.name)
+        per_user(bp)
+
+
+def exempt_blueprint(bp: Blueprint) -> None:
+    """Probes and scrapes (health, metrics) must never be refused."""
+    if bp.name not in _decorated:
+        _decorated.add(bp.name)
+        limiter.exempt(bp)
+
+
+def init_app(app: Flask) -> None:
+    limiter.init_app(app)

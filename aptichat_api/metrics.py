@@ -1,0 +1,153 @@
+"""A tiny Prometheus registry: counters and histograms with labels, rendered in the text format
+(version 0.0.4) at GET /metrics. In-house because we need three metric kinds and no extra package.
+
+Values are per process; under gunicorn each worker reports its own, which Prometheus sums.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable
+
+LabelValues = tuple[str, ...]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(names: tuple[str, ...], values: LabelValues, extra: str = "") -> str:
+    parts = [f'{n}="{_escape(v)}"' for n, v in zip(names, values, strict=True)]
+    if extra:
+        parts.append(extra)
+    return "{" + ",".join(parts) + "}" if parts else ""
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+class Counter:
+    """A monotonically increasing count, optionally split by labels."""
+
+    kind = "counter"
+
+    def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = ()) -> None:
+        self.name, self.help, self.label_names = name, help_text, labels
+        self._values: dict[LabelValues, float] = {} if labels else {(): 0.0}
+        self._lock = threading.Lock()
+
+    def inc(self, *label_values: str, amount: float = 1.0) -> None:
+        with self._lock:
+            self._values[label_values] = self._values.get(label_values, 0.0) + amount
+
+    def value(self, *label_values: str) -> float:
+        return self._values.get(label_values, 0.0)
+
+    def samples(self) -> Iterable[str]:
+        with self._lock:
+            items = sorted(self._values.items())
+        for values, number in items:
+            yield f"{self.name}{_labels(self.label_names, values)} {_number(number)}"
+
+
+class Histogram:
+    """Observations counted into cumulative buckets, with their sum and count."""
+
+    kind = "histogram"
+
+    def __init__(self, name: str, help_text: str, labels: tuple[str, ...], buckets: tuple[float, ...]) -> None:
+        self.name, self.help, self.label_names = name, help_text, labels
+        self.buckets = (*sorted(buckets), math.inf)
+        self._series: dict[LabelValues, list[float]] = {}  # bucket counts..., sum, count
+        self._lock = threading.Lock()
+
+    def observe(self, value: float, *label_values: str) -> None:
+        with self._lock:
+            series = self._series.setdefault(label_values, [0.0] * (len(self.buckets) + 2))
+            for i, bound in enumerate(self.buckets):
+                if value <= bound:
+                    series[i] += 1
+            series[-2] += value
+            series[-1] += 1
+
+    def samples(self) -> Iterable[str]:
+        with self._lock:
+            items = sorted((k, list(v)) for k, v in self._series.items())
+        for values, series in items:
+            for bound, count in zip(self.buckets, series, strict=False):
+                le = f'le="{_number(bound)}"'
+                yield f"{self.name}_bucket{_labels(self.label_names, values, le)} {_number(count)}"
+            yield f"{self.name}_sum{_labels(self.label_names, values)} {_number(series[-2])}"
+            yield f"{self.name}_count{_labels(self.label_names, values)} {_number(series[-1])}"
+
+
+class Gauge:
+    """A value read when /metrics is scraped (e.g. cache hits kept by another package)."""
+
+    kind = "gauge"
+
+    def __init__(self, name: str, help_text: str, read: Callable[[], dict[LabelValues, float]], labels=()) -> None:
+        self.name, self.help, self.label_names, self._read = name, help_text, tuple(labels), read
+
+    def samples(self) -> Iterable[str]:
+        try:
+            values = self._read()
+        except Exception:  # a broken reader must not take /metrics down with it
+            values = {}
+        for label_values, number in sorted(values.items()):
+            yield f"{self.name}{_labels(self.label_names, label_values)} {_number(number)}"
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._metrics: dict[str, Counter | Histogram | Gauge] = {}
+
+    def register(self, metric):  # type: ignore[no-untyped-def]
+        self._metrics.setdefault(metric.name, metric)
+        return self._metrics[metric.name]
+
+    def render(self) -> str:
+        lines: list[str] = []
+        for metric in self._metrics.values():
+            lines.append(f"# HELP {metric.name} {metric.help}")
+            lines.append(f"# TYPE {metric.name} {metric.kind}")
+            lines.extend(metric.samples())
+        return "\n".join(lines) + "\n"
+
+
+REGISTRY = Registry()
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+REQUESTS: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_http_requests_total",
+        "HTTP requests by endpoint, method and status.",
+        ("endpoint", "method", "status"),
+    )
+)
+LATENCY: Histogram = REGISTRY.register(
+    Histogram(
+        "aptichat_http_request_seconds",
+        "HTTP request latency by endpoint.",
+        ("endpoint",),
+        (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    )
+)
+ANSWERS: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_chat_answers_total",
+        "Chat answers by provider, degraded flag and variant.",
+        ("provider", "degraded", "variant"),
+    )
+)
+REJECTED_QUESTIONS: Counter = REGISTRY.register(
+    Counter("aptichat_chat_rejected_questions_total", "Questions the chat engine refused, by code.", ("code",))
+)
+RATE_LIMITED: Counter = REGISTRY.register(Counter("aptichat_rate_limited_total", "Requests refused with 429."))
+UNHANDLED_ERRORS: Counter = REGISTRY.register(
+    Counter("aptichat_unhandled_errors_total", "Requests that reached the catch-all 500 handler (should stay 0).")
+)

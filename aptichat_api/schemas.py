@@ -1,0 +1,263 @@
+"""Pydantic models of every request and response body; /openapi.json is generated from them.
+
+Request models are strict (no coercion of `true` to 1, no unknown fields) so what the schema says
+is exactly what is accepted. Text fields refuse NUL, which PostgreSQL cannot store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from aptichat.documents.enums import DocumentType
+
+BIGINT_MAX = 2**63 - 1
+Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+RowId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    # Query strings are text: numbers arrive as "10", so these coerce; unknown parameters are ignored.
+    model_config = ConfigDict(extra="ignore")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- errors ---------------------------------------------------------------------------------------
+class ErrorDetail(Body):
+    code: str = Field(description="Stable, machine-readable error code")
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(Body):
+    error: ErrorDetail
+
+
+# --- chat -----------------------------------------------------------------------------------------
+class QuestionRequest(Request):
+    question: Annotated[Text, Field(min_length=1, max_length=2000)]
+    conversation_id: Annotated[Text, Field(min_length=1, max_length=36)] | None = None
+
+
+class Citation(Body):
+    n: int
+    document_type: str
+    section_id: str
+    title: str
+    snippet: str
+
+
+class ChatAnswer(Body):
+    conversation_id: str
+    message_id: int
+    answer: str
+    intent: str
+    citations: list[Citation]
+    provider: str
+    degraded: bool
+
+
+class HistoryQuery(Query):
+    conversation_id: Annotated[Text, Field(min_length=1, max_length=36)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    before: RowId | None = Field(default=None, description="message_id cursor: return messages older than it")
+
+
+class HistoryMessage(Body):
+    message_id: int
+    role: Literal["user", "assistant"]
+    text: str
+    intent: str | None = None
+    citations: list[dict[str, Any]] = []
+    provider: str | None = None
+    degraded: bool = False
+    variant: str | None = None
+    created_at: datetime
+
+
+class ConversationHistory(Body):
+    conversation_id: str
+    messages: list[HistoryMessage] = Field(description="Oldest first, newest last")
+    next_before: int | None = Field(description="Pass as ?before= for the previous page; null at the start")
+
+
+class ConversationSummary(Body):
+    conversation_id: str
+    title: str | None = None
+    message_count: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationList(Body):
+    conversations: list[ConversationSummary]
+
+
+class HistoryResponse(RootModel[ConversationHistory | ConversationList]):
+    pass
+
+
+class FeedbackRequest(Request):
+    message_id: RowId
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[Text, Field(max_length=2000)] | None = None
+
+
+class FeedbackResponse(Body):
+    feedback_id: int
+    message_id: int
+    rating: int
+    comment: str | None
+
+
+# --- users, documents, jobs -------------------------------------------------------------------------
+class DocumentsQuery(Query):
+    type: DocumentType | None = None
+
+
+class DocumentOut(Body):
+    document_type: str
+    version: int
+    title: str
+    content: dict[str, Any]
+    rendered_text: str
+    source_session_id: str | None
+    created_at: datetime
+
+
+class DocumentsResponse(Body):
+    documents: list[DocumentOut]
+
+
+class ScoreOut(Body):
+    id: str
+    name: str
+    percentile: float
+    level: str | None = None
+
+
+class DocumentVersions(Body):
+    document_type: str
+    current_version: int | None
+    versions: list[int]
+
+
+class JobOut(Body):
+    job_id: int
+    user_id: str
+    source: str
+    status: str
+    session_id: str | None
+    dagster_run_id: str | None
+    error_class: str | None
+    error_message: str | None
+    missing: dict[str, str]
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ProfileResponse(Body):
+    user_id: str
+    display_name: str | None
+    holland_code: str | None
+    interests: list[ScoreOut] = Field(description="RIASEC letters with 0..100 scores, R I A S E C order")
+    tendencies: list[ScoreOut]
+    top_tendencies: list[ScoreOut]
+    thinking_skills: list[ScoreOut]
+    documents: list[DocumentVersions]
+    processing: JobOut | None = Field(description="The most recent processing request for this person")
+    gaps: dict[str, str] = Field(description="document type -> why it could not be built")
+
+
+class JobAccepted(Body):
+    job_id: int
+    status: str
+    duplicate: bool = False
+
+
+class ErasedResponse(Body):
+    user_id: str
+    erased: dict[str, int]
+
+
+class TestCompletedEvent(Request):
+    user_id: UserId
+    session_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    completed_at: datetime
+
+
+# --- admin ------------------------------------------------------------------------------------------
+class PeriodQuery(Query):
+    days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+
+class CountOut(Body):
+    key: str
+    count: int
+    share: float
+
+
+class QuestionAnalytics(Body):
+    days: int
+    total_questions: int
+    intents: list[CountOut]
+    patterns: list[CountOut]
+
+
+class Percentiles(Body):
+    p50: float | None
+    p90: float | None
+    p99: float | None
+
+
+class VariantQuality(Body):
+    variant: str
+    users: int
+    answers: int
+    degraded_rate: float | None
+    latency_ms: Percentiles
+    feedback_count: int
+    average_rating: float | None
+
+
+class QualityAnalytics(Body):
+    days: int
+    answers: int
+    degraded_rate: float | None
+    latency_ms: Percentiles
+    feedback_count: int
+    average_rating: float | None
+    rating_distribution: dict[str, int]
+    per_variant: list[VariantQuality]
+
+
+class ExperimentResults(Body):
+    name: str
+    variants: list[VariantQuality]
+    declared_variants: list[str]
+
+
+# --- health -----------------------------------------------------------------------------------------
+class HealthResponse(Body):
+    status: Literal["ok"]
+
+
+class Check(Body):
+    ok: bool
+    detail: str
+
+
+class ReadyResponse(Body):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, Check]

@@ -151,6 +151,8 @@ class CachingEmbedder:
         from aptichat.db.models import ChatEmbeddingCache as Row
 
         assert self.engine is not None
+        if not vectors:
+            return
         rows = [
             {"text_hash": key, "model": self.cache_model, "task": DOCUMENT_TASK, "dim": self.dim, "embedding": vector}
             for key, vector in vectors.items()

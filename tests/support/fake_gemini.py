@@ -246,3 +246,21 @@ class FakeGemini:
                 self.wfile.write(data)
 
         return Handler
+
+
+def gemini_settings(base: Any, fake: FakeGemini, **overrides: Any) -> Any:
+    """`base` Settings switched to Gemini against `fake`, with retries fast enough for tests."""
+    values: dict[str, Any] = {
+        "embeddings": "gemini",
+        "llm": "gemini",
+        "gemini_api_key": "test-key",
+        "gemini_base_url": fake.base_url,
+        "gemini_timeout_s": 5.0,
+        "gemini_max_attempts": 3,
+        "gemini_retry_initial_delay_s": 0.01,
+        "gemini_retry_max_delay_s": 0.05,
+        "gemini_requests_per_minute": 60_000,
+        "gemini_tokens_per_minute": 100_000_000,
+    }
+    values.update(overrides)
+    return base.model_copy(update=values)

@@ -1,0 +1,103 @@
+"""Start `dagster dev` against a temporary DAGSTER_HOME for end-to-end tests, and talk GraphQL to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DagsterDev:
+    def __init__(self, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+        self.port = port
+        self.proc = proc
+        self.log = log
+
+    @property
+    def graphql_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = requests.post(self.graphql_url, json={"query": query, "variables": variables or {}}, timeout=30)
+        response.raise_for_status()
+        body = response.json()
+        if body.get("errors"):
+            raise AssertionError(f"GraphQL errors: {body['errors']}")
+        return body["data"]  # type: ignore[no-any-return]
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        data = self.graphql(
+            """query Runs($limit: Int) { runsOrError(limit: $limit) { __typename
+                 ... on Runs { results { runId status jobName tags { key value } } } } }""",
+            {"limit": limit},
+        )
+        return data["runsOrError"]["results"]  # type: ignore[no-any-return]
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+@contextmanager
+def dagster_dev(home: Path, env: dict[str, str], timeout: float = 90) -> Iterator[DagsterDev]:
+    """`dagster dev` (webserver + daemon) in its own process group; stopped with SIGINT to the group."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    log = home / "dagster-dev.log"
+    full_env = {**os.environ, **env, "DAGSTER_HOME": str(home)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(REPO / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    dev = DagsterDev(port, proc, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"dagster dev exited early:\n{dev.log_tail()}")
+            try:
+                dev.graphql("{ version }")
+                break
+            except (requests.RequestException, AssertionError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"dagster dev did not answer in {timeout}s:\n{dev.log_tail()}") from None
+                time.sleep(1)
+        yield dev
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)

@@ -1,0 +1,174 @@
+"""In-process caches: a person's current chunks, and answers to repeated questions.
+
+Both are keyed by the document version marker from the repository, not by time: the moment a new
+version of someone's documents lands, the marker changes and the old entries are never served
+again (they age out of the LRU). One marker query per question is far cheaper than a stale answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass
+class CacheStats:
+    """Hit/miss counters, exported by the API's /metrics."""
+
+    hits: int = 0
+    misses: int = 0
+    invalidations: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "invalidations": self.invalidations}
+
+
+class LRU(Generic[K, V]):
+    """A small thread-safe LRU with counters."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.stats = CacheStats()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.stats.hits += 1
+                return self._data[key]
+            self.stats.misses += 1
+            return None
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.capacity:
+                self._data.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass(frozen=True)
+class CachedChunk:
+    document_type: str
+    section_id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UserChunks:
+    """One person's current chunks at one version marker."""
+
+    marker: Hashable
+    chunks: tuple[CachedChunk, ...] = field(default_factory=tuple)
+
+    def by_section(self, section_id: str) -> CachedChunk | None:
+        for chunk in self.chunks:
+            if chunk.section_id == section_id:
+                return chunk
+        return None
+
+
+def _repository(session: Session) -> Any:
+    # Imported late: the repository belongs to another module set and may be replaced in tests.
+    from aptichat.db.repository import DocumentRepository
+
+    return DocumentRepository(session)
+
+
+def _marker_key(marker: Any) -> Hashable:
+    """Version markers may be lists/dicts from SQL; make them hashable and comparable."""
+    if isinstance(marker, dict):
+        return tuple(sorted((str(k), _marker_key(v)) for k, v in marker.items()))
+    if isinstance(marker, list | tuple):
+        return tuple(_marker_key(v) for v in marker)
+    return marker if isinstance(marker, Hashable) else repr(marker)
+
+
+class ChunkCache:
+    """The person's current chunks, reloaded only when their version marker changes."""
+
+    def __init__(self, capacity: int = 1024, repository: Callable[[Session], Any] = _repository) -> None:
+        self._lru: LRU[str, UserChunks] = LRU(capacity)
+        self._repository = repository
+
+    @property
+    def stats(self) -> CacheStats:
+        return self._lru.stats
+
+    def marker(self, session: Session, user_id: str) -> Hashable:
+        return _marker_key(self._repository(session).current_version_marker(user_id))
+
+    def get(self, session: Session, user_id: str, marker: Hashable | None = None) -> UserChunks:
+        marker = self.marker(session, user_id) if marker is None else marker
+        cached = self._lru.get(user_id)
+        if cached is not None and cached.marker == marker:
+            return cached
+        if cached is not None:
+            # counted as a hit by the LRU, but it was stale: record it honestly
+            self._lru.stats.hits -= 1
+            self._lru.stats.misses += 1
+            self._lru.stats.invalidations += 1
+        rows = self._repository(session).current_chunks(user_id)
+        chunks = tuple(
+            CachedChunk(
+                document_type=str(getattr(r, "document_type", "")),
+                section_id=str(r.section_id),
+                title=str(r.title),
+                text=str(r.text),
+            )
+            for r in rows
+        )
+        fresh = UserChunks(marker, chunks)
+        self._lru.put(user_id, fresh)
+        return fresh
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """What a repeated question may reuse (the message rows are still written per question)."""
+
+    answer: str
+    intent: str
+    citations: tuple[dict[str, Any], ...]
+    provider: str
+    context: dict[str, Any]
+
+
+class AnswerCache:
+    """Answers keyed by (user, normalised question, document version marker, variant)."""
+
+    def __init__(self, capacity: int = 2048) -> None:
+        self._lru: LRU[tuple[str, str, Hashable, str], CachedAnswer] = LRU(capacity)
+
+    @property
+    def stats(self) -> CacheStats:
+        return self._lru.stats
+
+    @staticmethod
+    def key(user_id: str, question: str, marker: Hashable, variant: str | None) -> tuple[str, str, Hashable, str]:
+        """`question` must already be normalised (question.normalise_question)."""
+        return (user_id, question, marker, variant or "")
+
+    def get(self, key: tuple[str, str, Hashable, str]) -> CachedAnswer | None:
+        return self._lru.get(key)
+
+    def put(self, key: tuple[str, str, Hashable, str], value: CachedAnswer) -> None:
+        self._lru.put(key, value)

@@ -1,0 +1,385 @@
+"""ChatEngine: one question in, one grounded, cited answer out (whole or streamed).
+
+Three phases, so no database connection is held while a model is thinking:
+1. one transaction: validate, load the conversation and memory, resolve follow-ups, classify,
+   retrieve, build the prompt, store the person's message (it is never lost, even if step 2 fails);
+2. no transaction: generate (or reuse a cached answer), streaming pieces as they are cleaned;
+3. one transaction: store the assistant's message with citations, provider, latency, variant and
+   the follow-up context, and the conversation summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from aptichat.db.engine import session_scope
+from aptichat.db.models import ChatUser
+from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, GeneratedAnswer, Turn
+from aptichat.settings import Settings
+from aptichat_api.rag.cache import AnswerCache, CachedAnswer, ChunkCache, UserChunks
+from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences, token_counter
+from aptichat_api.rag.generation import AnswerPipeline
+from aptichat_api.rag.memory import ConversationStore
+from aptichat_api.rag.question import (
+    DEFAULT_MAX_QUESTION_CHARS,
+    Intent,
+    IntentClassifier,
+    ResolvedQuestion,
+    follow_up_context,
+    injection_markers,
+    normalise_question,
+    resolve_follow_up,
+    validate_question,
+)
+from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
+from aptichat_api.rag.retrieval import RetrievedSection, Retriever
+
+log = logging.getLogger(__name__)
+
+HISTORY_WINDOW = 6  # turns kept verbatim in the prompt; older ones live in the summary
+NO_RETRIEVAL = (Intent.SMALLTALK, Intent.OUT_OF_SCOPE)
+ITEM_PREFIXES: dict[Intent, tuple[str, ...]] = {
+    Intent.CAREERS: ("careers:", "job:"),
+    Intent.MAJORS: ("majors:", "major:"),
+    Intent.PERSONALITY: ("personality:", "interests:"),
+    Intent.THINKING_SKILLS: ("skills:",),
+}
+
+
+@dataclass
+class _Prepared:
+    """Everything phase 1 hands to phases 2 and 3."""
+
+    conversation_id: str
+    question: str
+    intent: Intent
+    resolved: ResolvedQuestion
+    flags: list[str]
+    marker: Hashable
+    chunks: UserChunks
+    request: AnswerRequest
+    built: BuiltPrompt | None
+    summary_upto: int | None
+    cache_key: tuple[str, str, Hashable, str] | None
+    cached: CachedAnswer | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ChatEngine:
+    """The RAG engine the Flask API calls. Thread-safe; create one per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        embedder: Any | None = None,
+        generator: AnswerGenerator | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self._embedder = embedder
+        if generator is None:
+            from aptichat.llm import get_answer_generator
+
+            generator = get_answer_generator(settings)
+        self.pipeline = AnswerPipeline(generator)
+        self.retriever = Retriever()
+        self.chunk_cache = ChunkCache()
+        self.answer_cache = AnswerCache(settings.query_cache_size)
+        self.counter = token_counter(settings)
+        self.max_question_chars = int(getattr(settings, "max_question_chars", DEFAULT_MAX_QUESTION_CHARS))
+        self.max_answer_chars = int(getattr(settings, "max_answer_chars", 1800))
+
+    # -- public API -----------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Any | None:
+        """The query embedder, loaded on first use; None when it cannot load (keyword-only)."""
+        if self._embedder is None:
+            try:
+                from aptichat.embeddings import get_embedder
+
+                self._embedder = get_embedder(self.settings, engine=self.engine)
+            except Exception as exc:
+                log.warning("embedder unavailable, keyword-only retrieval: %s", exc)
+        return self._embedder
+
+    def cache_stats(self) -> dict[str, dict[str, int]]:
+        return {"chunks": self.chunk_cache.stats.as_dict(), "answers": self.answer_cache.stats.as_dict()}
+
+    def answer(
+        self, user_id: str, question: object, conversation_id: str | None = None, variant: str | None = None
+    ) -> ChatResult:
+        """The whole answer. Raises QuestionRejected, UserNotFound or ConversationNotFound."""
+        result: ChatResult | None = None
+        for item in self.stream(user_id, question, conversation_id, variant):
+            if isinstance(item, ChatResult):
+                result = item
+        assert result is not None  # stream always ends with a ChatResult
+        return result
+
+    def stream(
+        self, user_id: str, question: object, conversation_id: str | None = None, variant: str | None = None
+    ) -> Iterator[str | ChatResult]:
+        """Cleaned text pieces, then the ChatResult (whose answer is the pieces joined).
+
+        Validation and ownership errors raise on the first next(), before any text is produced.
+        """
+        started = time.perf_counter()
+        text = validate_question(question, self.max_question_chars)
+        with session_scope(self.engine) as session:
+            prep = self._prepare(session, user_id, text, conversation_id, variant)
+        answer: GeneratedAnswer | None = None
+        if prep.cached is not None:
+            answer = GeneratedAnswer(text=prep.cached.answer, provider=prep.cached.provider)
+            yield answer.text
+        else:
+            for piece in self.pipeline.stream(prep.request):
+                if isinstance(piece, GeneratedAnswer):
+                    answer = piece
+                else:
+                    yield piece
+        assert answer is not None
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        with session_scope(self.engine) as session:
+            result = self._persist(session, user_id, prep, answer, latency, variant)
+        yield result
+
+    # -- phase 1 --------------------------------------------------------------------------------
+
+    def _prepare(
+        self, session: Session, user_id: str, question: str, conversation_id: str | None, variant: str | None
+    ) -> _Prepared:
+        user = session.get(ChatUser, user_id)
+        if user is None:
+            raise UserNotFound(user_id)
+        store = ConversationStore(session)
+        conversation = store.get_or_create(user_id, conversation_id, question)
+        previous = store.last_assistant_context(user_id, conversation.id) if conversation_id else None
+        summary_upto = (previous or {}).get("summary_upto")
+        messages = store.history(user_id, conversation.id, limit=HISTORY_WINDOW + 2).messages if conversation_id else []
+        messages = [m for m in messages if summary_upto is None or m.id > summary_upto]
+        store.add_message(conversation, "user", question)
+
+        flags = injection_markers(question)
+        resolved = resolve_follow_up(question, previous)
+        marker = self.chunk_cache.marker(session, user_id)
+        chunks = self.chunk_cache.get(session, user_id, marker)
+        gaps = dict(user.document_gaps or {})
+
+        cache_key = None
+        if not resolved.is_follow_up and not flags:
+            # Gaps can change without a new document version; they shape the answer, so key on them too.
+            version = (marker, tuple(sorted(gaps.items())))
+            cache_key = AnswerCache.key(user_id, normalise_question(question), version, variant)
+            cached = self.answer_cache.get(cache_key)
+            if cached is not None:
+                request = AnswerRequest(question=question, intent=cached.intent)  # type: ignore[arg-type]
+                return _Prepared(
+                    conversation.id, question, Intent(cached.intent), resolved, flags, marker, chunks,
+                    request, None, None, cache_key, cached,
+                )  # fmt: skip
+
+        intent, sections, vector_error = self._understand(session, user_id, question, resolved, chunks)
+        context_sections = [
+            ContextSection(n=i, document_type=s.document_type, section_id=s.section_id, title=s.title, text=s.text)
+            for i, s in enumerate(sections, start=1)
+        ]
+        turns = [Turn(role=m.role, text=m.text) for m in messages]  # type: ignore[arg-type]
+        built = build_prompt(
+            resolved.text if resolved.is_follow_up else question,
+            intent,
+            context_sections,
+            turns,
+            conversation.summary,
+            gaps,
+            self.counter,
+            variant=variant,
+            keep_turns=HISTORY_WINDOW,
+        )
+        if built.folded_turns:
+            store.set_summary(conversation, built.summary)
+            summary_upto = messages[len(built.folded_turns) - 1].id
+        request = AnswerRequest(
+            question=resolved.text if resolved.is_follow_up else question,
+            intent=intent.value,  # type: ignore[arg-type]
+            sections=built.sections,
+            history=built.history,
+            system_instruction=built.system_instruction,
+            prompt=built.prompt,
+            gaps=gaps,
+            max_chars=self.max_answer_chars,
+        )
+        return _Prepared(
+            conversation.id, question, intent, resolved, flags, marker, chunks, request, built,
+            summary_upto, cache_key, extra={"template": built.template.name, "vector_error": vector_error},
+        )  # fmt: skip
+
+    def _understand(
+        self, session: Session, user_id: str, question: str, resolved: ResolvedQuestion, chunks: UserChunks
+    ) -> tuple[Intent, list[RetrievedSection], str | None]:
+        """Intent and ranked sections for a (resolved) question."""
+        vector, vector_error = self._embed(resolved.text)
+        if resolved.is_follow_up and resolved.intent is not None:
+            intent = resolved.intent
+        else:
+            intent = IntentClassifier(self.embedder if vector is not None else None).classify(question, vector).intent
+        if intent in NO_RETRIEVAL:
+            return intent, [], vector_error
+        pinned = [
+            RetrievedSection("own", c.document_type, c.section_id, c.title, c.text)
+            for sid in resolved.pinned_section_ids
+            if (c := chunks.by_section(sid)) is not None
+        ]
+        result = self.retriever.retrieve(
+            session, user_id, resolved.text, intent, vector, pinned=pinned, vector_error=vector_error
+        )
+        return intent, result.sections, vector_error
+
+    def explain(
+        self, user_id: str, question: object, conversation_id: str | None = None
+    ) -> tuple[Intent, ResolvedQuestion, list[RetrievedSection]]:
+        """What the engine would retrieve for the question, without generating or storing anything
+        (for evaluation and admin debugging). Ownership rules apply as in `answer`."""
+        text = validate_question(question, self.max_question_chars)
+        with session_scope(self.engine) as session:
+            previous = None
+            if conversation_id is not None:
+                store = ConversationStore(session)
+                store.get(user_id, conversation_id)
+                previous = store.last_assistant_context(user_id, conversation_id)
+            resolved = resolve_follow_up(text, previous)
+            chunks = self.chunk_cache.get(session, user_id)
+            intent, sections, _ = self._understand(session, user_id, text, resolved, chunks)
+        return intent, resolved, sections
+
+    def _embed(self, text: str) -> tuple[np.ndarray | None, str | None]:
+        embedder = self.embedder
+        if embedder is None:
+            return None, "embedder unavailable"
+        try:
+            return np.asarray(embedder.embed_query(text), dtype=np.float32), None
+        except Exception as exc:  # keyword-only retrieval beats no answer
+            log.warning("query embedding failed, keyword-only: %s", exc)
+            return None, f"{type(exc).__name__}: {exc}"
+
+    # -- phase 3 --------------------------------------------------------------------------------
+
+    def _persist(
+        self,
+        session: Session,
+        user_id: str,
+        prep: _Prepared,
+        answer: GeneratedAnswer,
+        latency_ms: float,
+        variant: str | None,
+    ) -> ChatResult:
+        store = ConversationStore(session)
+        conversation = store.get(user_id, prep.conversation_id)
+        if prep.cached is not None:
+            citations = [Citation.model_validate(c) for c in prep.cached.citations]
+            context = dict(prep.cached.context)
+        else:
+            by_n = {s.n: s for s in prep.request.sections}
+            citations = [
+                Citation(
+                    n=n,
+                    document_type=by_n[n].document_type,
+                    section_id=by_n[n].section_id,
+                    title=by_n[n].title,
+                    snippet=first_sentences(by_n[n].text, 200),
+                )
+                for n in answer.citations
+                if n in by_n
+            ]
+            context = self._follow_up_context(prep, answer.text, citations)
+        if prep.summary_upto is not None:
+            context["summary_upto"] = prep.summary_upto
+        if prep.flags:
+            context["flags"] = prep.flags
+        message = store.add_message(
+            conversation,
+            "assistant",
+            answer.text,
+            intent=prep.intent.value,
+            citations=[c.model_dump() for c in citations],
+            provider=answer.provider,
+            degraded=answer.degraded,
+            latency_ms=latency_ms,
+            variant=variant,
+            context=context,
+        )
+        # Only clean, non-degraded answers are reused: a fallback should not outlive the outage.
+        if prep.cache_key is not None and prep.cached is None and not answer.degraded:
+            self.answer_cache.put(
+                prep.cache_key,
+                CachedAnswer(
+                    answer.text,
+                    prep.intent.value,
+                    tuple(c.model_dump() for c in citations),
+                    answer.provider,
+                    {k: v for k, v in context.items() if k != "summary_upto"},
+                ),
+            )
+        return ChatResult(
+            conversation_id=conversation.id,
+            message_id=message.id,
+            answer=answer.text,
+            intent=prep.intent.value,
+            citations=citations,
+            provider=answer.provider,
+            degraded=answer.degraded,
+            latency_ms=latency_ms,
+            variant=variant,
+            flags=prep.flags,
+            cached=prep.cached is not None,
+        )
+
+    def _follow_up_context(self, prep: _Prepared, text: str, citations: list[Citation]) -> dict[str, Any]:
+        """What "the second one" / "why?" will refer to: the items in the order the answer names them."""
+        # Only the things a list in this kind of answer is made of count as items, so "the second
+        # one" after a careers answer is a career, not a trait its reasons happened to mention.
+        prefixes = ITEM_PREFIXES.get(prep.intent)
+        candidates: dict[str, str] = {}
+        for sid, title in [(c.section_id, c.title) for c in prep.chunks.chunks] + [
+            (s.section_id, s.title) for s in prep.request.sections
+        ]:
+            if not _overview(sid) and (prefixes is None or sid.startswith(prefixes)):
+                candidates.setdefault(sid, title)
+        lowered = text.casefold()
+        positions: list[tuple[int, str, str]] = []
+        for section_id, title in candidates.items():
+            name = _display_name(title)
+            if len(name) < 3:
+                continue
+            at = lowered.find(name.casefold())
+            if at >= 0:
+                positions.append((at, section_id, name))
+        positions.sort()
+        items = [(sid, name) for _, sid, name in positions]
+        if not items:  # the answer named nothing: fall back to what it cited
+            items = [(c.section_id, _display_name(c.title)) for c in citations if c.section_id in candidates]
+        lead = next((c for c in citations if not _overview(c.section_id)), None)
+        focus = (lead.section_id, _display_name(lead.title)) if lead else (items[0] if items else None)
+        context = follow_up_context(prep.intent, prep.resolved.text, items[:10], focus)
+        context.update({k: v for k, v in prep.extra.items() if v is not None})
+        return context
+
+
+def _overview(section_id: str) -> bool:
+    return section_id.endswith(":overview")
+
+
+def _display_name(title: str) -> str:
+    """'2. Medical Scientist' -> 'Medical Scientist'; 'Realistic interests (R)' -> 'Realistic interests'."""
+    name = re.sub(r"^\s*\d+\.\s*", "", title)
+    return re.sub(r"\s*\([A-Z]\)\s*$", "", name).strip()

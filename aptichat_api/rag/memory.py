@@ -1,0 +1,198 @@
+"""Conversation memory: chat_conversations and chat_messages, always scoped by user.
+
+Every read filters by the owner's user_id, so a conversation id of another person behaves exactly
+like one that does not exist (ConversationNotFound): ids are not secrets and must not be probes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from aptichat.db.models import ChatConversation, ChatMessage
+from aptichat.llm.types import Turn
+
+TITLE_MAX_CHARS = 80
+
+
+class ConversationNotFound(LookupError):
+    """No conversation with that id belongs to this user."""
+
+    code = "conversation_not_found"
+
+
+class StoredMessage(BaseModel):
+    id: int
+    conversation_id: str
+    role: str
+    text: str
+    intent: str | None = None
+    citations: list[dict[str, Any]] = Field(default_factory=list)
+    provider: str | None = None
+    degraded: bool = False
+    latency_ms: float | None = None
+    variant: str | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class HistoryPage(BaseModel):
+    """Messages oldest first (newest last); `next_before` pages further back, None at the start."""
+
+    conversation_id: str
+    messages: list[StoredMessage]
+    next_before: int | None = None
+
+
+class ConversationInfo(BaseModel):
+    id: str
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+
+
+def _stored(row: ChatMessage) -> StoredMessage:
+    return StoredMessage(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        role=row.role,
+        text=row.text,
+        intent=row.intent,
+        citations=list(row.citations or []),
+        provider=row.provider,
+        degraded=bool(row.degraded),
+        latency_ms=row.latency_ms,
+        variant=row.variant,
+        context=dict(row.context or {}),
+        created_at=row.created_at,
+    )
+
+
+class ConversationStore:
+    """Reads and writes one user's conversations through the given session (caller commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: str, conversation_id: str) -> ChatConversation:
+        row = self.session.scalar(
+            select(ChatConversation).where(ChatConversation.id == conversation_id, ChatConversation.user_id == user_id)
+        )
+        if row is None:
+            raise ConversationNotFound(conversation_id)
+        return row
+
+    def get_or_create(self, user_id: str, conversation_id: str | None, first_question: str) -> ChatConversation:
+        """The user's conversation, or a new one titled after the first question."""
+        if conversation_id is not None:
+            return self.get(user_id, conversation_id)
+        title = first_question
+        if len(title) > TITLE_MAX_CHARS:
+            title = title[: TITLE_MAX_CHARS - 1] + "…"
+        row = ChatConversation(id=str(uuid.uuid4()), user_id=user_id, title=title)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def add_message(
+        self,
+        conversation: ChatConversation,
+        role: str,
+        text: str,
+        *,
+        intent: str | None = None,
+        citations: list[dict[str, Any]] | None = None,
+        provider: str | None = None,
+        degraded: bool = False,
+        latency_ms: float | None = None,
+        variant: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> ChatMessage:
+        row = ChatMessage(
+            conversation_id=conversation.id,
+            user_id=conversation.user_id,
+            role=role,
+            text=text,
+            intent=intent,
+            citations=citations or [],
+            provider=provider,
+            degraded=degraded,
+            latency_ms=latency_ms,
+            variant=variant,
+            context=context or {},
+        )
+        self.session.add(row)
+        # Touch the conversation so list_conversations orders by last activity.
+        self.session.execute(
+            update(ChatConversation).where(ChatConversation.id == conversation.id).values(updated_at=func.now())
+        )
+        self.session.flush()
+        return row
+
+    def set_summary(self, conversation: ChatConversation, summary: str | None) -> None:
+        conversation.summary = summary
+        self.session.flush()
+
+    def history(self, user_id: str, conversation_id: str, limit: int = 20, before: int | None = None) -> HistoryPage:
+        """Up to `limit` messages older than message id `before` (all if None), newest last."""
+        self.get(user_id, conversation_id)
+        limit = max(1, min(limit, 200))
+        query = select(ChatMessage).where(
+            ChatMessage.conversation_id == conversation_id, ChatMessage.user_id == user_id
+        )
+        if before is not None:
+            query = query.where(ChatMessage.id < before)
+        rows = list(self.session.scalars(query.order_by(ChatMessage.id.desc()).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        rows.reverse()
+        return HistoryPage(
+            conversation_id=conversation_id,
+            messages=[_stored(r) for r in rows],
+            next_before=rows[0].id if more and rows else None,
+        )
+
+    def recent_turns(self, user_id: str, conversation_id: str, limit: int = 12) -> list[Turn]:
+        """The last turns as the generator wants them."""
+        page = self.history(user_id, conversation_id, limit=limit)
+        return [Turn(role=m.role, text=m.text) for m in page.messages if m.role in ("user", "assistant")]  # type: ignore[arg-type]
+
+    def last_assistant_context(self, user_id: str, conversation_id: str) -> dict[str, Any] | None:
+        row = self.session.scalar(
+            select(ChatMessage)
+            .where(
+                ChatMessage.conversation_id == conversation_id,
+                ChatMessage.user_id == user_id,
+                ChatMessage.role == "assistant",
+            )
+            .order_by(ChatMessage.id.desc())
+            .limit(1)
+        )
+        return dict(row.context or {}) if row is not None else None
+
+    def list_conversations(self, user_id: str, limit: int = 50) -> list[ConversationInfo]:
+        counts = (
+            select(ChatMessage.conversation_id, func.count().label("n"))
+            .where(ChatMessage.user_id == user_id)
+            .group_by(ChatMessage.conversation_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(ChatConversation, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.conversation_id == ChatConversation.id)
+            .where(ChatConversation.user_id == user_id)
+            .order_by(ChatConversation.updated_at.desc(), ChatConversation.id)
+            .limit(max(1, min(limit, 500)))
+        )
+        return [
+            ConversationInfo(
+                id=c.id, title=c.title, created_at=c.created_at, updated_at=c.updated_at, message_count=int(n)
+            )
+            for c, n in rows
+        ]

@@ -1,0 +1,397 @@
+"""What the person asked: validation, injection markers, intent, and follow-up resolution.
+
+Everything here works offline. Intent classification combines keyword rules (precise but narrow)
+with embedding prototypes (a handful of example questions per intent, embedded once per process per
+embedding model) so paraphrases the rules miss still land in the right place.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+import numpy as np
+
+DEFAULT_MAX_QUESTION_CHARS = 2000
+
+
+class Intent(StrEnum):
+    PERSONALITY = "personality"
+    THINKING_SKILLS = "thinking_skills"
+    CAREERS = "careers"
+    MAJORS = "majors"
+    GENERAL_GUIDANCE = "general_guidance"
+    SMALLTALK = "smalltalk"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+# The document each intent is mainly about; retrieval boosts it and gap notes are keyed by it.
+INTENT_DOCUMENT: dict[Intent, str] = {
+    Intent.PERSONALITY: "personality_profile",
+    Intent.THINKING_SKILLS: "thinking_skills",
+    Intent.CAREERS: "career_recommendations",
+    Intent.MAJORS: "major_recommendations",
+}
+
+
+class QuestionRejected(ValueError):
+    """A question we refuse to process; `code` is stable and safe to show to API clients."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# C0/C1 controls other than ordinary whitespace. Tabs and newlines are normal in pasted text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def validate_question(question: object, max_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> str:
+    """The question stripped and NFC-normalised, or QuestionRejected with a stable code."""
+    if not isinstance(question, str):
+        raise QuestionRejected("question_invalid", "The question must be text.")
+    if _CONTROL.search(question):
+        raise QuestionRejected("question_invalid", "The question contains control characters.")
+    text = unicodedata.normalize("NFC", question).strip()
+    if not text:
+        raise QuestionRejected("question_empty", "Please type a question.")
+    if len(text) > max_chars:
+        raise QuestionRejected(
+            "question_too_long",
+            f"The question is {len(text)} characters long; the limit is {max_chars}.",
+        )
+    return text
+
+
+def normalise_question(text: str) -> str:
+    """Lower case, collapsed whitespace, no trailing punctuation: the answer-cache key."""
+    return re.sub(r"\s+", " ", text.casefold()).strip().rstrip("?!. ")
+
+
+# Flagged, never rejected: the advisor answers normally from the person's own data only, and the
+# flag is recorded so admins can see attempts.
+_INJECTION = {
+    "ignore_instructions": re.compile(
+        r"\b(ignore|disregard|forget)\b.{0,30}\b(previous|prior|above|your|all|the)\b.{0,20}"
+        r"\b(instructions?|rules|prompt)",
+        re.I,
+    ),
+    "system_prompt": re.compile(r"\b(system|hidden|initial)\s+(prompt|instructions?|message)\b", re.I),
+    "other_user": re.compile(
+        r"\b(show|give|print|read|list|tell)\b.{0,25}\b(user|person|student|account)s?\b\s*(#|id|number)?\s*[\w@.-]*"
+        r"|\b(other|another|all)\s+(users?|people|students|accounts)\b",
+        re.I,
+    ),
+    "role_play": re.compile(r"\b(you are now|act as|pretend to be|developer mode|jailbreak)\b", re.I),
+    "sql": re.compile(r"(;\s*(drop|delete|update|insert|select)\b|--\s*$|\bunion\s+select\b)", re.I),
+}
+
+
+def injection_markers(text: str) -> list[str]:
+    """Names of the prompt-injection patterns the text matches (empty when none)."""
+    return [name for name, pattern in _INJECTION.items() if pattern.search(text)]
+
+
+class QueryEmbedder(Protocol):
+    """The part of aptichat.embeddings.Embedder the classifier needs."""
+
+    model: str
+
+    def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+# A handful of example questions per intent. They are embedded as *queries* so they live in the
+# same space as the question being classified.
+PROTOTYPES: dict[Intent, tuple[str, ...]] = {
+    Intent.PERSONALITY: (
+        "What does my personality profile say about me?",
+        "Am I an introvert or an extravert?",
+        "What are my personality strengths?",
+        "How do I deal with stress and emotions?",
+        "Am I organised and conscientious?",
+        "What is my Holland code and what are my interests?",
+    ),
+    Intent.THINKING_SKILLS: (
+        "How good am I at numerical reasoning?",
+        "What were my thinking skills results?",
+        "Is my verbal reasoning strong?",
+        "How did I score on spatial and logical reasoning?",
+        "Which cognitive ability is my weakest?",
+    ),
+    Intent.CAREERS: (
+        "Which careers suit me?",
+        "Why was nursing recommended for me?",
+        "What jobs should I consider?",
+        "Would I be a good software developer?",
+        "What career paths fit my profile?",
+        "Tell me about the occupations you recommended.",
+    ),
+    Intent.MAJORS: (
+        "Which majors should I study?",
+        "What should I study at university?",
+        "Is psychology a good major for me?",
+        "Which degree programs fit my interests?",
+        "What college courses do you recommend?",
+    ),
+    Intent.GENERAL_GUIDANCE: (
+        "How do I choose between two options?",
+        "What should I do next to decide on my future?",
+        "How can I use these results to plan my education?",
+        "What does this aptitude test measure?",
+        "How reliable are these results?",
+    ),
+    Intent.SMALLTALK: (
+        "Hello!",
+        "Thanks, that was helpful.",
+        "How are you today?",
+        "Good morning",
+        "Who are you?",
+    ),
+    Intent.OUT_OF_SCOPE: (
+        "What is the weather tomorrow?",
+        "Write me a Python script.",
+        "Who won the football match yesterday?",
+        "What is the capital of France?",
+        "Give me a recipe for pancakes.",
+        "What is the stock price of Apple?",
+    ),
+}
+
+# Keyword rules: (pattern, intent, weight). Weights are added to the prototype similarity, so one
+# strong keyword outweighs a close-but-wrong prototype.
+_RULES: tuple[tuple[re.Pattern[str], Intent, float], ...] = (
+    (
+        re.compile(
+            r"\b(personality|introvert\w*|extravert\w*|extrovert\w*|openness|conscientious\w*|agreeable\w*"
+            r"|neuroticism|emotional\w*|temperament|character|traits?|holland|riasec|interests?)\b",
+            re.I,
+        ),
+        Intent.PERSONALITY,
+        0.3,
+    ),
+    (
+        re.compile(
+            r"\b(thinking skills?|reasoning|numerical|verbal|spatial|logical|working memory|memory"
+            r"|cognitive|aptitude scores?|iq|math\w*)\b",
+            re.I,
+        ),
+        Intent.THINKING_SKILLS,
+        0.35,
+    ),
+    (
+        re.compile(r"\b(careers?|jobs?|occupations?|professions?|work as|become an?|employ\w*|nurs\w+)\b", re.I),
+        Intent.CAREERS,
+        0.35,
+    ),
+    (
+        re.compile(
+            r"\b(majors?|study|studies|degrees?|university|college|courses?|programs?|programmes?|subjects?)\b", re.I
+        ),
+        Intent.MAJORS,
+        0.35,
+    ),
+    (
+        re.compile(r"^\s*(hi|hello|hey|thanks?|thank you|good (morning|evening|afternoon)|bye|ok(ay)?)\b", re.I),
+        Intent.SMALLTALK,
+        0.4,
+    ),
+    (
+        re.compile(
+            r"\b(weather|recipe|football|soccer|stock price|bitcoin|capital of|python script|write (me )?(a |an )?"
+            r"(poem|code|essay|script)|movie|celebrity|lottery)\b",
+            re.I,
+        ),
+        Intent.OUT_OF_SCOPE,
+        0.5,
+    ),
+)
+
+# Below this prototype similarity, with no keyword either, the question is not about the test.
+_OUT_OF_SCOPE_FLOOR = 0.25
+
+
+class _PrototypeBank:
+    """Prototype vectors per embedding model, computed once per process."""
+
+    _lock = threading.Lock()
+    _banks: dict[str, tuple[list[Intent], np.ndarray]] = {}
+
+    @classmethod
+    def get(cls, embedder: QueryEmbedder) -> tuple[list[Intent], np.ndarray]:
+        key = getattr(embedder, "model", type(embedder).__name__)
+        with cls._lock:
+            bank = cls._banks.get(key)
+            if bank is None:
+                labels = [intent for intent, examples in PROTOTYPES.items() for _ in examples]
+                texts = [example for examples in PROTOTYPES.values() for example in examples]
+                vectors = np.vstack([embedder.embed_query(t) for t in texts]).astype(np.float32)
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+                bank = (labels, vectors)
+                cls._banks[key] = bank
+            return bank
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: Intent
+    confidence: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class IntentClassifier:
+    """Keyword rules plus nearest embedding prototypes; works without any network."""
+
+    def __init__(self, embedder: QueryEmbedder | None = None) -> None:
+        self.embedder = embedder
+
+    def classify(self, question: str, query_vector: np.ndarray | None = None) -> IntentScore:
+        """The most likely intent. Pass `query_vector` when the question is already embedded."""
+        scores = {intent: 0.0 for intent in Intent}
+        keyword_hit = False
+        for pattern, intent, weight in _RULES:
+            hits = len(pattern.findall(question))
+            if hits:
+                keyword_hit = True
+                scores[intent] += weight * min(hits, 2)
+        best_similarity = 0.0
+        if self.embedder is not None:
+            try:
+                labels, bank = _PrototypeBank.get(self.embedder)
+                vector = query_vector if query_vector is not None else self.embedder.embed_query(question)
+                vector = np.asarray(vector, dtype=np.float32)
+                vector = vector / (np.linalg.norm(vector) + 1e-12)
+                similarities = bank @ vector
+                for intent in Intent:
+                    mask = [label == intent for label in labels]
+                    scores[intent] += float(similarities[mask].max())
+                best_similarity = float(similarities.max())
+            except Exception:  # an embedder failure must not block the answer: rules alone decide
+                best_similarity = 0.0
+        if not keyword_hit and (self.embedder is None or best_similarity < _OUT_OF_SCOPE_FLOOR):
+            # Nothing recognisable. Without an embedder be generous (general guidance) rather than
+            # refuse a question we simply could not read.
+            fallback = Intent.OUT_OF_SCOPE if self.embedder is not None else Intent.GENERAL_GUIDANCE
+            return IntentScore(fallback, 0.0, {k.value: v for k, v in scores.items()})
+        best = max(scores, key=lambda intent: scores[intent])
+        return IntentScore(best, scores[best], {k.value: round(v, 4) for k, v in scores.items()})
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "sixth": 5,
+    "6th": 5,
+}
+_ORDINAL_RE = re.compile(
+    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last)\b"
+    r"|(?:number|no\.?|#)\s*(\d{1,2})\b",
+    re.I,
+)
+_MORE_RE = re.compile(
+    r"^\s*(and\s+)?(why|why\s+(is\s+)?that|why\s+so|how\s+come|tell me more|more|say more|explain"
+    r"|explain (that|more|why)|what do you mean|can you elaborate|elaborate|go on|more about (that|it|this)"
+    r"|what about (that|it)|and (that|it))\s*\??\s*$",
+    re.I,
+)
+# Short questions with a dangling reference ("is it well paid?") inherit the previous focus.
+_PRONOUN_RE = re.compile(r"\b(it|that|this|that one|this one|them|those)\b", re.I)
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """The question as retrieval should see it, after follow-up resolution."""
+
+    text: str
+    original: str
+    is_follow_up: bool = False
+    intent: Intent | None = None
+    pinned_section_ids: tuple[str, ...] = ()
+    focus_title: str | None = None
+
+
+def _items(context: Mapping[str, Any]) -> list[dict[str, str]]:
+    raw = context.get("items") or []
+    return [item for item in raw if isinstance(item, dict) and item.get("section_id")]
+
+
+def resolve_follow_up(question: str, previous: Mapping[str, Any] | None) -> ResolvedQuestion:
+    """Rewrite "and the second one?" / "why?" using the last assistant message's stored context.
+
+    `previous` is that message's `context` JSONB: {"intent", "items": [{"section_id", "title"}],
+    "focus": {"section_id", "title"}, "question"}. Without it the question stands as asked.
+    """
+    if not previous:
+        return ResolvedQuestion(question, question)
+    items = _items(previous)
+    prev_intent_raw = str(previous.get("intent") or "")
+    prev_intent = Intent(prev_intent_raw) if prev_intent_raw in Intent._value2member_map_ else None
+    words = len(question.split())
+
+    match = _ORDINAL_RE.search(question)
+    if match and items and words <= 12:
+        word = (match.group(1) or "").lower()
+        if word == "last":
+            index = len(items) - 1
+        elif word:
+            index = _ORDINALS[word]
+        else:
+            index = int(match.group(2)) - 1
+        if 0 <= index < len(items):
+            item = items[index]
+            title = item.get("title") or item["section_id"]
+            # The title goes first: it carries the meaning the bare ordinal lacks for retrieval.
+            return ResolvedQuestion(
+                text=f"{title}. {question}",
+                original=question,
+                is_follow_up=True,
+                intent=prev_intent,
+                pinned_section_ids=(item["section_id"],),
+                focus_title=title,
+            )
+
+    focus = previous.get("focus") if isinstance(previous.get("focus"), dict) else None
+    focus = focus or (items[0] if items else None)
+    if focus and (_MORE_RE.match(question) or (words <= 6 and _PRONOUN_RE.search(question))):
+        title = focus.get("title") or focus.get("section_id", "")
+        last_question = str(previous.get("question") or "")
+        return ResolvedQuestion(
+            text=f"{question} About {title}. {last_question}".strip(),
+            original=question,
+            is_follow_up=True,
+            intent=prev_intent,
+            pinned_section_ids=(focus["section_id"],),
+            focus_title=title,
+        )
+    return ResolvedQuestion(question, question)
+
+
+def follow_up_context(
+    intent: Intent, question: str, items: Sequence[tuple[str, str]], focus: tuple[str, str] | None
+) -> dict[str, Any]:
+    """The `context` JSONB stored with an assistant message, read back by `resolve_follow_up`."""
+    context: dict[str, Any] = {
+        "intent": intent.value,
+        "question": question[:300],
+        "items": [{"section_id": sid, "title": title} for sid, title in items],
+    }
+    if focus is not None:
+        context["focus"] = {"section_id": focus[0], "title": focus[1]}
+    return context

@@ -1,6 +1,7 @@
 """The documents AptiChat builds for a person: enums, content models and `ChatDocument`."""
 
 from aptichat.documents.base import SECTION_ID_PATTERN, DocumentContent, Section
+from aptichat.documents.chunks import ChunkInput, ChunkRow, EmbeddingConfig, chunk_problems
 from aptichat.documents.document import (
     CONTENT_MODELS,
     OVERVIEW_SECTION,
@@ -31,10 +32,13 @@ __all__ = [
     "CareerRecommendation",
     "CareerRecommendations",
     "ChatDocument",
+    "ChunkInput",
+    "ChunkRow",
     "DocumentContent",
     "DocumentRowLike",
     "DocumentStatus",
     "DocumentType",
+    "EmbeddingConfig",
     "EtlJobStatus",
     "InterestProfile",
     "Level",
@@ -47,6 +51,7 @@ __all__ = [
     "SkillScore",
     "TendencyScore",
     "ThinkingSkills",
+    "chunk_problems",
     "content_hash_of",
     "document_from_row",
     "example_content",

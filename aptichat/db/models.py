@@ -31,24 +31,14 @@ from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from aptichat.documents.enums import DocumentStatus, DocumentType, EtlJobStatus
 from aptichat.settings import get_settings
 
-DOCUMENT_TYPES = (
-    "personality_profile",
-    "thinking_skills",
-    "career_recommendations",
-    "major_recommendations",
-)
-DOCUMENT_STATUSES = ("current", "superseded")
-ETL_JOB_STATUSES = (
-    "requested",
-    "queued",
-    "running",
-    "succeeded",
-    "partial",
-    "failed",
-    "rejected",
-)
+# The CHECK constraints below are derived from the document enums, so the two cannot drift apart;
+# migration 0001 spells the same values out (tests/db/test_repository.py keeps them in step).
+DOCUMENT_TYPES = tuple(t.value for t in DocumentType)
+DOCUMENT_STATUSES = tuple(s.value for s in DocumentStatus)
+ETL_JOB_STATUSES = tuple(s.value for s in EtlJobStatus)
 ETL_JOB_SOURCES = ("sensor", "webhook", "reprocess", "backfill", "manual")
 
 

@@ -58,6 +58,19 @@ def _clip(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
+def _limit(text: str, max_chars: int) -> str:
+    """Whole sentences of a fixed message while they fit; words of the first one if none does."""
+    if len(text) <= max_chars:
+        return text
+    kept = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        candidate = f"{kept} {sentence}".strip()
+        if len(candidate) > max_chars:
+            break
+        kept = candidate
+    return kept or _clip(text, max_chars - 3)
+
+
 def _ensure_period(sentence: str) -> str:
     return sentence if sentence[-1:] in ".!?" else sentence + "."
 
@@ -88,15 +101,16 @@ class OfflineComposer:
         """The answer text for `request`, within `request.max_chars`."""
         intent = request.intent
         if intent == "smalltalk":
-            return _smalltalk(request.question)
+            return _limit(_smalltalk(request.question), request.max_chars)
         if intent == "out_of_scope":
-            return P.OUT_OF_SCOPE
+            return _limit(P.OUT_OF_SCOPE, request.max_chars)
         gap_note = self._gap_note(request)
         chosen = self.select_sections(request)
         if not chosen:
             if gap_note:
-                return f"{gap_note} {P.GAP_ONLY.format(suggestion=self._suggest_others(request))}"
-            return P.NO_SECTIONS
+                suggestion = P.GAP_ONLY.format(suggestion=self._suggest_others(request))
+                return _limit(f"{gap_note} {suggestion}", request.max_chars)
+            return _limit(P.NO_SECTIONS, request.max_chars)
         question_words = keywords(request.question)
         lead_section, *others = chosen
         lead = self._lead(lead_section, question_words)
@@ -105,6 +119,8 @@ class OfflineComposer:
         lead_line = f"According to {source}: {lead} [{lead_section.n}]"
         bullets = [f"- {s.title}: {_ensure_period(self._points(s, question_words, 1)[0])} [{s.n}]" for s in others]
         next_step = P.NEXT_STEPS.get(intent, P.NEXT_STEPS["general_guidance"])
+        if gap_note:
+            next_step = f"{self._suggest_others(request)} {P.GAP_FOLLOW_UP}"
         return self._fit(request.max_chars, gap_note, head, lead_line, intent, bullets, next_step)
 
     def _fit(
@@ -148,17 +164,21 @@ class OfflineComposer:
         scored = []
         for rank, section in enumerate(request.sections):
             title_words, body_words = keywords(section.title), keywords(section.text)
-            overlap = 2.0 * len(question_words & title_words) + len(question_words & body_words)
-            affinity = (
-                (len(preferred) - preferred.index(section.document_type)) if section.document_type in preferred else 0
-            )
+            overlap = 2 * len(question_words & title_words) + len(question_words & body_words)
+            # Saturating: a catalog entry named exactly like the question must not drown out the
+            # person's own document that mentions it; that one says *why*.
+            relevance = 4.0 * (1 - 0.5**overlap)
+            if overlap and not section.document_type.startswith(("catalog_", "scale_guide")):
+                relevance += 1.0
+            doc_type = section.document_type
+            affinity = len(preferred) - preferred.index(doc_type) if doc_type in preferred else 0
             # The retriever's order is evidence too: a small prior that breaks ties in its favour.
             prior = (total - rank) / total
-            scored.append((overlap + 1.5 * affinity + prior, -rank, section))
+            scored.append((relevance + 1.5 * affinity + prior, -rank, section, overlap))
         if self._gap_note(request):
-            # The documents this question is about are missing: only general background on the same
-            # topic may stand in for them, never another part of the person's results.
-            scored = [item for item in scored if item[2].document_type in preferred[1:]]
+            # The documents this question is about are missing: only background that talks about the
+            # question may stand in for them, never an unrelated part of the person's results.
+            scored = [item for item in scored if item[2].document_type in preferred[1:] and item[3] > 0]
             if not scored:
                 return []
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)

@@ -109,6 +109,9 @@ def classify(exc: BaseException) -> ProviderError:
         return exc
     from google.genai import errors as genai_errors
 
+    if isinstance(exc, genai_errors.UnknownApiResponseError):
+        # a 200 whose body (or stream chunk) is not JSON: a proxy or the service hiccupped
+        return RetryableError(f"malformed response: {exc}")
     if isinstance(exc, genai_errors.APIError):
         code = int(exc.code or 0)
         message = f"{code} {exc.status or ''}: {exc.message or exc}".strip()

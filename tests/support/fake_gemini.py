@@ -66,6 +66,7 @@ class Fault:
     delay_s: float = 0.0
     malformed: bool = False
     blocked: bool = False
+    break_stream_after: int | None = None
     rpc: str | None = None
 
     @classmethod
@@ -79,6 +80,11 @@ class Fault:
     @classmethod
     def malformed_body(cls, rpc: str | None = None) -> Fault:
         return cls(malformed=True, rpc=rpc)
+
+    @classmethod
+    def broken_stream(cls, after_chunks: int = 1) -> Fault:
+        """A stream that sends `after_chunks` good chunks, then a chunk that is not JSON."""
+        return cls(break_stream_after=after_chunks, rpc="streamGenerateContent")
 
     @classmethod
     def safety_block(cls, rpc: str | None = None) -> Fault:
@@ -195,7 +201,7 @@ class FakeGemini:
                 if rpc == "generateContent":
                     return self._json(self._generation(fake._answer(body), blocked))
                 if rpc == "streamGenerateContent":
-                    return self._stream(fake._answer(body), blocked)
+                    return self._stream(fake._answer(body), blocked, fault.break_stream_after if fault else None)
                 return self._error(404, f"unknown method {rpc}")
 
             def _embedding(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +217,7 @@ class FakeGemini:
                 usage = {"promptTokenCount": 10, "candidatesTokenCount": len(text.split())}
                 return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "fake"}
 
-            def _stream(self, text: str, blocked: bool) -> None:
+            def _stream(self, text: str, blocked: bool, break_after: int | None) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
@@ -223,7 +229,10 @@ class FakeGemini:
                     pieces = [" ".join(words[i : i + n]) for i in range(0, len(words), n)]
                     pieces = [p + (" " if i < len(pieces) - 1 else "") for i, p in enumerate(pieces)]
                     chunks = [self._generation(p, False, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
-                for chunk in chunks:
+                for index, chunk in enumerate(chunks):
+                    if break_after is not None and index >= break_after:
+                        self.wfile.write(b'data: {"candidates": [\r\n\r\n')
+                        return
                     self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n")
                     self.wfile.flush()
 

@@ -9,7 +9,7 @@ INSTALL_REQUIRES = [
     "dagster-webserver==1.13.27",
     "dagster-graphql==1.13.27",
     "dagster-postgres==0.29.27",
-    "sqlalchemy==2.1.9",
+    "sqlalchemy[asyncio]==2.1.9",
     "alembic==1.20.1",
     "psycopg[binary]==3.3.9",
     "psycopg2-binary==2.9.13",

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing.exceptions import WebsocketMismatch
 
 from aptichat_api import metrics
 
@@ -89,7 +90,10 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         code = HTTP_CODES.get(status, "http_error")
         message = exc.description or exc.name
-        if status == 413:
+        # Flask's wording is written for browsers; ours is short and the same for every client.
+        if isinstance(exc, WebsocketMismatch):
+            code, message = "websocket_required", "This is a WebSocket endpoint: send an upgrade request."
+        elif status == 413:
             message = "The request body is larger than this API accepts."
         elif status == 429:
             message = f"Too many requests: the limit is {exc.description}. Retry after the Retry-After seconds."

@@ -3,21 +3,11 @@ Processing requests go through aptichat.db.etl_jobs, which the pipeline's sensor
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from aptichat.db.models import (
-    ChatConversation,
-    ChatDocument,
-    ChatDocumentChunk,
-    ChatEtlJob,
-    ChatFeedback,
-    ChatMessage,
-    ChatUser,
-)
+from aptichat.db.models import ChatDocument, ChatEtlJob, ChatFeedback, ChatMessage, ChatUser
 from aptichat_api.errors import ApiError
 
 
@@ -90,19 +80,8 @@ def upsert_feedback(session: Session, user_id: str, message_id: int, rating: int
 
 
 def erase_user(session: Session, user_id: str) -> dict[str, int]:
-    """Delete everything held about the person: feedback, messages, conversations, chunks,
-    documents and the person row, in one transaction. Returns what was removed, by kind."""
-    counts: dict[str, int] = {}
-    tables: list[tuple[str, Any]] = [
-        ("feedback", ChatFeedback),
-        ("messages", ChatMessage),
-        ("conversations", ChatConversation),
-        ("chunks", ChatDocumentChunk),
-        ("documents", ChatDocument),
-        ("users", ChatUser),
-    ]
-    # Children first, explicitly, so the counts are real and nothing relies on cascade order.
-    for name, model in tables:
-        result = session.execute(delete(model).where(model.user_id == user_id))
-        counts[name] = int(getattr(result, "rowcount", 0) or 0)
-    return counts
+    """Delete everything held about the person (the documents repository owns the order and the
+    tables); returns rows removed per table."""
+    from aptichat.db.repository import DocumentRepository
+
+    return DocumentRepository(session).erase_user(user_id)

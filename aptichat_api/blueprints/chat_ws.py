@@ -31,12 +31,10 @@ AUTH_TIMEOUT_S = 30
 
 @bp.before_request
 def _websocket_handshake() -> None:
-    """Refuse a plain GET and bad handshake credentials with ordinary JSON errors, before the upgrade."""
-    if request.endpoint != "chat.websocket":
-        return
-    if request.headers.get("Upgrade", "").lower() != "websocket":
-        raise ApiError(400, "websocket_required", "GET /chat/ws is a WebSocket endpoint: send an upgrade request.")
-    principal_from_request()
+    """Refuse bad handshake credentials with an ordinary JSON 401 before the upgrade. (A plain GET
+    never gets here: routing refuses it as a WebsocketMismatch, see errors.py.)"""
+    if request.endpoint == "chat.websocket":
+        principal_from_request()
 
 
 def _send(ws: Any, payload: dict[str, Any]) -> None:

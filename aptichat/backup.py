@@ -1,0 +1,80 @@
+"""`aptichat backup create|restore|verify` (loaded lazily by aptichat.cli); the work is in
+aptichat.deploy.backups. Schedule, retention and the restore runbook: docs/operations.md."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from aptichat.deploy.pgtools import BackupError
+from aptichat.settings import get_settings
+
+
+@click.group()
+def backup() -> None:
+    """Back up, restore and verify the app (chat_ tables) and Dagster databases."""
+
+
+@backup.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to create (default: APTICHAT_HOME/backups/aptichat-<UTC timestamp>).",
+)
+def create(out: Path | None) -> None:
+    """pg_dump (custom format) of both databases plus manifest.json; prints the manifest."""
+    from aptichat.deploy import backups
+
+    settings = get_settings()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = out or settings.home / "backups" / f"aptichat-{stamp}"
+    try:
+        manifest = backups.create(settings, out)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps({"backup": str(out), **manifest}, indent=2))
+
+
+@backup.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--into-home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Restore into a fresh embedded server under this APTICHAT_HOME instead of the configured databases.",
+)
+@click.option("--clean", is_flag=True, help="Drop the target's existing tables first (default: refuse non-empty).")
+def restore(src: Path, into_home: Path | None, clean: bool) -> None:
+    """Restore SRC into the configured databases, or into a fresh embedded server (--into-home)."""
+    from aptichat.deploy import backups
+
+    settings = get_settings()
+    if into_home is not None:
+        settings = settings.model_copy(update={"home": into_home, "database_url": None, "legacy_database_url": None})
+    try:
+        manifest = backups.restore(src, settings, clean=clean)
+        mismatches = backups.compare_counts(manifest, settings)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    target = str(settings.pgdata) if settings.embedded else "configured databases"
+    click.echo(json.dumps({"restored": str(src), "into": target, "count_mismatches": mismatches}, indent=2))
+    if mismatches:
+        raise click.ClickException("restored, but row counts differ from the manifest (see count_mismatches)")
+
+
+@backup.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def verify(src: Path) -> None:
+    """Restore SRC into a scratch embedded server, compare row counts, run a vector search; exit 1 on
+    any difference."""
+    from aptichat.deploy import backups
+
+    try:
+        report = backups.verify(src)
+    except BackupError as exc:
+        raise click.ClickException(f"backup NOT verified: {exc}") from exc
+    click.echo(json.dumps(report, indent=2))

@@ -171,7 +171,9 @@ _RULES: tuple[tuple[re.Pattern[str], Intent, float], ...] = (
     (
         re.compile(
             r"\b(personality|introvert\w*|extravert\w*|extrovert\w*|openness|conscientious\w*|agreeable\w*"
-            r"|neuroticism|emotional\w*|temperament|character|traits?|holland|riasec|interests?)\b",
+            r"|neuroticism|emotional\w*|temperament|character|traits?|holland|riasec|interests?|open|creative"
+            r"|sociable|shy|outgoing|stress\w*|organi[sz]ed|realistic|investigative|artistic|social|enterprising"
+            r"|conventional)\b",
             re.I,
         ),
         Intent.PERSONALITY,

@@ -43,7 +43,8 @@ INTENT_BOOSTS: dict[Intent, dict[str, float]] = {
     Intent.THINKING_SKILLS: {"thinking_skills": 1.6, "scale_guide": 1.1, "catalog_job": 0.5, "catalog_major": 0.5},
     Intent.CAREERS: {"career_recommendations": 1.6, "catalog_job": 1.0, "catalog_major": 0.5},
     Intent.MAJORS: {"major_recommendations": 1.6, "catalog_major": 1.0, "catalog_job": 0.5},
-    Intent.GENERAL_GUIDANCE: {"scale_guide": 1.2},
+    # General questions are about the test and decisions, which is what the guides explain.
+    Intent.GENERAL_GUIDANCE: {"scale_guide": 2.0, "catalog_job": 0.6, "catalog_major": 0.6},
 }
 
 
@@ -262,7 +263,10 @@ def fuse(lists: dict[str, list[RetrievedSection]], intent: Intent, floor: float 
         if floor is not None and not keyword and (section.similarity or 0.0) < floor:
             continue
         rrf = sum(LIST_WEIGHTS.get(name, 0.5) / (RRF_K + rank) for name, rank in section.lists.items())
-        section.score = rrf * boosts.get(section.document_type, 1.0)
+        # RRF alone ignores how close the best match is; (1 + similarity) lets a near-exact catalog
+        # hit (a guide answering "what is a percentile?") beat a loosely related own chunk.
+        closeness = 1.0 + max(section.similarity if section.similarity is not None else 0.3, 0.0)
+        section.score = rrf * boosts.get(section.document_type, 1.0) * closeness
         kept.append(section)
     kept.sort(key=lambda s: (-s.score, s.section_id))
     return kept

@@ -42,6 +42,7 @@ EXTRAS_REQUIRE = {
         "mypy==2.4.1",
         "requests==2.34.2",
         "websockets==17.4",
+        "schemathesis==4.32.5",
         "types-requests",
     ],
 }

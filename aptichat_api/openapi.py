@@ -23,6 +23,13 @@ ERROR_TEXT = {
     422: "The body or query does not fit the schema",
     429: "Rate limited: retry after Retry-After seconds",
 }
+# One Server-Sent Event; `data` is JSON text: {"text"} for token, the ChatAnswer for answer, the
+# error body for error.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"enum": ["token", "answer", "error"]}, "data": {"type": "string"}},
+    "required": ["event", "data"],
+}
 DESCRIPTION = """\
 AptiChat answers questions about a person's aptitude-test results from their own documents.
 
@@ -86,6 +93,8 @@ def build_spec(server_url: str | None = None) -> dict[str, Any]:
         responses: dict[str, Any] = {}
         if op.response is not None:
             content = {op.media_type: {"schema": refs[(op.response, "serialization")]}}
+        elif op.media_type == "text/event-stream":
+            content = {op.media_type: {"schema": SSE_EVENT}}
         else:
             content = {op.media_type: {"schema": {"type": "string"}}}
         responses[str(op.status)] = {"description": "Success", "content": content}

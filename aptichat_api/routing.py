@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from aptichat_api.auth import AuthKind, require
+from aptichat_api.auth import USER_ID_RE, AuthKind, require
 from aptichat_api.errors import ApiError, validation_details
 
 # Path parameters that are bigint keys: werkzeug's int converter accepts any size, PostgreSQL not.
@@ -127,8 +127,13 @@ def api_route(
         def view(**path: Any) -> Response:
             require(auth)
             for name, value in path.items():
-                if isinstance(value, int) and value > BIGINT_MAX:
-                    raise ApiError(404, f"{name.removesuffix('_id')}_not_found", f"No such {name}.")
+                # Ids that cannot exist (beyond bigint, or text PostgreSQL cannot even compare, such
+                # as NUL) are simply not found, without reaching the database.
+                if (isinstance(value, int) and value > BIGINT_MAX) or (
+                    isinstance(value, str) and not USER_ID_RE.match(value)
+                ):
+                    noun = name.removesuffix("_id") if name.endswith("_id") else {"name": "experiment"}.get(name, name)
+                    raise ApiError(404, f"{noun}_not_found", f"No such {noun}.")
             kwargs: dict[str, Any] = dict(path)
             if query is not None:
                 kwargs["query"] = parse_query(query)

@@ -9,14 +9,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from aptichat.documents.enums import DocumentType
 
 BIGINT_MAX = 2**63 - 1
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: 3 and 3.0 are integers; true, "3" and 3.5 are not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be an integer")
+        return int(value)
+    return value
+
+
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
-RowId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+# Constraints before the validator, so the JSON schema says minimum/maximum.
+RowId = Annotated[int, Field(ge=1, le=BIGINT_MAX), BeforeValidator(_json_integer)]
 
 
 class Request(BaseModel):
@@ -24,8 +38,9 @@ class Request(BaseModel):
 
 
 class Query(BaseModel):
-    # Query strings are text: numbers arrive as "10", so these coerce; unknown parameters are ignored.
-    model_config = ConfigDict(extra="ignore")
+    # Query strings are text: numbers arrive as "10", so these coerce. Unknown parameters are
+    # refused like unknown body fields, so a typo (?limt=5) is an error rather than silently ignored.
+    model_config = ConfigDict(extra="forbid")
 
 
 class Body(BaseModel):
@@ -44,8 +59,14 @@ class ErrorResponse(Body):
 
 
 # --- chat -----------------------------------------------------------------------------------------
+# What the chat engine accepts: no control characters other than tab/newline/return, and at least
+# one visible character (it strips the question).
+_QUESTION_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+QUESTION_PATTERN = rf"^{_QUESTION_CHAR}*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{_QUESTION_CHAR}*$"
+
+
 class QuestionRequest(Request):
-    question: Annotated[Text, Field(min_length=1, max_length=2000)]
+    question: Annotated[str, Field(min_length=1, max_length=2000, pattern=QUESTION_PATTERN)]
     conversation_id: Annotated[Text, Field(min_length=1, max_length=36)] | None = None
 
 
@@ -67,10 +88,13 @@ class ChatAnswer(Body):
     degraded: bool
 
 
+Cursor = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+
+
 class HistoryQuery(Query):
     conversation_id: Annotated[Text, Field(min_length=1, max_length=36)] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
-    before: RowId | None = Field(default=None, description="message_id cursor: return messages older than it")
+    before: Cursor | None = Field(default=None, description="message_id cursor: return messages older than it")
 
 
 class HistoryMessage(Body):
@@ -109,7 +133,7 @@ class HistoryResponse(RootModel[ConversationHistory | ConversationList]):
 
 class FeedbackRequest(Request):
     message_id: RowId
-    rating: Annotated[int, Field(ge=1, le=5)]
+    rating: Annotated[int, Field(ge=1, le=5), BeforeValidator(_json_integer)]
     comment: Annotated[Text, Field(max_length=2000)] | None = None
 
 

@@ -32,3 +32,8 @@ def api(engine: Engine, settings: Settings, people: dict[str, str]) -> Iterator[
     app = create_app(app_config(settings))
     with serve(app) as url:
         yield Api(url, settings)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The tests sign with the short development secret on purpose; PyJWT warns about it each time.
+    config.addinivalue_line("filterwarnings", "ignore::jwt.warnings.InsecureKeyLengthWarning")

@@ -92,7 +92,7 @@ def test_feedback_on_own_answer_only(api: Api) -> None:
     user_message = answer["message_id"] - 1  # the question stored just before the answer
     r = requests.post(url, json={"message_id": user_message, "rating": 4}, headers=api.headers(), timeout=10)
     assert r.status_code == 404
-    for rating in (0, 6, "5", True, 4.5):
+    for rating in (0, 6, "5", True, 4.5, None):
         r = requests.post(
             url, json={"message_id": answer["message_id"], "rating": rating}, headers=api.headers(), timeout=10
         )

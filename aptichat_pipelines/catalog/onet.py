@@ -58,8 +58,10 @@ def read_onet(directory: Path) -> tuple[list[CatalogEntry], dict[str, int]]:
             profiles[r["O*NET-SOC Code"]][_LETTERS[r["Element Name"]]] = round(min(1.0, max(0.0, value)), 4)
     zones = {r["O*NET-SOC Code"]: int(float(r["Job Zone"])) for r in _rows(directory / "Job Zones.txt")}
     tasks: dict[str, list[str]] = defaultdict(list)
-    for r in _rows(directory / "Task Statements.txt"):
-        if r["Task Type"] == "Core" and len(tasks[r["O*NET-SOC Code"]]) < TASKS_IN_DESCRIPTION:
+    # Core tasks first; some occupations only have untyped tasks, which still describe the work.
+    task_rows = [r for r in _rows(directory / "Task Statements.txt") if r["Task Type"] in ("Core", "")]
+    for r in sorted(task_rows, key=lambda r: r["Task Type"] != "Core"):
+        if len(tasks[r["O*NET-SOC Code"]]) < TASKS_IN_DESCRIPTION:
             tasks[r["O*NET-SOC Code"]].append(r["Task"].strip().rstrip("."))
     related: dict[str, list[str]] = defaultdict(list)
     if (directory / "Related Occupations.txt").exists():

@@ -69,8 +69,11 @@ def test_someone_elses_conversation_is_not_found(api: Api) -> None:
 
 
 def test_rejected_question_has_stable_code(api: Api) -> None:
-    r = ask(api, "why\x07 this?")
-    assert r.status_code == 422 and r.json()["error"]["code"] == "question_invalid"
+    r = ask(api, "why\x07 this?")  # refused by the schema, before the engine
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    # 1001 characters that NFC-normalise to 2002: the engine's own check, with its own code
+    r = ask(api, "\u0958" * 1001)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "question_too_long"
 
 
 def test_person_without_documents_still_gets_an_answer(api: Api) -> None:

@@ -62,10 +62,10 @@ function renderAnswer(item, answer) {
     }
   }
   const meta = el("span", "meta");
-  const sources = answer.citations.map((c) => `[${c.n}] ${c.title}`).join(" · ");
-  meta.textContent = `${answer.intent} · ${answer.provider}${answer.degraded ? " (degraded)" : ""}` + (sources ? " — " + sources : "");
+  meta.textContent = `${answer.intent} · ${answer.provider}${answer.degraded ? " (degraded)" : ""}`;
   for (const c of answer.citations) {
-    const link = el("a", "cite", ` [${c.n}]`);
+    meta.appendChild(document.createTextNode(" · "));
+    const link = el("a", "cite", `[${c.n}] ${c.title}`);
     link.href = "#";
     link.addEventListener("click", (ev) => { ev.preventDefault(); showCitation(c); });
     meta.appendChild(link);

@@ -45,6 +45,7 @@ class Settings(BaseModel):
     gemini_requests_per_minute: int = 600
     gemini_tokens_per_minute: int = 1_000_000
     query_cache_size: int = 2048
+    local_embedding_threads: int | None = None
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -106,6 +107,7 @@ class Settings(BaseModel):
             "APTICHAT_GEMINI_RPM": "gemini_requests_per_minute",
             "APTICHAT_GEMINI_TPM": "gemini_tokens_per_minute",
             "APTICHAT_QUERY_CACHE_SIZE": "query_cache_size",
+            "APTICHAT_LOCAL_EMBEDDING_THREADS": "local_embedding_threads",
             "APTICHAT_API_HOST": "api_host",
             "APTICHAT_API_PORT": "api_port",
             "APTICHAT_JWT_SECRET": "jwt_secret",

@@ -65,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--texts", type=int, default=256, help="documents per batch run")
     parser.add_argument("--queries", type=int, default=50, help="single queries timed")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for the local model")
     args = parser.parse_args()
 
     from support.fake_gemini import FakeGemini
@@ -72,8 +73,11 @@ def main() -> None:
     from aptichat.embeddings import provider_embedder
     from aptichat.settings import Settings
 
-    print(f"{args.texts} texts of ~40 words per batch run; {args.queries} single queries; {os.cpu_count()} CPUs")
-    local = provider_embedder(Settings(embeddings="local"))
+    print(
+        f"{args.texts} texts of ~40 words per batch run; {args.queries} single queries; {os.cpu_count()} CPUs; "
+        f"load average {os.getloadavg()[0]:.1f}; torch threads {args.threads or 'default'}"
+    )
+    local = provider_embedder(Settings(embeddings="local", local_embedding_threads=args.threads))
     started = time.perf_counter()
     local.embed_query("load the model")
     print(f"local model first call (imports + load): {time.perf_counter() - started:.1f} s")

@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 def _provider_key(settings: Settings) -> tuple[object, ...]:
     if settings.embeddings == "local":
-        return ("local",)
+        return ("local", settings.local_embedding_threads)
     from aptichat.llm.gemini_client import provider_key
 
     return ("gemini", *provider_key(settings))
@@ -45,7 +45,7 @@ def provider_embedder(settings: Settings | None = None) -> Embedder:
             else:
                 from aptichat.embeddings.local import LocalEmbedder
 
-                embedder = LocalEmbedder()
+                embedder = LocalEmbedder(threads=settings.local_embedding_threads)
             _providers[key] = embedder
         return embedder
 

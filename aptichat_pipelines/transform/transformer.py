@@ -13,9 +13,9 @@ from typing import TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from aptichat.documents import (
+    AnyContent,
     CareerRecommendation,
     CareerRecommendations,
-    AnyContent,
     ChatDocument,
     DocumentType,
     InterestProfile,

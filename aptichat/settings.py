@@ -53,6 +53,8 @@ class Settings(BaseModel):
     jwt_public_key: str | None = None
     service_api_key: str = "dev-service-key"
     rate_limit_storage_uri: str = "memory://"
+    # how many reverse proxies (nginx) sit in front of the API; their X-Forwarded-For is then trusted
+    trusted_proxies: int = 0
     admin_webhook_url: str | None = None
     # A/B experiments: name -> variants; APTICHAT_EXPERIMENTS='{"prompt": ["v1", "v2"]}'
     experiments: dict[str, list[str]] = Field(default_factory=lambda: {"prompt": ["v1", "v2"]})
@@ -113,6 +115,7 @@ class Settings(BaseModel):
             "APTICHAT_JWT_SECRET": "jwt_secret",
             "APTICHAT_SERVICE_API_KEY": "service_api_key",
             "APTICHAT_RATE_LIMIT_STORAGE_URI": "rate_limit_storage_uri",
+            "APTICHAT_TRUSTED_PROXIES": "trusted_proxies",
         }
         for env_name, field in optional.items():
             raw = _env(env_name)

@@ -22,6 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schema's field order
 
+    proxies = app.config["SETTINGS"].trusted_proxies
+    if proxies:
+        # behind nginx, per-IP rate limits must see the client, not the proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     register_error_handlers(app)
     app.before_request(_start_timer)
     limits.init_app(app)

@@ -41,5 +41,24 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def is_current(engine: Engine) -> bool:
-    """True when the database is at the newest migration (used by /readyz)."""
+    """True when the database is at the newest migration this code knows."""
     return current_revision(engine) == head_revision()
+
+
+def is_compatible(revision: str | None) -> bool:
+    """Whether code at this head can serve a database at `revision` (used by /readyz).
+
+    At head: yes. Ahead of this code (a revision the code does not know, written by the next release's
+    expand migration during a blue-green switch): yes, because expand-then-contract migrations keep the
+    old schema working. Behind head or empty: no.
+    """
+    if revision is None:
+        return False
+    script = ScriptDirectory.from_config(alembic_config())
+    if revision == script.get_current_head():
+        return True
+    try:
+        script.get_revision(revision)
+    except Exception:  # unknown revision: written by newer code
+        return True
+    return False

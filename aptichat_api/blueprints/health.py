@@ -22,7 +22,7 @@ def healthz() -> dict[str, Any]:
 
 
 def _database() -> tuple[bool, str, bool, str]:
-    from aptichat.db.migrate import current_revision, head_revision
+    from aptichat.db.migrate import current_revision, head_revision, is_compatible
 
     try:
         with db.engine().connect() as conn:
@@ -30,7 +30,7 @@ def _database() -> tuple[bool, str, bool, str]:
         current, head = current_revision(db.engine()), head_revision()
     except Exception as exc:  # readiness reports the failure instead of raising it
         return False, f"unreachable: {type(exc).__name__}", False, "unknown"
-    return True, "reachable", current == head, f"at {current}, head {head}"
+    return True, "reachable", is_compatible(current), f"at {current}, head {head}"
 
 
 def _embedder() -> tuple[bool, str]:

@@ -74,3 +74,11 @@ def test_check_constraints_refuse_bad_rows(db_session) -> None:  # type: ignore[
                 "repeat('a', 64))"
             )
         )
+
+
+def test_readiness_accepts_head_and_newer_revisions_only(engine: Engine) -> None:
+    """During a blue-green switch the old colour must stay ready on the next release's schema."""
+    assert migrate.is_compatible(migrate.current_revision(engine))
+    assert migrate.is_compatible("f00dfeed0042")  # written by newer code (expand migration)
+    assert not migrate.is_compatible("0001")  # behind this code's head
+    assert not migrate.is_compatible(None)  # never migrated

@@ -65,7 +65,7 @@ def platform() -> None:
 
 
 @platform.command()
-@click.option("--demo-users", type=int, default=lambda: int(os.environ.get("APTICHAT_DEMO_USERS", "60")))
+@click.option("--demo-users", type=int, default=lambda: get_settings().demo_users)
 @click.option("--dagster-port", type=int, default=3000)
 @click.option("--no-api", is_flag=True, help="Start only the database and Dagster.")
 def run(demo_users: int, dagster_port: int, no_api: bool) -> None:

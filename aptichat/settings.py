@@ -47,6 +47,12 @@ class Settings(BaseModel):
     query_cache_size: int = 2048
     local_embedding_threads: int | None = None
 
+    # pipeline: how much work one sensor tick takes, how many users share one run, tick interval
+    sensor_max_per_tick: int = Field(default=500, ge=1)
+    users_per_run: int = Field(default=50, ge=1)
+    sensor_interval_s: int = Field(default=5, ge=1)
+    demo_users: int = Field(default=60, ge=0)
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     jwt_secret: str = "dev-insecure-change-me"
@@ -116,6 +122,10 @@ class Settings(BaseModel):
             "APTICHAT_SERVICE_API_KEY": "service_api_key",
             "APTICHAT_RATE_LIMIT_STORAGE_URI": "rate_limit_storage_uri",
             "APTICHAT_TRUSTED_PROXIES": "trusted_proxies",
+            "APTICHAT_SENSOR_MAX_PER_TICK": "sensor_max_per_tick",
+            "APTICHAT_USERS_PER_RUN": "users_per_run",
+            "APTICHAT_SENSOR_INTERVAL_S": "sensor_interval_s",
+            "APTICHAT_DEMO_USERS": "demo_users",
         }
         for env_name, field in optional.items():
             raw = _env(env_name)

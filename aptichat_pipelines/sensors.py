@@ -5,7 +5,6 @@ so a retried tick never launches the same work twice.
 """
 
 import hashlib
-import os
 
 from dagster import (
     DefaultSensorStatus,
@@ -18,6 +17,7 @@ from dagster import (
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from aptichat.db import etl_jobs
+from aptichat.settings import get_settings
 from aptichat_pipelines.jobs import catalog_job, user_etl_job
 from aptichat_pipelines.legacy.models import SessionCursor
 from aptichat_pipelines.partitions import users_partitions
@@ -26,9 +26,9 @@ from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
 
 # A tick reads at most this many completions, so it stays well under Dagster's tick timeout even when
 # 10,000 tests complete at once; the next tick continues from the cursor.
-MAX_SESSIONS_PER_TICK = int(os.environ.get("APTICHAT_SENSOR_MAX_PER_TICK", "500"))
-USERS_PER_RUN = int(os.environ.get("APTICHAT_USERS_PER_RUN", "50"))
-SENSOR_INTERVAL_S = int(os.environ.get("APTICHAT_SENSOR_INTERVAL_S", "5"))
+MAX_SESSIONS_PER_TICK = get_settings().sensor_max_per_tick
+USERS_PER_RUN = get_settings().users_per_run
+SENSOR_INTERVAL_S = get_settings().sensor_interval_s
 
 
 def run_request(run: PlannedRun, source: str) -> RunRequest:

@@ -35,10 +35,6 @@ READ_ELSEWHERE = {
     "APTICHAT_API_MAX_BODY": "aptichat_api/config.py",
     "APTICHAT_RATE_LIMIT_USER": "aptichat_api/config.py",
     "APTICHAT_RATE_LIMIT_IP": "aptichat_api/config.py",
-    "APTICHAT_SENSOR_INTERVAL_S": "aptichat_pipelines/sensors.py",
-    "APTICHAT_SENSOR_MAX_PER_TICK": "aptichat_pipelines/sensors.py",
-    "APTICHAT_USERS_PER_RUN": "aptichat_pipelines/sensors.py",
-    "APTICHAT_DEMO_USERS": "aptichat/platform.py",
 }
 LONG_RUNNING = {"postgres", "dagster-code", "dagster-webserver", "dagster-daemon", "api-blue", "api-green", "proxy"}
 

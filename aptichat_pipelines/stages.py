@@ -139,7 +139,11 @@ def _store_user(
         with Session(engine) as session, session.begin():
             repo = DocumentRepository(session)
             repo.ensure_user(user_id)
-            result = repo.write_version(user_id, items, gaps=stage.gaps)
+            # a document this test could not build but an earlier test did stays current: the person
+            # still has those results, so it is not a gap for the chat (the job still reports it)
+            kept = {d.document_type.value for d in repo.current_documents(user_id)}
+            gaps = {t: reason for t, reason in stage.gaps.items() if t not in kept}
+            result = repo.write_version(user_id, items, gaps=gaps)
     except DocumentIntegrityError as exc:
         report.unchunked.append(f"{user_id}: {exc}")
         return UserOutcome("failed", {"all": f"integrity check refused the new version: {exc}"})

@@ -80,6 +80,10 @@ class LegacyDatabase(ConfigurableResource):
                 out[user_id] = LegacyStageResult(user_id=user_id, results=value)
         if transient and len(transient) == len(user_ids):
             raise transient[0]
+        failed = [fetched.get(u) for u in user_ids if out[u].error_class == "legacy_query_failed"]
+        if user_ids and len(failed) == len(user_ids) and isinstance(failed[0], LegacyQueryError):
+            # every user failed for a reason that is not their data (a wrong URL, a missing table)
+            raise failed[0]
         return out
 
     def completed_sessions_after(self, cursor: SessionCursor | None, limit: int) -> list[SessionRow]:

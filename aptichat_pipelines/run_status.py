@@ -34,7 +34,14 @@ ERROR_CLASSES: dict[str, tuple[str, str]] = {
 
 
 def classify(cls_name: str | None, message: str) -> tuple[str, str]:
-    """An error class and a sentence for an operator, from the exception class name and message."""
+    """An error class and a sentence for an operator, from the exception class name and message.
+
+    Our own `Failure`s start their description with the class ("legacy_query_failed: ...")."""
+    if cls_name == "Failure":
+        prefix, _, rest = message.partition(": ")
+        by_class = {c: advice for c, advice in ERROR_CLASSES.values()}
+        if prefix in by_class:
+            return prefix, f"{by_class[prefix]}. ({rest[:300]})"
     if cls_name in ERROR_CLASSES:
         error_class, advice = ERROR_CLASSES[cls_name]
         return error_class, f"{advice}. ({message[:300]})"

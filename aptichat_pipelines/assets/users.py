@@ -16,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
     Backoff,
+    Failure,
     Jitter,
     MaterializeResult,
     MetadataValue,
@@ -26,6 +27,7 @@ from dagster import (
 
 from aptichat.db import etl_jobs
 from aptichat.documents import ChatDocument
+from aptichat_pipelines.legacy.retry import LegacyQueryError, is_transient
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
 from aptichat_pipelines.stages import LegacyStageResult, UserDocumentsStage, embed_and_store, summarise_scores
@@ -49,7 +51,13 @@ def legacy_test_results(context: AssetExecutionContext, legacy: LegacyDatabase) 
     """Each user's latest valid completed session, scored by the legacy queries (AptitudeTestQueries)."""
     started = time.perf_counter()
     keys = list(context.partition_keys)
-    fetched = legacy.fetch_results(keys)
+    try:
+        fetched = legacy.fetch_results(keys)
+    except LegacyQueryError as exc:
+        if exc.cause is not None and is_transient(exc.cause):
+            raise  # the step's retry policy tries again with backoff
+        # retrying cannot help (a wrong URL, a missing table): fail now, with a class an operator can act on
+        raise Failure(description=f"legacy_query_failed: {exc}", allow_retries=False) from exc
     failed = {u: r.error for u, r in fetched.items() if r.error}
     context.add_output_metadata(
         {

@@ -27,7 +27,7 @@ def admin_hook(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[
     received: list[dict[str, object]] = []
 
     class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(204)
             self.end_headers()

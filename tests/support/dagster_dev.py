@@ -101,3 +101,50 @@ def dagster_dev(home: Path, env: dict[str, str], timeout: float = 90) -> Iterato
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(10)
+
+
+# --- asset partitions and backfills over GraphQL (what the UI's "Materialize" -> backfill dialog sends) ---
+
+
+def partition_keys(dev: DagsterDev, asset: str) -> list[str]:
+    """The asset's partition keys in partition order (for dynamic partitions: the order they were added)."""
+    data = dev.graphql(
+        """query Keys($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) { __typename
+             ... on AssetNode { partitionKeys } } }""",
+        {"path": [asset]},
+    )
+    return list(data["assetNodeOrError"].get("partitionKeys") or [])
+
+
+def launch_asset_backfill(dev: DagsterDev, assets: list[str], partitions: list[str], title: str | None = None) -> str:
+    """`launchPartitionBackfill` with an asset selection and partition names, as the asset backfill dialog
+    does; returns the backfill id."""
+    data = dev.graphql(
+        """mutation Launch($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+             __typename ... on LaunchBackfillSuccess { backfillId }
+             ... on Error { message } } }""",
+        {
+            "params": {
+                "assetSelection": [{"path": [a]} for a in assets],
+                "partitionNames": partitions,
+                "fromFailure": False,
+                "title": title,
+            }
+        },
+    )
+    result = data["launchPartitionBackfill"]
+    if result["__typename"] != "LaunchBackfillSuccess":
+        raise AssertionError(f"backfill not launched: {result}")
+    return str(result["backfillId"])
+
+
+def backfill_status(dev: DagsterDev, backfill_id: str) -> dict[str, Any]:
+    """Status, partitions and runs of one backfill."""
+    data = dev.graphql(
+        """query Backfill($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
+             ... on PartitionBackfill { id status numPartitions partitionNames
+               runs { runId status tags { key value } } error { message } }
+             ... on Error { message } } }""",
+        {"id": backfill_id},
+    )
+    return data["partitionBackfillOrError"]  # type: ignore[no-any-return]

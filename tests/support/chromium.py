@@ -1,0 +1,128 @@
+"""Headless Chromium driven over the DevTools protocol (no Selenium, no Playwright): the approach of
+tests/api/test_api_browser.py as a reusable helper. Tests skip when /usr/bin/chromium is absent."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from websockets.sync.client import ClientConnection, connect
+
+CHROMIUM = Path("/usr/bin/chromium")
+SKIP_REASON = "headless Chromium not installed at /usr/bin/chromium (`make install` or apt-get install chromium)"
+
+
+class Page:
+    """A minimal DevTools client for one page target."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.ids = itertools.count(1)
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        call_id = next(self.ids)
+        self.ws.send(json.dumps({"id": call_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv(timeout=60))
+            if message.get("id") == call_id:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return message.get("result", {})  # type: ignore[no-any-return]
+
+    def js(self, expression: str) -> Any:
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def goto(self, url: str) -> None:
+        self.send("Page.navigate", url=url)
+        self.wait_for("document.readyState === 'complete'")
+
+    def wait_for(self, expression: str, timeout_s: float = 30) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            value = self.js(expression)
+            if value:
+                return value
+            time.sleep(0.2)
+        text = self.js("document.body ? document.body.innerText.slice(0, 2000) : ''")
+        raise AssertionError(f"timed out after {timeout_s}s waiting for {expression}\npage text:\n{text}")
+
+    def text(self) -> str:
+        return str(self.js("document.body ? document.body.innerText : ''"))
+
+    def screenshot(self, path: Path) -> int:
+        """A PNG of the viewport; returns its size in bytes."""
+        shot = self.send("Page.captureScreenshot", format="png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = base64.b64decode(shot["data"])
+        path.write_bytes(data)
+        return len(data)
+
+
+@contextmanager
+def chromium_page(width: int = 1280, height: int = 800) -> Iterator[Page]:
+    """One headless Chromium with a throwaway profile, and its first page; stopped on exit."""
+    profile = tempfile.mkdtemp(prefix="aptichat-chromium-")
+    proc = subprocess.Popen(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = None
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 30
+        while port is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if match := re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line):
+                port = int(match.group(1))
+        assert port is not None, "Chromium did not start its DevTools endpoint"
+        # keep draining stderr, or a chatty Chromium fills the pipe and stalls
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        targets = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+        target = next(t for t in targets if t["type"] == "page")
+        with connect(target["webSocketDebuggerUrl"], max_size=None) as ws:
+            page = Page(ws)
+            page.send("Page.enable")
+            page.send("Runtime.enable")
+            page.send(
+                "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
+            )
+            yield page
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        shutil.rmtree(profile, ignore_errors=True)

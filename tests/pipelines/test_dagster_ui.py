@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, select
 from support.chromium import CHROMIUM, SKIP_REASON, chromium_page
-from support.dagster_dev import DagsterDev, backfill_status, dagster_dev, launch_asset_backfill, partition_keys
+from support.dagster_dev import (
+    DagsterDev,
+    backfill_status,
+    dagster_dev,
+    launch_asset_backfill,
+    partition_keys,
+    wait_for,
+)
 
 from aptichat.db.models import ChatDocument, ChatEtlJob
 from aptichat.db.server import dagster_url, legacy_url
@@ -32,16 +39,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 USERS = 6
 USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
 PREFIX = "uiuser"  # unique in the app database this pytest process shares with other tests
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, log: Callable[[], str] = lambda: "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
 
 
 @dataclass
@@ -199,13 +196,13 @@ def test_the_ui_shows_the_asset_graph_and_the_partitions(platform: Platform) -> 
         size = page.screenshot(DOCS / "dagster-ui-asset-graph.png")
         assert size > 10_000
 
-        page.goto(f"{base}/assets/user_documents?view=partitions")
-        shown = platform.partitions[:2] + platform.partitions[-1:]
-        page.wait_for(
-            f"{shown!r}.every(k => document.body.innerText.includes(k))",
-            timeout_s=60,
-        )
+        # the partitions page with one backfilled partition selected: its latest materialization's metadata
+        selected = platform.partitions[1]
+        page.send("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
+        page.goto(f"{base}/assets/user_documents?view=partitions&partition={selected}")
+        page.wait_for(f"{platform.partitions!r}.every(k => document.body.innerText.includes(k))", timeout_s=60)
         # the status legend counts every partition as materialized
         page.wait_for(f"document.body.innerText.includes('Materialized ({len(platform.partitions)})')")
+        page.wait_for("['users_with_gaps', 'scores'].every(n => document.body.innerText.includes(n))", timeout_s=60)
         time.sleep(1)
         assert page.screenshot(DOCS / "dagster-ui-partitions.png") > 10_000

@@ -1,0 +1,305 @@
+"""ETL throughput, users per minute (on demand, not pytest): `.venv/bin/python benchmarks/etl.py`.
+
+Three ways of running the same per-user work (legacy queries -> DocumentTransformer -> chunk, embed,
+atomic write), each on its own freshly seeded users with the embedding cache (chat_embedding_cache)
+emptied first, so every mode embeds cold:
+
+(a) sensor: `dagster dev` with APTICHAT_USERS_PER_RUN=1, so the completion sensor launches one run
+    per user, as a trickle of single completions would. Timed from the commit of the users' completed
+    tests to the end of the last run (sensor tick, queue, a process per run, torch import, the work).
+(b) backfill: the same `dagster dev`, completion sensor stopped, one GraphQL `launchPartitionBackfill`
+    over --users partitions. BackfillPolicy.single_run makes it ONE run. Timed from the launch to the
+    backfill's completion (the backfill daemon's pick-up, one process start, the work).
+(c) loop: a plain Python loop in this process over the same functions, without Dagster:
+    LegacyDatabase.fetch_results (AptitudeTestQueries), DocumentTransformer.build and
+    stages.embed_and_store, in batches of --batch users. The model is loaded before the clock starts:
+    this is the floor. A second, warm pass over the same users (cache full, documents unchanged) shows
+    what is left when nothing needs embedding.
+
+Everything lives in databases of its own (default prefix `aptichat_bench_etl`, on the embedded server
+of APTICHAT_HOME), dropped and recreated on each run, so tests and `make run` are undisturbed.
+Quick check: `benchmarks/etl.py --users 50 --single-users 4`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=1000, help="users of the backfill and of the loop")
+    parser.add_argument("--single-users", type=int, default=20, help="users run one per run by the sensor")
+    parser.add_argument("--batch", type=int, default=100, help="users per embed_and_store call in the loop")
+    parser.add_argument("--db-prefix", default="aptichat_bench_etl", help="names of the three databases")
+    parser.add_argument("--modes", default="sensor,backfill,loop", help="which of sensor,backfill,loop to run")
+    return parser.parse_args()
+
+
+ARGS = parse()
+# before anything reads settings: databases of our own, offline model, one tick a second
+os.environ["APTICHAT_APP_DB"] = f"{ARGS.db_prefix}_app"
+os.environ["APTICHAT_LEGACY_DB"] = f"{ARGS.db_prefix}_legacy"
+os.environ["APTICHAT_DAGSTER_DB"] = f"{ARGS.db_prefix}_dagster"
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+for _var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "APTICHAT_EMBEDDINGS", "GEMINI_API_KEY"):
+    os.environ.pop(_var, None)
+
+from sqlalchemy import Engine, func, select, text  # noqa: E402
+
+from aptichat.settings import get_settings  # noqa: E402
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def setup() -> tuple[Engine, Engine]:
+    from aptichat.db import migrate
+    from aptichat.db.engine import get_engine, get_legacy_engine
+    from aptichat.db.server import start_embedded
+    from aptichat_pipelines.legacy.schema import init_legacy
+
+    settings = get_settings()
+    server = start_embedded(settings)
+    for name in (settings.app_db_name, settings.legacy_db_name, settings.dagster_db_name):
+        server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+        server.psql(f'CREATE DATABASE "{name}";')
+    migrate.upgrade()
+    legacy = get_legacy_engine(settings)
+    init_legacy(legacy)
+    return get_engine(settings), legacy
+
+
+def seed_users(legacy: Engine, n: int, prefix: str, seed: int) -> list[str]:
+    """`n` people with one clean, complete session each (every document can be built)."""
+    from aptichat_pipelines.legacy.population import write_population
+    from aptichat_pipelines.legacy.synthetic import Mix, generate
+
+    clean = Mix(**{f.name: 0.0 for f in fields(Mix) if f.name != "spread_days"})
+    population = generate(n, seed, prefix=prefix, mix=clean)
+    with legacy.begin() as conn:
+        write_population(conn, population)
+    with legacy.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return [t[0] for t in population.takers]
+
+
+def clear_cache(app: Engine) -> None:
+    with app.begin() as conn:
+        conn.execute(text("DELETE FROM chat_embedding_cache"))
+
+
+def chunks_of(app: Engine, users: list[str]) -> int:
+    from aptichat.db.models import ChatDocument, ChatDocumentChunk
+
+    with app.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count(ChatDocumentChunk.id))
+                .join(ChatDocument, ChatDocument.id == ChatDocumentChunk.document_id)
+                .where(ChatDocument.user_id.in_(users), ChatDocument.status == "current")
+            ).scalar_one()
+        )
+
+
+def result(mode: str, users: int, seconds: float, chunks: int, **extra: Any) -> dict[str, Any]:
+    row = {
+        "mode": mode,
+        "users": users,
+        "seconds": round(seconds, 1),
+        "users_per_min": round(users / seconds * 60, 1),
+        "chunks": chunks,
+        "chunks_per_s": round(chunks / seconds, 1),
+        **extra,
+    }
+    log(f"RESULT {row}")
+    return row
+
+
+# ---------------------------------------------------------------- dagster dev (a) and (b)
+
+
+def runs(dev: Any, tags: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    data = dev.graphql(
+        """query Runs($filter: RunsFilter) { runsOrError(filter: $filter, limit: 1000) { __typename
+             ... on Runs { results { runId status jobName startTime endTime tags { key value } } } } }""",
+        {"filter": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]}},
+    )
+    return data["runsOrError"]["results"]  # type: ignore[no-any-return]
+
+
+def idle(dev: Any) -> bool:
+    return all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs(dev))
+
+
+def stop_sensor(dev: Any, name: str) -> None:
+    data = dev.graphql(
+        """query Sensor($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
+             ... on Sensor { jobOriginId sensorState { selectorId } } } }""",
+        {"s": {"repositoryName": "__repository__", "repositoryLocationName": "aptichat", "sensorName": name}},
+    )
+    sensor = data["sensorOrError"]
+    dev.graphql(
+        """mutation Stop($o: String, $s: String) { stopSensor(jobOriginId: $o, jobSelectorId: $s) { __typename } }""",
+        {"o": sensor["jobOriginId"], "s": sensor["sensorState"]["selectorId"]},
+    )
+
+
+def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str, Any]]:
+    from dagster import DagsterInstance
+    from support.dagster_dev import backfill_status, dagster_dev, launch_asset_backfill, wait_for
+
+    from aptichat.db.server import dagster_url
+
+    out: list[dict[str, Any]] = []
+    home = Path(tempfile.mkdtemp(prefix="aptichat-bench-etl-")) / "dagster_home"
+    env = {
+        "APTICHAT_DAGSTER_PG_URL": dagster_url(),
+        "APTICHAT_SENSOR_INTERVAL_S": "1",
+        "APTICHAT_USERS_PER_RUN": "1",
+    }
+    os.environ["APTICHAT_DAGSTER_PG_URL"] = env["APTICHAT_DAGSTER_PG_URL"]
+    log(f"starting dagster dev (DAGSTER_HOME={home})")
+    with dagster_dev(home, env, timeout=180) as dev:
+        # the catalog sensor's first run embeds the job/major catalog: let it finish before timing
+        time.sleep(5)
+        wait_for(lambda: idle(dev), 1200, "the start-up runs (catalog) to finish", dev.log_tail)
+        log(f"dagster dev idle on port {dev.port}")
+
+        if "sensor" in modes:
+            clear_cache(app)
+            n = ARGS.single_users
+            started = time.time()
+            users = seed_users(legacy, n, "bench-single", 101)
+            log(f"(a) {n} completed tests committed; the sensor launches one run per user")
+
+            def all_done() -> list[dict[str, Any]] | None:
+                done = [r for r in runs(dev, {"aptichat/source": "sensor"}) if r["status"] in ("SUCCESS", "FAILURE")]
+                return done if len(done) >= n and idle(dev) else None
+
+            done = wait_for(all_done, 60 * n + 600, "the single-user runs", dev.log_tail)
+            end = max(r["endTime"] for r in done)
+            bodies = [r["endTime"] - r["startTime"] for r in done]
+            failed = sum(r["status"] != "SUCCESS" for r in done)
+            out.append(
+                result(
+                    "sensor, one run per user",
+                    n,
+                    end - started,
+                    chunks_of(app, users),
+                    runs=len(done),
+                    failed_runs=failed,
+                    mean_run_seconds=round(sum(bodies) / len(bodies), 1),
+                )
+            )
+
+        if "backfill" in modes:
+            stop_sensor(dev, "test_completion_sensor")
+            clear_cache(app)
+            users = seed_users(legacy, ARGS.users, "bench-batch", 202)
+            with DagsterInstance.from_config(str(home)) as instance:
+                instance.add_dynamic_partitions("users", users)
+            log(f"(b) {len(users)} partitions added; launching one backfill over all of them")
+            started = time.time()
+            backfill_id = launch_asset_backfill(dev, USER_ASSETS, users, title="benchmarks/etl.py")
+
+            def finished() -> dict[str, Any] | None:
+                status = backfill_status(dev, backfill_id)
+                return status if status["status"] not in ("REQUESTED", "CANCELING", "FAILING") else None
+
+            status = wait_for(finished, 3 * ARGS.users + 900, "the backfill", dev.log_tail)
+            seconds = time.time() - started
+            backfill_runs = runs(dev, {"dagster/backfill": backfill_id})
+            run_seconds = [r["endTime"] - r["startTime"] for r in backfill_runs if r["endTime"]]
+            out.append(
+                result(
+                    "backfill, one run (single_run)",
+                    len(users),
+                    seconds,
+                    chunks_of(app, users),
+                    runs=len(backfill_runs),
+                    backfill_status=status["status"],
+                    run_seconds=[round(s, 1) for s in run_seconds],
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------- the plain loop (c)
+
+
+def loop_mode(app: Engine, legacy: Engine) -> list[dict[str, Any]]:
+    from aptichat.embeddings import get_embedder
+    from aptichat_pipelines.resources import LegacyDatabase
+    from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
+    from aptichat_pipelines.transform.transformer import DocumentTransformer
+
+    users = seed_users(legacy, ARGS.users, "bench-loop", 303)
+    embedder = get_embedder(get_settings(), engine=app)
+    embedder.embed_query("warm the model up before the clock starts")
+    resource = LegacyDatabase()
+    out = []
+    for label in ("loop, cold cache", "loop, warm cache (nothing to embed)"):
+        if "cold" in label:
+            clear_cache(app)
+        chunks = embedded = 0
+        started = time.perf_counter()
+        for i in range(0, len(users), ARGS.batch):
+            batch = users[i : i + ARGS.batch]
+            fetched = resource.fetch_results(batch)
+            transformer = DocumentTransformer()
+            stages: dict[str, UserDocumentsStage] = {}
+            for user_id, stage in fetched.items():
+                if stage.results is None:
+                    stages[user_id] = UserDocumentsStage(user_id=user_id, error=stage.error)
+                    continue
+                built = transformer.build(stage.results)
+                stages[user_id] = UserDocumentsStage(
+                    user_id=user_id, documents=built.documents, gaps=built.gaps, session_id=built.session_id
+                )
+            report = embed_and_store(stages, app, embedder)
+            chunks += report.chunks
+            embedded += report.embedded_new
+        out.append(result(label, len(users), time.perf_counter() - started, chunks, embedded_new=embedded))
+    return out
+
+
+def main() -> None:
+    modes = set(ARGS.modes.split(","))
+    settings = get_settings()
+    names = (settings.app_db_name, settings.legacy_db_name, settings.dagster_db_name)
+    log(f"databases {', '.join(names)} on {settings.pgdata}; {os.cpu_count()} cores")
+    app, legacy = setup()
+    rows: list[dict[str, Any]] = []
+    if modes & {"sensor", "backfill"}:
+        rows += dagster_modes(app, legacy, modes)
+    if "loop" in modes:
+        rows += loop_mode(app, legacy)
+
+    print("\nmode                                   users  seconds  users/min  chunks/s")
+    for r in rows:
+        print(f"{r['mode']:<38} {r['users']:>6} {r['seconds']:>8} {r['users_per_min']:>10} {r['chunks_per_s']:>9}")
+    floor = next((r for r in rows if r["mode"] == "loop, cold cache"), None)
+    if floor:
+        print("\nratio to the plain loop (cold), users/min:")
+        for r in rows:
+            print(f"  {r['mode']:<38} {r['users_per_min'] / floor['users_per_min']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -45,6 +45,9 @@ class Settings(BaseModel):
     gemini_requests_per_minute: int = 600
     gemini_tokens_per_minute: int = 1_000_000
     query_cache_size: int = 2048
+    # chat: longest question accepted (longer ones get 422 question_too_long) and longest answer produced
+    max_question_chars: int = Field(default=2000, ge=1)
+    max_answer_chars: int = Field(default=1800, ge=100)
     local_embedding_threads: int | None = None
 
     # pipeline: how much work one sensor tick takes, how many users share one run, tick interval
@@ -55,7 +58,8 @@ class Settings(BaseModel):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    jwt_secret: str = "dev-insecure-change-me"
+    # 32+ bytes, so PyJWT accepts it for HS256 without an InsecureKeyLengthWarning; never for production
+    jwt_secret: str = "dev-insecure-change-me-please-0123456789"
     jwt_public_key: str | None = None
     service_api_key: str = "dev-service-key"
     rate_limit_storage_uri: str = "memory://"
@@ -115,6 +119,8 @@ class Settings(BaseModel):
             "APTICHAT_GEMINI_RPM": "gemini_requests_per_minute",
             "APTICHAT_GEMINI_TPM": "gemini_tokens_per_minute",
             "APTICHAT_QUERY_CACHE_SIZE": "query_cache_size",
+            "APTICHAT_MAX_QUESTION_CHARS": "max_question_chars",
+            "APTICHAT_MAX_ANSWER_CHARS": "max_answer_chars",
             "APTICHAT_LOCAL_EMBEDDING_THREADS": "local_embedding_threads",
             "APTICHAT_API_HOST": "api_host",
             "APTICHAT_API_PORT": "api_port",

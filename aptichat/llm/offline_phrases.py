@@ -41,20 +41,53 @@ INTENT_GAP_TYPE: dict[str, str] = {
     "majors": "major_recommendations",
 }
 
-OPENERS: dict[str, str] = {
-    "personality": "Here's what your results say about you.",
-    "thinking_skills": "Here's what your thinking-skills results show.",
-    "careers": "Good question - here's how your results connect to careers.",
-    "majors": "Good question - here's how your results connect to fields of study.",
-    "general_guidance": "Here's what your results suggest.",
+# The heading above the supporting points, per intent.
+TRANSITIONS: dict[str, str] = {
+    "personality": "What stands out:",
+    "thinking_skills": "In more detail:",
+    "careers": "Why they fit you:",
+    "majors": "Why they fit you:",
+    "general_guidance": "What stands out about you:",
 }
 
-TRANSITIONS: dict[str, str] = {
-    "personality": "A few more things that stand out:",
-    "thinking_skills": "In more detail:",
-    "careers": "Why this fits you:",
-    "majors": "What points in this direction:",
-    "general_guidance": "Other things worth knowing:",
+# Recommendation answers (careers and majors); {noun} is "career" or "major".
+RANKED_LEAD = "Your strongest {noun} matches are {names}{citation}."
+RANKED_LEAD_ONE = "Your strongest {noun} match is {name}{citation}."
+RANKED_FOCUS = "{title} is your {place} {noun} match{fit}{citation}."
+RANKED_NOT_LISTED = "{title} is not among your recommended {noun}s; your strongest matches are {names}{citation}."
+RANKED_WHY_ONE = "Why it fits you:"
+RANKED_OTHERS = "Your other top matches are {names}{citation}."
+RANKED_ABOUT = "About the {kind}: {text}"
+GENERAL_MAJORS = "The majors that fit you best are {names}{citation}."
+NOUNS: dict[str, str] = {"career_recommendations": "career", "major_recommendations": "major"}
+
+# Sentences that are advice about reading the document, not content: never used as a point, so an
+# answer does not repeat what its next step already says.
+BOILERPLATE: tuple[str, ...] = (
+    "you can ask about any",
+    "rather than a limit",
+    "starting point for reflection",
+    "every profile has its own strengths",
+    "skills develop with practice",
+)
+
+# Question words that stand for words the documents use ("strengths" -> "pronounced", "strongest").
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "strength": ("strongest", "pronounced", "strength", "high"),
+    "strong": ("strongest", "pronounced", "strength", "high"),
+    "good": ("strongest", "strength", "high"),
+    "best": ("strongest", "pronounced", "high"),
+    "weak": ("low", "room", "grow"),
+    "weakness": ("low", "room", "grow"),
+    "improve": ("room", "grow", "low"),
+    "introvert": ("extraversion",),
+    "extravert": ("extraversion",),
+    "extrovert": ("extraversion",),
+    "stress": ("calm", "pressure", "emotional", "sensitivity"),
+    "math": ("numerical",),
+    "maths": ("numerical",),
+    "organis": ("conscientiousness", "organised"),
+    "organiz": ("conscientiousness", "organised"),
 }
 
 NEXT_STEPS: dict[str, str] = {

@@ -60,6 +60,14 @@ class LRU(Generic[K, V]):
         with self._lock:
             self._data.pop(key, None)
 
+    def pop_where(self, predicate: Callable[[K], bool]) -> int:
+        """Drop every entry whose key matches `predicate`; returns how many went."""
+        with self._lock:
+            doomed = [key for key in self._data if predicate(key)]
+            for key in doomed:
+                del self._data[key]
+            return len(doomed)
+
     def __len__(self) -> int:
         return len(self._data)
 
@@ -140,6 +148,10 @@ class ChunkCache:
         self._lru.put(user_id, fresh)
         return fresh
 
+    def forget(self, user_id: str) -> int:
+        """Drop the person's cached chunks (1 if there were any, else 0)."""
+        return self._lru.pop_where(lambda key: key == user_id)
+
 
 @dataclass(frozen=True)
 class CachedAnswer:
@@ -172,3 +184,7 @@ class AnswerCache:
 
     def put(self, key: tuple[str, str, Hashable, str], value: CachedAnswer) -> None:
         self._lru.put(key, value)
+
+    def forget(self, user_id: str) -> int:
+        """Drop every cached answer of the person; returns how many went."""
+        return self._lru.pop_where(lambda key: key[0] == user_id)

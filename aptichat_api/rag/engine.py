@@ -30,7 +30,6 @@ from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences,
 from aptichat_api.rag.generation import AnswerPipeline
 from aptichat_api.rag.memory import ConversationStore
 from aptichat_api.rag.question import (
-    DEFAULT_MAX_QUESTION_CHARS,
     Intent,
     IntentClassifier,
     ResolvedQuestion,
@@ -96,8 +95,8 @@ class ChatEngine:
         self.chunk_cache = ChunkCache()
         self.answer_cache = AnswerCache(settings.query_cache_size)
         self.counter = token_counter(settings)
-        self.max_question_chars = int(getattr(settings, "max_question_chars", DEFAULT_MAX_QUESTION_CHARS))
-        self.max_answer_chars = int(getattr(settings, "max_answer_chars", 1800))
+        self.max_question_chars = settings.max_question_chars
+        self.max_answer_chars = settings.max_answer_chars
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -115,6 +114,12 @@ class ChatEngine:
 
     def cache_stats(self) -> dict[str, dict[str, int]]:
         return {"chunks": self.chunk_cache.stats.as_dict(), "answers": self.answer_cache.stats.as_dict()}
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Drop everything cached about the person (their chunks and answers), e.g. after erasure:
+        an erased person's answers must not be served again, even to a re-created account with the
+        same id before any new document version lands. Returns how many entries went per cache."""
+        return {"chunks": self.chunk_cache.forget(user_id), "answers": self.answer_cache.forget(user_id)}
 
     def answer(
         self, user_id: str, question: object, conversation_id: str | None = None, variant: str | None = None

@@ -19,7 +19,11 @@ from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, G
 log = logging.getLogger(__name__)
 
 _CITATION_GROUP = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
-_SENTENCE_BOUNDARY = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n")
+# A sentence end (with its citations) or a line break; the "2." of an enumerated list is not one,
+# so an answer is never cut between a list number and its item.
+_SENTENCE_BOUNDARY = re.compile(
+    r"(?<![\s(]\d)(?<![\s(]\d\d)(?<!^\d)(?<!^\d\d)[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n"
+)
 
 GAP_LABELS = {
     "personality_profile": "your personality and interests",

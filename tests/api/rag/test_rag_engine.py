@@ -120,6 +120,49 @@ def test_answer_cache_and_chunk_invalidation(settings: Any, engine: Any, rag_emb
     assert chat.cache_stats()["chunks"]["misses"] > chunk_misses
 
 
+def test_forget_user_drops_only_that_persons_cached_chunks_and_answers(
+    settings: Any, engine: Any, rag_embedder: Any, rag_world: Any
+) -> None:
+    chat = ChatEngine(settings, engine, embedder=rag_embedder, generator=OfflineComposer())
+    erased, other = "rag-forget-owner", rag_world["nurse"]
+    _write_majors(engine, rag_embedder, erased, "It combines your Social and Investigative interests")
+    for user in (erased, erased, other):
+        chat.answer(user, "Which majors should I study?")
+    chat.answer(erased, "Which careers suit me?")
+
+    assert chat.forget_user(erased) == {"chunks": 1, "answers": 2}
+    assert chat.forget_user(erased) == {"chunks": 0, "answers": 0}  # idempotent
+    assert not chat.answer(erased, "Which majors should I study?").cached  # recomputed, not served from cache
+    assert chat.answer(other, "Which majors should I study?").cached  # everybody else keeps theirs
+    misses = chat.cache_stats()["chunks"]["misses"]
+    chat.forget_user(erased)
+    chat.answer(erased, "How organised am I?")
+    assert chat.cache_stats()["chunks"]["misses"] == misses + 1  # chunks reloaded from the database
+
+
+def test_question_and_answer_limits_come_from_settings(
+    settings: Any, engine: Any, rag_embedder: Any, rag_world: Any
+) -> None:
+    tight = settings.model_copy(update={"max_question_chars": 40, "max_answer_chars": 300})
+    chat = ChatEngine(tight, engine, embedder=rag_embedder, generator=OfflineComposer())
+    with pytest.raises(QuestionRejected) as rejected:
+        chat.answer(rag_world["nurse"], "Which careers suit me, and what would a typical day look like?")
+    assert rejected.value.code == "question_too_long" and "limit is 40" in rejected.value.message
+    result = chat.answer(rag_world["nurse"], "Which careers suit me?")
+    assert len(result.answer) <= 300 and result.citations
+    assert result.answer.rstrip()[-1] in ".!?]"  # ends on a whole sentence, not mid-word
+
+
+def test_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aptichat.settings import Settings
+
+    assert (Settings().max_question_chars, Settings().max_answer_chars) == (2000, 1800)
+    monkeypatch.setenv("APTICHAT_MAX_QUESTION_CHARS", "500")
+    monkeypatch.setenv("APTICHAT_MAX_ANSWER_CHARS", "900")
+    assert (Settings.from_env().max_question_chars, Settings.from_env().max_answer_chars) == (500, 900)
+    assert len(Settings().jwt_secret.encode()) >= 32  # PyJWT warns about shorter HS256 keys
+
+
 def test_broken_embedder_falls_back_to_keywords(settings: Any, engine: Any, rag_world: Any) -> None:
     class Broken:
         model, dim = "broken", 384

@@ -109,6 +109,10 @@ def test_citations_length_and_gaps() -> None:
     text = "First sentence here. Second sentence is longer than the limit allows."
     assert bound_length(text, 30) == "First sentence here."
     assert bound_length("no boundary at all in this text", 12).endswith("…")
+    # A list number is not a sentence end: never "... in order: 1. Nurse 2." [1]
+    listed = "Your matches are ranked. In order: 1. Nurse (fit 91%) 2. Doctor (fit 80%) 3. Teacher"
+    assert bound_length(listed, 70) == "Your matches are ranked."
+    assert bound_length("Top:\n1. Nurse [1]\n2. Doctor [2]\n3. Teacher", 33) == "Top:\n1. Nurse [1]\n2. Doctor [2]"
     gaps = {"thinking_skills": "your thinking skills were not measured in this test"}
     noted = ensure_gap_note("You do well at reasoning.", "thinking_skills", gaps)
     assert "not measured in this test" in noted

@@ -38,6 +38,9 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 def main() -> None:
     """AptiChat: aptitude-test results turned into an advisor you can chat with."""
+    from aptichat.logs import configure_logging
+
+    configure_logging("cli")  # text unless APTICHAT_LOG_FORMAT=json
 
 
 @main.group()

@@ -69,6 +69,10 @@ class Settings(BaseModel):
     # A/B experiments: name -> variants; APTICHAT_EXPERIMENTS='{"prompt": ["v1", "v2"]}'
     experiments: dict[str, list[str]] = Field(default_factory=lambda: {"prompt": ["v1", "v2"]})
 
+    # logs: json|text (unset: json for the API and the pipeline, text for the CLI); salt of the user hash
+    log_format: Literal["json", "text"] | None = None
+    log_user_salt: str = "aptichat-dev-log-salt"
+
     @property
     def embedding_model(self) -> str:
         return LOCAL_EMBEDDING_MODEL if self.embeddings == "local" else self.gemini_embedding_model
@@ -132,6 +136,8 @@ class Settings(BaseModel):
             "APTICHAT_USERS_PER_RUN": "users_per_run",
             "APTICHAT_SENSOR_INTERVAL_S": "sensor_interval_s",
             "APTICHAT_DEMO_USERS": "demo_users",
+            "APTICHAT_LOG_FORMAT": "log_format",
+            "APTICHAT_LOG_USER_SALT": "log_user_salt",
         }
         for env_name, field in optional.items():
             raw = _env(env_name)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import time
+import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
 
+from aptichat import logs
 from aptichat.settings import Settings
 from aptichat_api import db, limits, metrics
 from aptichat_api.config import build_config
@@ -21,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schema's field order
+    logs.set_user_salt(app.config["SETTINGS"].log_user_salt)
 
     proxies = app.config["SETTINGS"].trusted_proxies
     if proxies:
@@ -34,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     _register_blueprints(app)
     app.after_request(_finish)
+    app.teardown_request(_end_log_context)
     return app
 
 
@@ -50,8 +56,36 @@ def _register_blueprints(app: Flask) -> None:
     sock.init_app(app)
 
 
+access_log = logging.getLogger("aptichat_api.access")
+# an incoming X-Request-Id is kept when it looks like an id (a proxy's or client's correlation id);
+# anything else (too long, spaces, control characters) is replaced, so logs never carry injected text
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+
+
 def _start_timer() -> None:
     g.started = time.perf_counter()
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+    g.log_token = logs.bind(request_id=g.request_id)
+
+
+def _end_log_context(_exc: BaseException | None) -> None:
+    if "log_token" in g:
+        logs.unbind(g.log_token)
+
+
+def _logged_path() -> str | None:
+    """The path with any user id in it replaced by its hash; None for an unmatched path (it may hold
+    anything, user ids included)."""
+    if request.url_rule is None:
+        return None
+    args = dict(request.view_args or {})
+    if "user_id" in args:
+        args["user_id"] = "~" + logs.hash_user(str(args["user_id"]))
+    try:
+        return request.url_rule.build(args, append_unknown=False)[1]  # type: ignore[index]
+    except Exception:
+        return request.url_rule.rule
 
 
 def _finish(response: Response) -> Response:
@@ -60,4 +94,23 @@ def _finish(response: Response) -> Response:
     if "started" in g:
         metrics.LATENCY.observe(time.perf_counter() - g.started, endpoint)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if "request_id" in g:
+        response.headers["X-Request-Id"] = g.request_id
+    principal = g.get("principal")
+    user = logs.hash_user(principal.user_id) if principal is not None and principal.user_id else None
+    # one line per request (the duration of a streamed response is its time to the first byte)
+    access_log.info(
+        "%s %s %s",
+        request.method,
+        _logged_path() or endpoint,
+        response.status_code,
+        extra={
+            "method": request.method,
+            "path": _logged_path(),
+            "endpoint": endpoint,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - g.started) * 1000, 2) if "started" in g else None,
+            "user": user,
+        },
+    )
     return response

@@ -17,6 +17,7 @@ from typing import Literal
 import jwt
 from flask import current_app, g, request
 
+from aptichat import logs
 from aptichat.settings import Settings
 from aptichat_api.errors import ApiError
 
@@ -113,6 +114,7 @@ def principal_from_request() -> Principal | None:
             raise ApiError(401, "invalid_api_key", "The API key is not valid.")
         principal = Principal(user_id=None, role="service")
     g.principal = principal
+    logs.bind_user(principal.user_id if principal is not None else None)  # hashed, for this request's lines
     return principal
 
 

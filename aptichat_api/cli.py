@@ -45,7 +45,8 @@ def api() -> None:
 
 def gunicorn_argv(host: str, port: int, workers: int, threads: int, timeout: int) -> list[str]:
     """The gunicorn command line: gthread workers, so WebSockets and SSE streams each hold a thread
-    (not a whole worker) and long streams are not killed by the worker timeout."""
+    (not a whole worker) and long streams are not killed by the worker timeout. No gunicorn access log:
+    its lines carry raw paths (user ids); the app writes its own JSON access line (aptichat_api.access)."""
     return [
         sys.executable,
         "-m",
@@ -62,8 +63,6 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int, timeout: int
         str(timeout),
         "--graceful-timeout",
         "20",
-        "--access-logfile",
-        "-",
         "aptichat_api.wsgi:app",
     ]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing.exceptions import WebsocketMismatch
 
@@ -56,6 +57,20 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers or {}
+
+
+# The database down, restarting or refusing connections: a temporary condition the client can retry,
+# not a bug. The pool's pre-ping reconnects by itself once the server is back.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable() -> ApiError:
+    return ApiError(
+        503,
+        "database_unavailable",
+        "The database is not reachable right now. Please retry shortly.",
+        headers={"Retry-After": "5"},
+    )
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -104,6 +119,12 @@ def register_error_handlers(app: Flask) -> None:
             if name.lower() != "content-type":
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: Exception) -> Response:
+        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return _api_error(database_unavailable())
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:

@@ -111,6 +111,14 @@ def build_spec(server_url: str | None = None) -> dict[str, Any]:
             if status == 429:
                 entry["headers"] = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait"}}
             responses[str(status)] = entry
+        responses.setdefault(
+            "503",
+            {
+                "description": "database_unavailable: the database is down or restarting; retry after Retry-After",
+                "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait"}},
+                "content": {"application/json": {"schema": error_ref}},
+            },
+        )
         responses["500"] = {
             "description": "Unexpected error (a bug)",
             "content": {"application/json": {"schema": error_ref}},

@@ -342,3 +342,22 @@ class ChatEtlStageOutput(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
     )
+
+
+class ChatEtlStageTiming(Base):
+    """How long one per-user stage took in one run (one row per stage per run), the source of the
+    aptichat_etl_stage_seconds histogram the API exports: ETL runs are short-lived processes, so their
+    timings live in the database rather than in a process's memory."""
+
+    __tablename__ = "chat_etl_stage_timings"
+    __table_args__ = (
+        CheckConstraint("seconds >= 0", name="ck_chat_etl_stage_timings_seconds"),
+        CheckConstraint("users >= 0", name="ck_chat_etl_stage_timings_users"),
+        Index("ix_chat_etl_stage_timings_finished", "finished_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    stage: Mapped[str] = mapped_column(String(64), nullable=False)
+    users: Mapped[int] = mapped_column(Integer, nullable=False)
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    finished_at: Mapped[datetime] = _created()

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, stream_with_context
 
 from aptichat_api import db, metrics, store
 from aptichat_api.auth import Principal, current_principal
-from aptichat_api.errors import ApiError, error_body
+from aptichat_api.errors import DATABASE_UNAVAILABLE, ApiError, database_unavailable, error_body
 from aptichat_api.experiments import chat_variant
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import ChatAnswer, Citation, HistoryQuery, HistoryResponse, QuestionRequest
@@ -89,6 +89,8 @@ def _engine_errors(exc: Exception) -> ApiError | None:
         return ApiError(422, exc.code, exc.message)
     if isinstance(exc, ConversationNotFound):
         return ApiError(404, "conversation_not_found", "No conversation of yours with that id.")
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable()  # also the streams' error event, not an internal_error
     return None
 
 

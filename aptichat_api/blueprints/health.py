@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
 from aptichat_api import db, metrics
+from aptichat_api import etl_metrics as _etl_metrics  # noqa: F401 - registers the ETL metrics (from the DB)
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import HealthResponse, ReadyResponse
 

@@ -28,6 +28,7 @@ from dagster import (
 from aptichat.db import etl_jobs
 from aptichat.documents import ChatDocument
 from aptichat_pipelines.legacy.retry import LegacyQueryError, is_transient
+from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
 from aptichat_pipelines.stages import LegacyStageResult, UserDocumentsStage, embed_and_store, summarise_scores
@@ -47,7 +48,10 @@ def _run_key(context: AssetExecutionContext) -> str | None:
 
 
 @asset(io_manager_key="stage_io_manager", kinds={"postgres"}, **USER_ASSET_ARGS)
-def legacy_test_results(context: AssetExecutionContext, legacy: LegacyDatabase) -> dict[str, LegacyStageResult]:
+@observed_stage("legacy_test_results")
+def legacy_test_results(
+    context: AssetExecutionContext, legacy: LegacyDatabase, app_db: AppDatabase
+) -> dict[str, LegacyStageResult]:
     """Each user's latest valid completed session, scored by the legacy queries (AptitudeTestQueries)."""
     started = time.perf_counter()
     keys = list(context.partition_keys)
@@ -88,7 +92,10 @@ def legacy_test_results(context: AssetExecutionContext, legacy: LegacyDatabase) 
     ],
     **USER_ASSET_ARGS,
 )
-def user_documents(context: AssetExecutionContext, legacy_test_results: dict[str, LegacyStageResult]):  # type: ignore[no-untyped-def]
+@observed_stage("user_documents")
+def user_documents(  # type: ignore[no-untyped-def]
+    context: AssetExecutionContext, legacy_test_results: dict[str, LegacyStageResult], app_db: AppDatabase
+):
     """The personality profile, thinking skills, career and major recommendations of each user."""
     started = time.perf_counter()
     transformer = DocumentTransformer()
@@ -173,6 +180,7 @@ def _misordered(built: dict[str, UserDocumentsStage]) -> list[str]:
     ],
     **USER_ASSET_ARGS,
 )
+@observed_stage("user_document_embeddings")
 def user_document_embeddings(
     context: AssetExecutionContext,
     user_documents: dict[str, UserDocumentsStage],

@@ -63,7 +63,7 @@ def bind(**fields: Any) -> contextvars.Token[Mapping[str, Any]]:
 def unbind(token: contextvars.Token[Mapping[str, Any]]) -> None:
     try:
         _context.reset(token)
-    except ValueError:  # created in another context (a generator resumed elsewhere): just clear
+    except (ValueError, RuntimeError):  # another context, or already reset: just clear
         _context.set(_EMPTY)
 
 

@@ -70,8 +70,9 @@ def _start_timer() -> None:
 
 
 def _end_log_context(_exc: BaseException | None) -> None:
-    if "log_token" in g:
-        logs.unbind(g.log_token)
+    token = g.pop("log_token", None)  # a streamed response tears down twice (stream_with_context)
+    if token is not None:
+        logs.unbind(token)
 
 
 def _logged_path() -> str | None:

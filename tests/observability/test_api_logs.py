@@ -3,12 +3,15 @@ request carries it, the access line is there, and the raw user id is nowhere in 
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
-from conftest import Captured
 from flask import Flask
 from sqlalchemy import Engine
 from support.api import app_config, bearer, seed_person, serve
@@ -17,6 +20,35 @@ from aptichat import logs
 from aptichat.settings import Settings
 
 USER = "obs-person-5521"
+
+
+class Captured:
+    def __init__(self, buffer: io.StringIO) -> None:
+        self.buffer = buffer
+
+    def text(self) -> str:
+        return self.buffer.getvalue()
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text().splitlines() if line.strip()]
+
+
+@pytest.fixture()
+def api_logs() -> Iterator[Captured]:
+    """configure_logging("api") as gunicorn workers run it, writing JSON lines to a buffer."""
+    from aptichat.logs import configure_logging
+
+    root, werkzeug = logging.getLogger(), logging.getLogger("werkzeug")
+    level, werkzeug_level = root.level, werkzeug.level
+    buffer = io.StringIO()
+    handler = configure_logging("api", fmt="json", stream=buffer, force=True)
+    assert handler is not None
+    try:
+        yield Captured(buffer)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        werkzeug.setLevel(werkzeug_level)
 
 
 @pytest.fixture(scope="module")

@@ -177,8 +177,12 @@ def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str
     log(f"starting dagster dev (DAGSTER_HOME={home})")
     with dagster_dev(home, env, timeout=180) as dev:
         # the catalog sensor's first run embeds the job/major catalog: let it finish before timing
-        time.sleep(5)
-        wait_for(lambda: idle(dev), 1200, "the start-up runs (catalog) to finish", dev.log_tail)
+        wait_for(
+            lambda: idle(dev) and any(r["jobName"] == "catalog_refresh" for r in runs(dev)),
+            1200,
+            "the start-up catalog_refresh run to finish",
+            dev.log_tail,
+        )
         log(f"dagster dev idle on port {dev.port}")
 
         if "sensor" in modes:

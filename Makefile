@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 export XDG_RUNTIME_DIR ?= /tmp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint typecheck pytest bench soak clean-data
+.PHONY: install run test lint typecheck pytest bench soak clean-data screenshots
 
 $(STAMP): setup.py
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -49,3 +49,7 @@ soak: install
 clean-data:
 	-$(VENV)/bin/aptichat db stop
 	rm -rf .aptichat .aptichat-test
+
+# Refresh the screenshots committed in docs/ (the browser tests write them there instead of a temp dir).
+screenshots: install
+	APTICHAT_SCREENSHOT_DIR=$(CURDIR)/docs $(VENV)/bin/pytest -q tests/api/test_api_browser.py tests/pipelines/test_dagster_ui.py

@@ -8,7 +8,7 @@ with a reason the person can read ("your thinking skills were not measured in th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -136,17 +136,7 @@ class DocumentTransformer:
         matches = self._top(results.job_matches, "careers", results)
         return CareerRecommendations(
             items=[
-                CareerRecommendation(
-                    rank=rank,
-                    code=m.code,
-                    title=m.title,
-                    fit_score=round(m.similarity, 4),
-                    reasons=self.reasons(m, results),
-                    matched_interests=list(dict.fromkeys(m.matched_letters)),
-                    skills=[THINKING_SKILLS[s] for s in m.skills],
-                    description=m.description or None,
-                    onet_soc_code=m.onet_soc_code,
-                )
+                CareerRecommendation(**self._item(rank, m, results), onet_soc_code=m.onet_soc_code)
                 for rank, m in enumerate(matches, start=1)
             ]
         )
@@ -155,20 +145,23 @@ class DocumentTransformer:
         matches = self._top(results.major_matches, "majors", results)
         return MajorRecommendations(
             items=[
-                MajorRecommendation(
-                    rank=rank,
-                    code=m.code,
-                    title=m.title,
-                    fit_score=round(m.similarity, 4),
-                    reasons=self.reasons(m, results),
-                    matched_interests=list(dict.fromkeys(m.matched_letters)),
-                    skills=[THINKING_SKILLS[s] for s in m.skills],
-                    description=m.description or None,
-                    cip_code=m.cip_code,
-                )
+                MajorRecommendation(**self._item(rank, m, results), cip_code=m.cip_code)
                 for rank, m in enumerate(matches, start=1)
             ]
         )
+
+    def _item(self, rank: int, match: JobMatch | MajorMatch, results: LegacyTestResults) -> dict[str, Any]:
+        """The fields careers and majors share; each adds its own catalog code."""
+        return {
+            "rank": rank,
+            "code": match.code,
+            "title": match.title,
+            "fit_score": round(match.similarity, 4),
+            "reasons": self.reasons(match, results),
+            "matched_interests": list(dict.fromkeys(match.matched_letters)),
+            "skills": [THINKING_SKILLS[s] for s in match.skills],
+            "description": match.description or None,
+        }
 
     @staticmethod
     def _top(matches: Sequence[M], area: str, results: LegacyTestResults) -> list[M]:

@@ -61,17 +61,37 @@ def _result(report: SyncReport, started: float, model: str) -> MaterializeResult
     )
 
 
+def _sync_legacy_catalog(
+    context: AssetExecutionContext,
+    kind: str,
+    table: type[ChatJob] | type[ChatMajor],
+    rows: list[Any],
+    app_db: AppDatabase,
+    embedder: EmbedderResource,
+) -> MaterializeResult:
+    started = time.perf_counter()
+    emb = embedder.get()
+    code_field = "onet_soc_code" if table is ChatJob else "cip_code"
+    report = sync_catalog(
+        app_db.engine(),
+        table,
+        _catalog_rows(rows, code_field),
+        emb.embed_documents,
+        emb.model,
+        lambda r: _describe(kind, r),
+    )
+    context.log.info(
+        f"{kind} catalog: {report.embedded} embedded, {report.unchanged} unchanged, {report.removed} removed"
+    )
+    return _result(report, started, emb.model)
+
+
 @asset(group_name="catalog", kinds={"pgvector"}, pool="embedder")
 def job_catalog(
     context: AssetExecutionContext, legacy: LegacyDatabase, app_db: AppDatabase, embedder: EmbedderResource
 ) -> MaterializeResult:
     """The product's job catalog, copied into chat_jobs with embeddings (HNSW-indexed)."""
-    started = time.perf_counter()
-    emb = embedder.get()
-    rows = _catalog_rows(legacy.catalog_jobs(), "onet_soc_code")
-    report = sync_catalog(app_db.engine(), ChatJob, rows, emb.embed_documents, emb.model, lambda r: _describe("job", r))
-    context.log.info(f"job catalog: {report.embedded} embedded, {report.unchanged} unchanged, {report.removed} removed")
-    return _result(report, started, emb.model)
+    return _sync_legacy_catalog(context, "job", ChatJob, legacy.catalog_jobs(), app_db, embedder)
 
 
 @asset(group_name="catalog", kinds={"pgvector"}, pool="embedder")
@@ -79,14 +99,7 @@ def major_catalog(
     context: AssetExecutionContext, legacy: LegacyDatabase, app_db: AppDatabase, embedder: EmbedderResource
 ) -> MaterializeResult:
     """The product's major catalog, copied into chat_majors with embeddings (HNSW-indexed)."""
-    started = time.perf_counter()
-    emb = embedder.get()
-    rows = _catalog_rows(legacy.catalog_majors(), "cip_code")
-    report = sync_catalog(
-        app_db.engine(), ChatMajor, rows, emb.embed_documents, emb.model, lambda r: _describe("major", r)
-    )
-    context.log.info(f"major catalog: {report.embedded} embedded, {report.unchanged} unchanged")
-    return _result(report, started, emb.model)
+    return _sync_legacy_catalog(context, "major", ChatMajor, legacy.catalog_majors(), app_db, embedder)
 
 
 def scale_guide_rows() -> list[dict[str, Any]]:

@@ -4,28 +4,17 @@ documents appear, and the GraphQL API lists the run."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
-from support.dagster_dev import dagster_dev
+from support.dagster_dev import dagster_dev, wait_for
 
 from aptichat.db.models import ChatDocument, ChatEtlJob
 from aptichat.db.server import dagster_url, legacy_url
 from aptichat.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(predicate, timeout: float, what: str, log=lambda: ""):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
 
 
 def test_a_completed_test_flows_through_the_sensor_to_documents(

@@ -29,6 +29,7 @@ from aptichat.db.models import (
     ChatConversation,
     ChatDocumentChunk,
     ChatEmbeddingConfig,
+    ChatEtlStageOutput,
     ChatFeedback,
     ChatMessage,
     ChatUser,
@@ -360,7 +361,8 @@ class DocumentRepository:
         return problems
 
     def erase_user(self, user_id: str) -> dict[str, int]:
-        """Delete the person's feedback, messages, conversations, chunks, documents and user row.
+        """Delete the person's feedback, messages, conversations, chunks, documents and user row, and
+        the ETL's stage outputs of their partition (their scored results and built documents).
         Children go first explicitly, so erasure does not depend on ON DELETE CASCADE. Returns the
         number of rows deleted per table. (chat_etl_jobs rows are operational and stay.)"""
         counts: dict[str, int] = {}
@@ -368,6 +370,8 @@ class DocumentRepository:
             for model in (ChatFeedback, ChatMessage, ChatConversation, ChatDocumentChunk, DocumentRow, ChatUser):
                 deleted = self.session.execute(delete(model).where(model.user_id == user_id))
                 counts[model.__tablename__] = int(getattr(deleted, "rowcount", 0) or 0)
+            staged = self.session.execute(delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key == user_id))
+            counts[ChatEtlStageOutput.__tablename__] = int(getattr(staged, "rowcount", 0) or 0)
         return counts
 
 

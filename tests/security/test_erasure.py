@@ -1,0 +1,108 @@
+"""DELETE /users/{id} really erases: every row that holds the person's data (documents, chunks,
+conversations, messages, feedback, the user row and the ETL's per-user stage outputs, which hold their
+scored test results and built documents) is gone, as are the chat engine's in-process caches of them.
+
+Kept on purpose and checked as such: chat_etl_jobs (operational: ids, statuses, no answers) and
+chat_embedding_cache (keyed by a hash of a text, shared by everyone with the same text, no text in it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from flask import Flask
+from sqlalchemy import Engine, text
+from support.api import app_config, bearer, seed_person, serve
+
+from aptichat.db import etl_jobs
+from aptichat.settings import Settings
+from aptichat_api.blueprints.chat import chat_engine_if_built
+
+VICTIM, BYSTANDER = "sec-erin-0005", "sec-frank-0006"
+PERSONAL_TABLES = {
+    "chat_users": "user_id",
+    "chat_documents": "user_id",
+    "chat_document_chunks": "user_id",
+    "chat_conversations": "user_id",
+    "chat_messages": "user_id",
+    "chat_feedback": "user_id",
+    "chat_etl_stage_outputs": "partition_key",
+}
+
+
+def _counts(engine: Engine, user_id: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table: conn.execute(text(f"SELECT count(*) FROM {table} WHERE {column} = :u"), {"u": user_id}).scalar_one()
+            for table, column in PERSONAL_TABLES.items()
+        }
+
+
+def _stage_outputs(engine: Engine, user_id: str) -> None:
+    """What a run of the ETL leaves for a person (the StageIOManager's rows), written directly."""
+    with engine.begin() as conn:
+        for asset in ("legacy_test_results", "user_documents"):
+            conn.execute(
+                text(
+                    "INSERT INTO chat_etl_stage_outputs (asset_key, partition_key, run_id, model, payload) "
+                    "VALUES (:a, :u, 'run-1', 'aptichat_pipelines.stages:LegacyStageResult', "
+                    "CAST(:p AS jsonb)) ON CONFLICT DO NOTHING"
+                ),
+                {"a": asset, "u": user_id, "p": f'{{"user_id": "{user_id}", "results": {{"holland_code": "SAI"}}}}'},
+            )
+
+
+def _cached_user_keys(app: Flask, user_id: str) -> list[Any]:
+    """Keys mentioning the person in any LRU the app's chat engine holds."""
+    engine = chat_engine_if_built(app)
+    if engine is None:
+        return []
+    found = []
+    for cache in vars(engine).values():
+        lru = getattr(cache, "_lru", None)
+        for key in list(getattr(lru, "_data", {})):
+            if user_id in str(key):
+                found.append(key)
+    return found
+
+
+def test_erasure_removes_every_personal_row_and_cache(engine: Engine, settings: Settings) -> None:
+    from aptichat_api.app import create_app
+
+    for person in (VICTIM, BYSTANDER):
+        seed_person(engine, settings, person)
+        _stage_outputs(engine, person)
+    etl_jobs.create_job(engine, VICTIM, "reprocess")
+    app = create_app(app_config(settings))
+    with serve(app) as url:
+        for person in (VICTIM, BYSTANDER):
+            headers = bearer(settings, person)
+            answer = requests.post(f"{url}/chat/question", json={"question": "What fits me?"}, headers=headers)
+            assert answer.status_code == 200
+            feedback = requests.post(
+                f"{url}/chat/feedback", json={"message_id": answer.json()["message_id"], "rating": 5}, headers=headers
+            )
+            assert feedback.status_code == 200
+        assert _cached_user_keys(app, VICTIM), "the engine should have cached the person's chunks and answer"
+        assert all(_counts(engine, VICTIM).values())
+        bystander_before = _counts(engine, BYSTANDER)
+
+        r = requests.delete(f"{url}/users/{VICTIM}", headers=bearer(settings, VICTIM), timeout=30)
+        assert r.status_code == 200, r.text
+
+        assert _counts(engine, VICTIM) == dict.fromkeys(PERSONAL_TABLES, 0)
+        assert _counts(engine, BYSTANDER) == bystander_before
+        assert _cached_user_keys(app, VICTIM) == []
+        ask = {"question": "What fits me?"}
+        assert requests.post(f"{url}/chat/question", json=ask, headers=bearer(settings, VICTIM)).status_code == 404
+
+    with engine.connect() as conn:
+        jobs = conn.execute(text("SELECT status FROM chat_etl_jobs WHERE user_id = :u"), {"u": VICTIM}).all()
+        cache_columns = set(
+            conn.execute(
+                text("SELECT column_name FROM information_schema.columns WHERE table_name = 'chat_embedding_cache'")
+            ).scalars()
+        )
+    assert jobs, "operational job records are kept by design (no answers in them)"
+    assert cache_columns == {"text_hash", "model", "task", "dim", "embedding", "created_at"}  # no text, no user

@@ -106,6 +106,9 @@ def run(demo_users: int, dagster_port: int, no_api: bool) -> None:
             "127.0.0.1",
             "-p",
             str(dagster_port),
+            # warnings only: the daemon otherwise logs every sensor tick; runs are in the UI
+            "--log-level",
+            "warning",
         ]
         children.append(("dagster", _start(dagster, env, "dagster dev")))
         if not no_api:

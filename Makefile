@@ -40,8 +40,12 @@ pytest: install
 
 test: lint typecheck pytest
 
+# All benchmarks at the documented sizes (BENCH_ARGS=--quick for small ones); never part of `make test`.
+# peers.py compares with langchain-postgres, installed without its pgvector<0.4 pin (docs/benchmarks.md).
 bench: install
-	$(PY) benchmarks/run_all.py
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m pip install -q --no-deps langchain-postgres==0.0.19
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 soak: install
 	$(PY) benchmarks/load.py

@@ -81,19 +81,17 @@ def test_completion_sensor(context: SensorEvaluationContext, legacy: LegacyDatab
             etl_jobs.record_rejected(engine, s.session_id, s.user_id, "; ".join(q.reasons) or "invalid answers")
         else:
             runnable.append(s)
-    plan = plan_runs([WorkItem(s.session_id, s.user_id) for s in runnable], _existing(context), USERS_PER_RUN)
-    owned = etl_jobs.claim_sensor_sessions(engine, [(i.key, i.user_id, r.run_key) for r in plan.runs for i in r.items])
-    if len(owned) < len(runnable):
-        # sessions first reported by the webhook are run by etl_request_sensor; drop them from this plan
-        plan = plan_runs(
-            [WorkItem(s.session_id, s.user_id) for s in runnable if s.session_id in owned],
-            _existing(context),
-            USERS_PER_RUN,
-        )
+    # sessions first reported by the webhook are run by etl_request_sensor, and sessions whose run already
+    # started or ended (a lost or reset cursor) are done: only the rest are planned
+    owned = etl_jobs.claim_sensor_sessions(engine, [(s.session_id, s.user_id) for s in runnable])
+    mine = [WorkItem(s.session_id, s.user_id) for s in runnable if s.session_id in owned]
+    plan = plan_runs(mine, _existing(context), USERS_PER_RUN)
+    etl_jobs.assign_run_keys(engine, {i.key: r.run_key for r in plan.runs for i in r.items})
     new_cursor = sessions[-1].cursor.encode()
     context.log.info(
-        f"{len(sessions)} completions: {len(runnable)} to run in {len(plan.runs)} runs, "
-        f"{len(sessions) - len(runnable)} rejected; cursor -> {new_cursor}"
+        f"{len(sessions)} completions: {len(mine)} to run in {len(plan.runs)} runs, "
+        f"{len(sessions) - len(runnable)} rejected, {len(runnable) - len(mine)} run elsewhere or already; "
+        f"cursor -> {new_cursor}"
     )
     return _result(plan, "sensor", new_cursor)
 

@@ -12,8 +12,8 @@ Everything runs against an embedded PostgreSQL in a temporary APTICHAT_HOME, rem
    -> DocumentTransformer.build -> stages.embed_and_store -> chat_etl_jobs outcomes). Dagster's run
    queue and process-per-run are not in this figure (benchmarks/etl.py measures those). Then every
    completion must have been processed exactly once. Prints the time from the commit to the last
-   user's documents, and how many new run keys a tick replayed from a lost cursor would plan (today:
-   all of them, see docs/benchmarks.md).
+   user's documents, and how many new run keys a tick replayed from a lost cursor plans (must be 0:
+   processed completions are not run again).
    --embedder hash (default: deterministic bag-of-words vectors, no model: measures orchestration
    and database work) or local (MiniLM on CPU: embedding-bound, ~45 sections/s on 2 cores).
 """
@@ -81,7 +81,7 @@ def chat(args: argparse.Namespace) -> bool:
     import requests
     from sqlalchemy import create_engine
     from support.api import bearer, seed_person
-    from support.reliability import gunicorn_api
+    from support.processes import gunicorn_api
 
     from aptichat.db import migrate
     from aptichat.db.server import app_url
@@ -259,11 +259,10 @@ def completions(args: argparse.Namespace) -> bool:
         f"last user's documents {elapsed:.1f}s after the commit ({len(users) / elapsed:.1f} users/s); "
         f"jobs {dict(statuses)}; exactly once: {exactly_once}"
     )
-    # Known issue (reported): once the users' partitions exist, a tick replayed from a lost cursor plans
-    # them as re-takes under per-session run keys the daemon has not seen, so they would run again.
+    # A tick replayed from a lost cursor must not plan processed completions again.
     fresh = len(replayed - launched)
     print(f"completions: a tick replayed from a lost cursor plans {fresh} run keys not launched before")
-    return exactly_once
+    return exactly_once and fresh == 0
 
 
 def main() -> None:

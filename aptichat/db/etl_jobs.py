@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aptichat.db.models import ChatEtlJob
@@ -34,12 +34,14 @@ def _row(job: ChatEtlJob) -> JobRow:
     return JobRow(job.id, job.user_id, job.session_id, job.source, job.status, job.run_key)
 
 
-def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str, str]]) -> set[str]:
+def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -> set[str]:
     """Record sessions found by the completion sensor as queued jobs.
 
-    `sessions` holds (session_id, user_id, run_key). Returns the session ids this sensor owns: newly
-    inserted, or inserted by an earlier tick of this sensor (a repeated tick). A session that reached us
-    through the webhook first belongs to the requests sensor and is left out.
+    `sessions` holds (session_id, user_id). Returns the session ids this sensor still has to run: newly
+    inserted, or inserted by an earlier tick of this sensor and still queued (a repeated tick, whose run
+    keys Dagster de-duplicates); `assign_run_keys` then names the run of each. A session whose run
+    already started or ended is left out, so a lost or reset cursor does not process every completion
+    again; a session that reached us through the webhook first belongs to the requests sensor.
     """
     if not sessions:
         return set()
@@ -50,18 +52,37 @@ def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str, str
             "source": "sensor",
             "idempotency_key": session_key(s),
             "status": "queued",
-            "run_key": k,
         }
-        for s, u, k in sessions
+        for s, u in sessions
     ]
     with engine.begin() as conn:
         conn.execute(insert(ChatEtlJob).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"]))
         owned = conn.execute(
             select(ChatEtlJob.session_id).where(
-                ChatEtlJob.idempotency_key.in_([r["idempotency_key"] for r in rows]), ChatEtlJob.source == "sensor"
+                ChatEtlJob.idempotency_key.in_([r["idempotency_key"] for r in rows]),
+                ChatEtlJob.source == "sensor",
+                ChatEtlJob.status == "queued",
             )
         ).scalars()
         return {s for s in owned if s is not None}
+
+
+def assign_run_keys(engine: Engine, run_keys: Mapping[str, str]) -> None:
+    """Point the queued sensor jobs of these sessions at the run that will carry them (session id ->
+    run key), so the run's outcome finds them; a repeated tick may plan them differently."""
+    if not run_keys:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(ChatEtlJob)
+            .where(
+                ChatEtlJob.idempotency_key == bindparam("key"),
+                ChatEtlJob.source == "sensor",
+                ChatEtlJob.status == "queued",
+            )
+            .values(run_key=bindparam("new_run_key")),
+            [{"key": session_key(s), "new_run_key": k} for s, k in run_keys.items()],
+        )
 
 
 def record_rejected(engine: Engine, session_id: str, user_id: str, reason: str) -> None:

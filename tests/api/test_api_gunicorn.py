@@ -6,49 +6,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 import websockets
-from support.api import ALICE, bearer, sse_events, wait_for
+from support.api import ALICE, bearer, sse_events
+from support.processes import gunicorn_api
 
 from aptichat.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def gunicorn_url(settings: Settings, people: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "APTICHAT_API_PORT": str(port), "APTICHAT_DB_POOL_SIZE": "4"}
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "aptichat"), "api", "serve", "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/healthz", timeout_s=60)
+    with gunicorn_api({**os.environ, "APTICHAT_DB_POOL_SIZE": "4"}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_gunicorn_serves_chat_sse_and_websocket(gunicorn_url: str, settings: Settings) -> None:

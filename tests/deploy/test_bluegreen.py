@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,17 +22,12 @@ from pathlib import Path
 import click
 import pytest
 from sqlalchemy import Engine
+from support.processes import free_port
 
 from aptichat.deploy.bluegreen import LocalBackend, active_colour, render_upstream, wait_ready
 from aptichat.deploy.proxy import ProxyServer, parse_upstream
 
 from .conftest import REPO, tool
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Load:

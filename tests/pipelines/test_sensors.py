@@ -99,6 +99,44 @@ def test_a_repeated_tick_yields_the_same_run_keys(
     assert first.cursor == again.cursor
 
 
+def test_a_reset_cursor_does_not_rerun_completions_already_processed(
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sensors, "USERS_PER_RUN", 5)
+    sessions = [s[1] for s in completed(legacy_engine)]
+
+    def users_by_run_key() -> dict[str, set[str]]:
+        """The sensor's queued jobs of the legacy completions, grouped by the run key they wait for."""
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(ChatEtlJob.run_key, ChatEtlJob.user_id).where(
+                    ChatEtlJob.session_id.in_(sessions), ChatEtlJob.source == "sensor", ChatEtlJob.status == "queued"
+                )
+            ).all()
+        grouped: dict[str, set[str]] = {}
+        for row in rows:
+            grouped.setdefault(row.run_key, set()).add(row.user_id)
+        return grouped
+
+    first = tick(dagster_instance, None)
+    assert isinstance(first, SensorResult) and len(first.run_requests) > 1
+    apply(dagster_instance, first)
+    planned = users_by_run_key()
+    done = first.run_requests[0].run_key
+    assert etl_jobs.mark_run(engine, done, "run-that-finished", "succeeded") == len(planned[done]) > 0
+
+    again = tick(dagster_instance, None)  # an operator reset the cursor after the first run finished
+    assert isinstance(again, SensorResult)
+    assert again.cursor == first.cursor
+    replanned = users_by_run_key()
+    # the finished run's users are not processed a second time; every still-queued user is, once
+    assert set().union(*replanned.values()) == set().union(*planned.values()) - planned[done]
+    # and each queued job names the run that now carries it, so that run's outcome reaches it
+    assert set(replanned) == {r.run_key for r in again.run_requests}
+    for request in again.run_requests:
+        assert replanned[request.run_key] == {request.partition_key}  # existing partitions: a run each
+
+
 def test_ties_on_completed_at_are_not_skipped(
     legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,7 +20,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, select
 from support.api import bearer, seed_person
-from support.reliability import aptichat_cli, gunicorn_api
+from support.processes import aptichat_cli, gunicorn_api
 
 from aptichat.db.models import ChatMessage
 from aptichat.db.server import app_url

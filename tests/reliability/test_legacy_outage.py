@@ -98,7 +98,8 @@ def test_run_with_legacy_down_fails_classified_and_keeps_the_old_version(
     before = assert_consistent(engine, user)
 
     run_key = f"outage-test:{user}"
-    etl_jobs.claim_sensor_sessions(engine, [(f"outage-session-{user}", user, run_key)])
+    etl_jobs.claim_sensor_sessions(engine, [(f"outage-session-{user}", user)])
+    etl_jobs.assign_run_keys(engine, {f"outage-session-{user}": run_key})
     down = {**defs.resources, "legacy": LegacyDatabase(url=dead_url(tmp_path, reliability_legacy.db_name))}
     result = materialize(
         USER_ASSETS,

@@ -1,5 +1,5 @@
-"""Headless Chromium driven over the DevTools protocol (no Selenium, no Playwright): the approach of
-tests/api/test_api_browser.py as a reusable helper. Tests skip when /usr/bin/chromium is absent."""
+"""Headless Chromium driven over the DevTools protocol (no Selenium, no Playwright), shared by the chat
+page test and the Dagster UI test. Tests skip when /usr/bin/chromium is absent."""
 
 from __future__ import annotations
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
@@ -78,48 +72,3 @@ def assert_consistent(engine: Engine, user_id: str) -> Snapshot:
     with Session(engine) as session:
         assert DocumentRepository(session).check_integrity(user_id) == []
     return state
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def aptichat_cli(env: dict[str, str], *args: str, timeout: float = 120) -> str:
-    """Run the `aptichat` command of this venv with `env`; returns stdout, raises on failure."""
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "aptichat"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"aptichat {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-@contextmanager
-def gunicorn_api(env: dict[str, str], workers: int = 1, threads: int | None = None) -> Iterator[str]:
-    """`aptichat api serve` (gunicorn) on a free loopback port with `env`; yields the base URL."""
-    from support.api import wait_for
-
-    port = free_port()
-    full = {**env, "APTICHAT_API_HOST": "127.0.0.1", "APTICHAT_API_PORT": str(port)}
-    argv = [str(Path(sys.executable).parent / "aptichat"), "api", "serve", "--workers", str(workers)]
-    if threads:
-        argv += ["--threads", str(threads)]
-    proc = subprocess.Popen(argv, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/healthz", timeout_s=90)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)

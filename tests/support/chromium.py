@@ -20,6 +20,8 @@ from typing import Any
 import requests
 from websockets.sync.client import ClientConnection, connect
 
+from support.processes import stop
+
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = "headless Chromium not installed at /usr/bin/chromium (`make install` or apt-get install chromium)"
 
@@ -119,10 +121,5 @@ def chromium_page(width: int = 1280, height: int = 800) -> Iterator[Page]:
             )
             yield page
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc, timeout_s=10)
         shutil.rmtree(profile, ignore_errors=True)

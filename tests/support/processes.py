@@ -19,6 +19,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(proc: subprocess.Popen, timeout_s: float = 30) -> None:  # type: ignore[type-arg]
+    """SIGTERM, then SIGKILL if it has not exited within `timeout_s`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def aptichat_cli(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     """Run the `aptichat` command of this venv with `env`; returns stdout, raises on failure."""
     done = subprocess.run([str(APTICHAT), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
@@ -43,9 +53,4 @@ def gunicorn_api(env: dict[str, str], workers: int = 1, threads: int | None = No
         wait_for(f"{url}/healthz", timeout_s=90)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop(proc)

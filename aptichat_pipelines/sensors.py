@@ -9,12 +9,17 @@ import hashlib
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    RUN_KEY_TAG,
+)
 
 from aptichat.db import etl_jobs
 from aptichat.settings import get_settings
@@ -43,6 +48,15 @@ def run_request(run: PlannedRun, source: str) -> RunRequest:
 
 def _existing(context: SensorEvaluationContext) -> set[str]:
     return set(context.instance.get_dynamic_partitions(users_partitions.name))  # type: ignore[arg-type]
+
+
+def _run_launched(context: SensorEvaluationContext, run_key: str) -> bool:
+    """Did this sensor's run key become a run (queued, running or done)? Only asked for sessions an
+    earlier tick planned, so an ordinary tick of new completions asks nothing."""
+    runs = context.instance.get_run_records(
+        RunsFilter(job_name=user_etl_job.name, tags={RUN_KEY_TAG: run_key}), limit=1
+    )
+    return bool(runs)
 
 
 def _result(plan: Plan, source: str, cursor: str | None) -> SensorResult:
@@ -81,10 +95,15 @@ def test_completion_sensor(context: SensorEvaluationContext, legacy: LegacyDatab
             etl_jobs.record_rejected(engine, s.session_id, s.user_id, "; ".join(q.reasons) or "invalid answers")
         else:
             runnable.append(s)
-    # sessions first reported by the webhook are run by etl_request_sensor, and sessions whose run already
-    # started or ended (a lost or reset cursor) are done: only the rest are planned
-    owned = etl_jobs.claim_sensor_sessions(engine, [(s.session_id, s.user_id) for s in runnable])
-    mine = [WorkItem(s.session_id, s.user_id) for s in runnable if s.session_id in owned]
+    # sessions first reported by the webhook are run by etl_request_sensor, and sessions whose run was
+    # launched already (a lost or reset cursor) are in hand: only the rest are planned
+    claimed = etl_jobs.claim_sensor_sessions(engine, [(s.session_id, s.user_id) for s in runnable])
+    launched = {key for key in set(claimed.values()) if key is not None and _run_launched(context, key)}
+    mine = [
+        WorkItem(s.session_id, s.user_id)
+        for s in runnable
+        if s.session_id in claimed and claimed[s.session_id] not in launched
+    ]
     plan = plan_runs(mine, _existing(context), USERS_PER_RUN)
     etl_jobs.assign_run_keys(engine, {i.key: r.run_key for r in plan.runs for i in r.items})
     new_cursor = sessions[-1].cursor.encode()

@@ -34,17 +34,18 @@ def _row(job: ChatEtlJob) -> JobRow:
     return JobRow(job.id, job.user_id, job.session_id, job.source, job.status, job.run_key)
 
 
-def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -> set[str]:
+def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -> dict[str, str | None]:
     """Record sessions found by the completion sensor as queued jobs.
 
-    `sessions` holds (session_id, user_id). Returns the session ids this sensor still has to run: newly
-    inserted, or inserted by an earlier tick of this sensor and still queued (a repeated tick, whose run
-    keys Dagster de-duplicates); `assign_run_keys` then names the run of each. A session whose run
-    already started or ended is left out, so a lost or reset cursor does not process every completion
-    again; a session that reached us through the webhook first belongs to the requests sensor.
+    `sessions` holds (session_id, user_id). Returns the sessions this sensor may still have to run, each
+    with the run key an earlier tick gave it (None when new): newly inserted, or inserted by an earlier
+    tick of this sensor and still queued (a repeated tick, or a run that has not started yet; the sensor
+    checks those keys against Dagster's runs). `assign_run_keys` then names the run of each. A session
+    whose run already started or ended is left out, so a lost or reset cursor does not process every
+    completion again; a session that reached us through the webhook first belongs to the requests sensor.
     """
     if not sessions:
-        return set()
+        return {}
     rows = [
         {
             "user_id": u,
@@ -58,13 +59,13 @@ def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -
     with engine.begin() as conn:
         conn.execute(insert(ChatEtlJob).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"]))
         owned = conn.execute(
-            select(ChatEtlJob.session_id).where(
+            select(ChatEtlJob.session_id, ChatEtlJob.run_key).where(
                 ChatEtlJob.idempotency_key.in_([r["idempotency_key"] for r in rows]),
                 ChatEtlJob.source == "sensor",
                 ChatEtlJob.status == "queued",
             )
-        ).scalars()
-        return {s for s in owned if s is not None}
+        ).all()
+        return {row.session_id: row.run_key for row in owned if row.session_id is not None}
 
 
 def assign_run_keys(engine: Engine, run_keys: Mapping[str, str]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster import DagsterInstance, DagsterRunStatus, SensorResult, SkipReason, build_sensor_context
+from dagster._core.storage.tags import RUN_KEY_TAG
+from dagster._core.test_utils import create_run_for_test
 from sqlalchemy import Engine, select, text
 
 from aptichat.db import etl_jobs
@@ -119,18 +121,24 @@ def test_a_reset_cursor_does_not_rerun_completions_already_processed(
         return grouped
 
     first = tick(dagster_instance, None)
-    assert isinstance(first, SensorResult) and len(first.run_requests) > 1
+    assert isinstance(first, SensorResult) and len(first.run_requests) > 2
     apply(dagster_instance, first)
     planned = users_by_run_key()
-    done = first.run_requests[0].run_key
+    done, waiting = first.run_requests[0].run_key, first.run_requests[1].run_key
     assert etl_jobs.mark_run(engine, done, "run-that-finished", "succeeded") == len(planned[done]) > 0
+    # the daemon created the second run too, but it has not started
+    create_run_for_test(
+        dagster_instance, job_name="user_etl", status=DagsterRunStatus.NOT_STARTED, tags={RUN_KEY_TAG: waiting}
+    )
 
     again = tick(dagster_instance, None)  # an operator reset the cursor after the first run finished
     assert isinstance(again, SensorResult)
     assert again.cursor == first.cursor
     replanned = users_by_run_key()
-    # the finished run's users are not processed a second time; every still-queued user is, once
-    assert set().union(*replanned.values()) == set().union(*planned.values()) - planned[done]
+    # the waiting run's users still wait for it, under its key; nobody else was moved there
+    assert replanned.pop(waiting) == planned[waiting]
+    # neither the finished run's users nor the waiting run's are planned again; every other user is, once
+    assert set().union(*replanned.values()) == set().union(*planned.values()) - planned[done] - planned[waiting]
     # and each queued job names the run that now carries it, so that run's outcome reaches it
     assert set(replanned) == {r.run_key for r in again.run_requests}
     for request in again.run_requests:

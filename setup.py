@@ -22,6 +22,7 @@ INSTALL_REQUIRES = [
     "gunicorn==27.0.1",
     "pyjwt==2.15.1",
     "pydantic==2.14.4",
+    "pydantic-settings==2.16.3",
     "numpy==2.4.6",
     "click==8.5.1",
 ]

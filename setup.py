@@ -3,7 +3,7 @@
 from setuptools import find_packages, setup
 
 # The Dagster family is pinned together: unpinned, pip backtracks for minutes and can settle on a
-# dagster-postgres from 2021 (see docs/decisions/0001-pins.md).
+# dagster-postgres from 2021 (see docs/decisions/0001-embedded-postgres-and-pins.md).
 INSTALL_REQUIRES = [
     "dagster==1.13.27",
     "dagster-webserver==1.13.27",

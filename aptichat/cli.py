@@ -16,7 +16,7 @@ LAZY_GROUPS = {
     "catalog": ("aptichat_pipelines.cli", "catalog", "Import real job and major catalogs (O*NET, CIP)."),
     "token": ("aptichat_api.cli", "token", "Create bearer tokens for development."),
     "api": ("aptichat_api.cli", "api", "Run the HTTP API."),
-    "backup": ("aptichat.backup", "backup", "Back up, restore and verify the databases."),
+    "backup": ("aptichat.deploy.cli", "backup", "Back up, restore and verify the databases."),
     "platform": ("aptichat.platform", "platform", "Run the whole platform (what `make run` calls)."),
 }
 

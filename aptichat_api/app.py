@@ -12,7 +12,7 @@ from flask import Flask, Response, g, request
 
 from aptichat import logs
 from aptichat.settings import Settings
-from aptichat_api import db, limits, metrics
+from aptichat_api import database, limits, metrics
 from aptichat_api.config import build_config
 from aptichat_api.errors import register_error_handlers
 
@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(_start_timer)
     limits.init_app(app)
-    db.init_app(app)
+    database.init_app(app)
     _register_blueprints(app)
     app.after_request(_finish)
     app.teardown_request(_end_log_context)

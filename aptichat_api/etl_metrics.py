@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from aptichat.db.etl_metrics import STAGE_BUCKETS, EtlSnapshot, etl_snapshot
-from aptichat_api import db, metrics
+from aptichat_api import database, metrics
 
 log = logging.getLogger(__name__)
 DEFAULT_CACHE_S = 10.0
@@ -46,7 +46,7 @@ def current_snapshot() -> EtlSnapshot | None:
         if cached is not None and now < cached.expires:
             return cached.snapshot
         try:
-            snapshot: EtlSnapshot | None = etl_snapshot(db.engine())
+            snapshot: EtlSnapshot | None = etl_snapshot(database.engine())
         except Exception as exc:  # /metrics must answer with the database down
             ERRORS.inc()
             log.warning("ETL metrics skipped, database query failed: %s", type(exc).__name__)

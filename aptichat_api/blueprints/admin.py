@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from aptichat_api import analytics, db
+from aptichat_api import analytics, database
 from aptichat_api.errors import ApiError
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import ExperimentResults, PeriodQuery, QualityAnalytics, QuestionAnalytics
@@ -27,7 +27,7 @@ ERRORS = (401, 403, 422, 429)
 )
 def questions(query: PeriodQuery) -> dict[str, Any]:
     """The most common intents and question patterns (first words, normalised) over `days`."""
-    with db.session() as session:
+    with database.session() as session:
         return analytics.question_analytics(session, query.days)
 
 
@@ -43,7 +43,7 @@ def questions(query: PeriodQuery) -> dict[str, Any]:
 )
 def quality(query: PeriodQuery) -> dict[str, Any]:
     """Feedback, degraded-answer rate and latency percentiles over `days`, overall and per variant."""
-    with db.session() as session:
+    with database.session() as session:
         return analytics.quality_analytics(session, query.days)
 
 
@@ -62,6 +62,6 @@ def experiment(name: str, query: PeriodQuery) -> dict[str, Any]:
     variants = current_app.config["SETTINGS"].experiments.get(name)
     if not variants:
         raise ApiError(404, "experiment_not_found", f"No experiment named {name!r} is declared.")
-    with db.session() as session:
+    with database.session() as session:
         results = analytics.experiment_quality(session, query.days, name, list(variants))
     return {"name": name, "declared_variants": list(variants), "variants": results}

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, stream_with_context
 
-from aptichat_api import db, metrics, store
+from aptichat_api import database, metrics, store
 from aptichat_api.auth import Principal, current_principal
 from aptichat_api.errors import DATABASE_UNAVAILABLE, ApiError, database_unavailable, error_body
 from aptichat_api.experiments import chat_variant
@@ -38,7 +38,7 @@ def get_chat_engine(app: Flask | None = None) -> Any:
                     from aptichat_api.rag import ChatEngine
 
                     with app.app_context():
-                        engine = ChatEngine(app.config["SETTINGS"], db.engine())
+                        engine = ChatEngine(app.config["SETTINGS"], database.engine())
                 app.extensions[ENGINE_KEY] = engine
     return engine
 
@@ -50,7 +50,7 @@ def chat_engine_if_built(app: Flask) -> Any | None:
 def _asker(principal: Principal) -> str:
     """Chat always speaks for the token's own person, admins included; the person must exist."""
     assert principal.user_id is not None  # require("user") guarantees it
-    with db.session() as session:
+    with database.session() as session:
         store.get_user(session, principal.user_id)
     return principal.user_id
 
@@ -188,7 +188,7 @@ def history(query: HistoryQuery) -> dict[str, Any]:
     from aptichat_api.rag import ConversationNotFound, ConversationStore
 
     user_id = _asker(current_principal())
-    with db.session() as session:
+    with database.session() as session:
         memory = ConversationStore(session)
         if query.conversation_id is None:
             conversations = memory.list_conversations(user_id)

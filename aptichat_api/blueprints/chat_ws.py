@@ -67,9 +67,9 @@ def _authenticate(ws: Any) -> Principal:
         principal = decode_token(current_app.config["SETTINGS"], token)
     if principal.user_id is None:
         raise ApiError(403, "forbidden", "The chat is for people, not for the service key.")
-    from aptichat_api import db
+    from aptichat_api import database
 
-    with db.session() as session:
+    with database.session() as session:
         store.get_user(session, principal.user_id)
     return principal
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from aptichat_api import db
+from aptichat_api import database
 from aptichat_api.errors import ApiError
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import JobAccepted, TestCompletedEvent
@@ -30,7 +30,7 @@ def test_completed(body: TestCompletedEvent) -> dict[str, Any]:
     session the polling sensor already found) returns the same job with `duplicate: true`."""
     from aptichat.db.etl_jobs import create_job
 
-    job, created = create_job(db.engine(), body.user_id, "webhook", session_id=body.session_id)
+    job, created = create_job(database.engine(), body.user_id, "webhook", session_id=body.session_id)
     if job.user_id != body.user_id:
         raise ApiError(409, "session_conflict", "This session was already reported for another person.")
     return {"job_id": job.id, "status": job.status, "duplicate": not created}

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from aptichat_api import db, store
+from aptichat_api import database, store
 from aptichat_api.auth import current_principal
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import FeedbackRequest, FeedbackResponse
@@ -28,7 +28,7 @@ def feedback(body: FeedbackRequest) -> dict[str, Any]:
     the earlier rating; anyone else's message is 404 `message_not_found`."""
     user_id = current_principal().user_id
     assert user_id is not None
-    with db.session() as session:
+    with database.session() as session:
         store.own_assistant_message(session, user_id, body.message_id)
         row = store.upsert_feedback(session, user_id, body.message_id, body.rating, body.comment)
         return {"feedback_id": row.id, "message_id": row.message_id, "rating": row.rating, "comment": row.comment}

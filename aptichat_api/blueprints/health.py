@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
-from aptichat_api import db, metrics
+from aptichat_api import database, metrics
 from aptichat_api import etl_metrics as _etl_metrics  # noqa: F401 - registers the ETL metrics (from the DB)
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import HealthResponse, ReadyResponse
@@ -26,9 +26,9 @@ def _database() -> tuple[bool, str, bool, str]:
     from aptichat.db.migrate import current_revision, head_revision, is_compatible
 
     try:
-        with db.engine().connect() as conn:
+        with database.engine().connect() as conn:
             conn.execute(text("SELECT 1"))
-        current, head = current_revision(db.engine()), head_revision()
+        current, head = current_revision(database.engine()), head_revision()
     except Exception as exc:  # readiness reports the failure instead of raising it
         return False, f"unreachable: {type(exc).__name__}", False, "unknown"
     return True, "reachable", is_compatible(current), f"at {current}, head {head}"

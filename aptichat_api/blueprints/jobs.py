@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from aptichat_api import db, store
+from aptichat_api import database, store
 from aptichat_api.auth import authorize_user, current_principal
 from aptichat_api.profile import job_body
 from aptichat_api.routing import api_route
@@ -29,7 +29,7 @@ def job(job_id: int) -> dict[str, Any]:
     partial (some documents could not be built: see `missing`), failed or rejected. The owner, an
     admin or the service key may read it."""
     principal = current_principal()
-    with db.session() as session:
+    with database.session() as session:
         found = store.get_job(session, job_id)
         if principal.role != "service":
             authorize_user(principal, found.user_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from aptichat_api import db, store
+from aptichat_api import database, store
 from aptichat_api.auth import authorize_user, current_principal
 from aptichat_api.profile import build_profile
 from aptichat_api.routing import api_route
@@ -31,7 +31,7 @@ def profile(user_id: str) -> dict[str, Any]:
     """Holland code, strongest tendencies, thinking skills, documents with their versions, the
     latest processing request and the documents that could not be built (gaps)."""
     authorize_user(current_principal(), user_id)
-    with db.session() as session:
+    with database.session() as session:
         return build_profile(session, user_id)
 
 
@@ -47,7 +47,7 @@ def profile(user_id: str) -> dict[str, Any]:
 def documents(user_id: str, query: DocumentsQuery) -> dict[str, Any]:
     """The current version of each document (or only `type`), with its full content."""
     authorize_user(current_principal(), user_id)
-    with db.session() as session:
+    with database.session() as session:
         store.get_user(session, user_id)
         doc_type = query.type.value if query.type is not None else None
         docs = store.current_documents(session, user_id, doc_type)
@@ -63,9 +63,9 @@ def reprocess(user_id: str) -> dict[str, Any]:
     from aptichat.db.etl_jobs import create_job
 
     authorize_user(current_principal(), user_id)
-    with db.session() as session:
+    with database.session() as session:
         store.get_user(session, user_id)
-    job, _created = create_job(db.engine(), user_id, "reprocess")
+    job, _created = create_job(database.engine(), user_id, "reprocess")
     return {"job_id": job.id, "status": job.status}
 
 
@@ -74,7 +74,7 @@ def erase(user_id: str) -> dict[str, Any]:
     """Delete the person's documents, chunks, conversations, messages and feedback, and drop what
     the chat engine caches about them. Processing-job records are kept (they hold no answers)."""
     authorize_user(current_principal(), user_id)
-    with db.session() as session:
+    with database.session() as session:
         store.get_user(session, user_id)
         counts = store.erase_user(session, user_id)
     _forget_cached(user_id)

@@ -64,12 +64,12 @@ def seed_person(engine: Engine, settings: Settings, user_id: str, gaps: dict[str
 
 def chat_engine_factory(app: Flask) -> Any:
     """The real ChatEngine (offline composer) with the hashing embedder instead of MiniLM."""
-    from aptichat_api import db
+    from aptichat_api import database
     from aptichat_api.rag import ChatEngine
 
     settings = app.config["SETTINGS"]
     with app.app_context():
-        return ChatEngine(settings, db.engine(), embedder=HashEmbedder(settings.embedding_dim))
+        return ChatEngine(settings, database.engine(), embedder=HashEmbedder(settings.embedding_dim))
 
 
 @contextmanager

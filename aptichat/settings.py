@@ -1,77 +1,322 @@
-"""Every setting AptiChat reads from the environment, in one place (see docs/configuration.md)."""
+"""Every setting AptiChat reads from the environment, declared once: the attribute, its variable, its
+default and what it means. docs/configuration.md is generated from these declarations
+(`aptichat config docs`); a test fails when the two differ."""
 
 from __future__ import annotations
 
-import json
-import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field, JsonValue
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 LOCAL_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 LOCAL_EMBEDDING_DIM = 384
 
-
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+# Sections of docs/configuration.md, in order; every setting belongs to one.
+SECTIONS = ("Databases and files", "Pipeline", "API", "Providers", "Logging")
 
 
-class Settings(BaseModel):
-    """Runtime configuration. Build with `Settings.from_env()`; tests pass overrides directly."""
+def setting(env: str, default: Any = None, *, section: str, doc: str, shown: str | None = None, **kw: Any) -> Any:
+    """One declared setting: its environment variable, default, docs section and meaning. `shown`
+    replaces the default in the docs when the value itself says little (or must not be printed)."""
+    extra: dict[str, JsonValue] = {"section": section}
+    if shown is not None:
+        extra["shown"] = shown
+    if "default_factory" not in kw:
+        kw["default"] = default
+    return Field(validation_alias=env, description=doc, json_schema_extra=extra, **kw)
 
-    home: Path = Field(default=Path(".aptichat"), description="APTICHAT_HOME: embedded data lives here")
-    database_url: str | None = Field(default=None, description="APTICHAT_DATABASE_URL")
-    legacy_database_url: str | None = Field(default=None, description="APTICHAT_LEGACY_DATABASE_URL")
-    app_db_name: str = "aptichat"
-    legacy_db_name: str = "aptitude_legacy"
-    dagster_db_name: str = "dagster"
-    db_pool_size: int = 10
 
-    embeddings: Literal["local", "gemini"] = "local"
-    llm: Literal["offline", "gemini"] = "offline"
-    gemini_api_key: str | None = None
-    gemini_base_url: str | None = None
-    gemini_embedding_model: str = "gemini-embedding-001"
-    gemini_embedding_dim: int = 768
-    gemini_answer_model: str = "gemini-2.5-flash"
-    gemini_timeout_s: float = 30.0
-    gemini_max_attempts: int = 4
-    gemini_retry_initial_delay_s: float = 1.0
-    gemini_retry_max_delay_s: float = 30.0
-    gemini_embedding_batch_size: int = 100
-    gemini_requests_per_minute: int = 600
-    gemini_tokens_per_minute: int = 1_000_000
-    query_cache_size: int = 2048
-    # chat: longest question accepted (longer ones get 422 question_too_long) and longest answer produced
-    max_question_chars: int = Field(default=2000, ge=1)
-    max_answer_chars: int = Field(default=1800, ge=100)
-    local_embedding_threads: int | None = None
+class Settings(BaseSettings):
+    """Runtime configuration. `Settings.from_env()` reads the environment (an empty variable counts as
+    unset); `Settings(...)` is the defaults plus the values passed, by attribute name, for tests."""
 
-    # pipeline: how much work one sensor tick takes, how many users share one run, tick interval
-    sensor_max_per_tick: int = Field(default=500, ge=1)
-    users_per_run: int = Field(default=50, ge=1)
-    sensor_interval_s: int = Field(default=5, ge=1)
-    demo_users: int = Field(default=60, ge=0)
+    model_config = SettingsConfigDict(
+        case_sensitive=True, env_ignore_empty=True, validate_by_name=True, validate_by_alias=True, extra="ignore"
+    )
 
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    # -- databases and files
+    home: Path = setting(
+        "APTICHAT_HOME",
+        Path(".aptichat"),
+        section="Databases and files",
+        shown="`./.aptichat`",
+        doc="Where the embedded PostgreSQL keeps its data (`pgdata/`). A second `make run` reuses it.",
+    )
+    database_url: str | None = setting(
+        "APTICHAT_DATABASE_URL",
+        section="Databases and files",
+        doc="Any PostgreSQL with pgvector for the app (chat_ tables). When set, nothing embedded starts.",
+    )
+    legacy_database_url: str | None = setting(
+        "APTICHAT_LEGACY_DATABASE_URL",
+        section="Databases and files",
+        doc="The real test product's database. Default: database `aptitude_legacy` on the app server.",
+    )
+    app_db_name: str = setting(
+        "APTICHAT_APP_DB",
+        "aptichat",
+        section="Databases and files",
+        doc="Name of the app database on the embedded (or `APTICHAT_DATABASE_URL`'s) server. Tests use names "
+        "unique to each pytest process, as for the two below.",
+    )
+    legacy_db_name: str = setting(
+        "APTICHAT_LEGACY_DB",
+        "aptitude_legacy",
+        section="Databases and files",
+        doc="Name of the demo legacy database on the same server (when `APTICHAT_LEGACY_DATABASE_URL` is unset).",
+    )
+    dagster_db_name: str = setting(
+        "APTICHAT_DAGSTER_DB",
+        "dagster",
+        section="Databases and files",
+        doc="Name of Dagster's storage database on the same server.",
+    )
+    db_pool_size: int = setting(
+        "APTICHAT_DB_POOL_SIZE",
+        10,
+        section="Databases and files",
+        doc="SQLAlchemy pool per process (the API sizes its gunicorn threads from it).",
+    )
+
+    # -- pipeline: how much work one sensor tick takes, how many users share one run, tick interval
+    sensor_max_per_tick: int = setting(
+        "APTICHAT_SENSOR_MAX_PER_TICK",
+        500,
+        ge=1,
+        section="Pipeline",
+        doc="Completions (or API jobs) one sensor tick reads; the next tick continues from the cursor, so a "
+        "tick stays short even when 10,000 tests complete at once.",
+    )
+    users_per_run: int = setting(
+        "APTICHAT_USERS_PER_RUN",
+        50,
+        ge=1,
+        section="Pipeline",
+        doc="New users grouped into one run (one process start, one embedding batch).",
+    )
+    sensor_interval_s: int = setting(
+        "APTICHAT_SENSOR_INTERVAL_S",
+        5,
+        ge=1,
+        section="Pipeline",
+        doc="Minimum seconds between ticks of the completion and request sensors.",
+    )
+    demo_users: int = setting(
+        "APTICHAT_DEMO_USERS",
+        60,
+        ge=0,
+        section="Pipeline",
+        doc="Synthetic test takers `make run` seeds when the legacy database is empty.",
+    )
+    admin_webhook_url: str | None = setting(
+        "APTICHAT_ADMIN_WEBHOOK_URL",
+        section="Pipeline",
+        doc="Failed ETL runs are POSTed here as JSON; logged when unset.",
+    )
+
+    # -- API
+    api_host: str = setting("APTICHAT_API_HOST", "127.0.0.1", section="API", doc="Where gunicorn listens.")
+    api_port: int = setting("APTICHAT_API_PORT", 8000, section="API", doc="Where gunicorn listens.")
     # 32+ bytes, so PyJWT accepts it for HS256 without an InsecureKeyLengthWarning; never for production
-    jwt_secret: str = "dev-insecure-change-me-please-0123456789"
-    jwt_public_key: str | None = None
-    service_api_key: str = "dev-service-key"
-    rate_limit_storage_uri: str = "memory://"
+    jwt_secret: str = setting(
+        "APTICHAT_JWT_SECRET",
+        "dev-insecure-change-me-please-0123456789",
+        section="API",
+        shown="a development value (40 bytes)",
+        doc="HS256 secret for bearer tokens. Set it in production, at least 32 bytes (shorter keys make PyJWT warn).",
+    )
+    jwt_public_key: str | None = setting(
+        "APTICHAT_JWT_PUBLIC_KEY",
+        section="API",
+        doc="RS256 public key (PEM); when set, tokens must be RS256.",
+    )
+    service_api_key: str = setting(
+        "APTICHAT_SERVICE_API_KEY",
+        "dev-service-key",
+        section="API",
+        shown="a development value",
+        doc="`X-API-Key` of the test product for `POST /events/test-completed`.",
+    )
+    rate_limit_storage_uri: str = setting(
+        "APTICHAT_RATE_LIMIT_STORAGE_URI",
+        "memory://",
+        section="API",
+        doc="flask-limiter storage; use `redis://...` with several workers.",
+    )
+    rate_limit_user: str = setting(
+        "APTICHAT_RATE_LIMIT_USER",
+        "120/minute;2000/hour",
+        section="API",
+        doc="Rate limit per authenticated user: one budget across the API's routes and WebSocket questions "
+        "(limits separated by `;`).",
+    )
+    rate_limit_ip: str = setting(
+        "APTICHAT_RATE_LIMIT_IP",
+        "600/minute",
+        section="API",
+        doc="Rate limit per client address on every route (`/healthz`, `/readyz`, `/metrics` and the pages are "
+        "exempt).",
+    )
+    # Questions are short; the largest legitimate body is a feedback comment. 64 KiB leaves room and
+    # keeps a hostile client from making us parse megabytes.
+    api_max_body: int = setting(
+        "APTICHAT_API_MAX_BODY",
+        64 * 1024,
+        section="API",
+        doc="Largest request body in bytes (Flask's `MAX_CONTENT_LENGTH`); larger ones get 413 `payload_too_large`.",
+    )
     # how many reverse proxies (nginx) sit in front of the API; their X-Forwarded-For is then trusted
-    trusted_proxies: int = 0
-    admin_webhook_url: str | None = None
+    trusted_proxies: int = setting(
+        "APTICHAT_TRUSTED_PROXIES",
+        0,
+        section="API",
+        doc="Reverse proxies in front of the API whose `X-Forwarded-For` is trusted (compose: 1).",
+    )
+    # chat: longest question accepted (longer ones get 422 question_too_long) and longest answer produced
+    max_question_chars: int = setting(
+        "APTICHAT_MAX_QUESTION_CHARS",
+        2000,
+        ge=1,
+        section="API",
+        doc="Longest chat question accepted, in characters after trimming; longer ones are rejected with 422 "
+        "`question_too_long`.",
+    )
+    max_answer_chars: int = setting(
+        "APTICHAT_MAX_ANSWER_CHARS",
+        1800,
+        ge=100,
+        section="API",
+        doc="Longest answer the chat produces (at least 100); provider and offline answers are cut at a "
+        "sentence boundary within it, streamed or not.",
+    )
     # A/B experiments: name -> variants; APTICHAT_EXPERIMENTS='{"prompt": ["v1", "v2"]}'
-    experiments: dict[str, list[str]] = Field(default_factory=lambda: {"prompt": ["v1", "v2"]})
+    experiments: dict[str, list[str]] = setting(
+        "APTICHAT_EXPERIMENTS",
+        default_factory=lambda: {"prompt": ["v1", "v2"]},
+        section="API",
+        doc="A/B experiments (JSON): name -> variants; assignment is a hash of the user id.",
+    )
 
-    # logs: json|text (unset: json for the API and the pipeline, text for the CLI); salt of the user hash
-    log_format: Literal["json", "text"] | None = None
-    log_user_salt: str = "aptichat-dev-log-salt"
+    # -- providers (with no key at all: local embeddings and the offline composer)
+    embeddings: Literal["local", "gemini"] = setting(
+        "APTICHAT_EMBEDDINGS",
+        "local",
+        section="Providers",
+        shown="`local` (`gemini` when only `GEMINI_API_KEY` is set)",
+        doc="`local`: all-MiniLM-L6-v2 on CPU, 384-d, offline. `gemini`: `gemini-embedding-001`.",
+    )
+    llm: Literal["offline", "gemini"] = setting(
+        "APTICHAT_LLM",
+        "offline",
+        section="Providers",
+        shown="`offline` (`gemini` when only `GEMINI_API_KEY` is set)",
+        doc="`offline`: the templated, cited composer. `gemini`: a Gemini model, falling back to the composer "
+        "on failure.",
+    )
+    gemini_api_key: str | None = setting(
+        "GEMINI_API_KEY",
+        section="Providers",
+        doc="Sent as `x-goog-api-key`. `gemini` without a key answers offline (logged).",
+    )
+    gemini_base_url: str | None = setting(
+        "APTICHAT_GEMINI_BASE_URL",
+        section="Providers",
+        shown="Google's endpoint",
+        doc="Another endpoint (a proxy, or the fake server in tests).",
+    )
+    gemini_embedding_model: str = setting(
+        "APTICHAT_GEMINI_EMBEDDING_MODEL", "gemini-embedding-001", section="Providers", doc="Embedding model."
+    )
+    gemini_embedding_dim: int = setting(
+        "APTICHAT_GEMINI_EMBEDDING_DIM",
+        768,
+        section="Providers",
+        doc="`output_dimensionality`; vectors are re-normalised. Changing it is a re-embedding backfill.",
+    )
+    gemini_embedding_batch_size: int = setting(
+        "APTICHAT_GEMINI_EMBEDDING_BATCH_SIZE",
+        100,
+        section="Providers",
+        doc="Texts per `batchEmbedContents` request (the API allows at most 100).",
+    )
+    gemini_answer_model: str = setting(
+        "APTICHAT_GEMINI_ANSWER_MODEL", "gemini-2.5-flash", section="Providers", doc="Model for answers."
+    )
+    gemini_timeout_s: float = setting(
+        "APTICHAT_GEMINI_TIMEOUT_S",
+        30.0,
+        section="Providers",
+        doc="Per-request timeout in seconds (a timeout is retried).",
+    )
+    gemini_max_attempts: int = setting(
+        "APTICHAT_GEMINI_MAX_ATTEMPTS",
+        4,
+        section="Providers",
+        doc="Attempts per call, the first included, for 408/429/5xx, timeouts and malformed bodies. 4xx errors "
+        "are never retried.",
+    )
+    gemini_retry_initial_delay_s: float = setting(
+        "APTICHAT_GEMINI_RETRY_INITIAL_DELAY_S",
+        1.0,
+        section="Providers",
+        doc="First backoff; doubles per retry with jitter (between half and all of it). A `Retry-After` header "
+        "is a lower bound; one above 120 s gives up at once.",
+    )
+    gemini_retry_max_delay_s: float = setting(
+        "APTICHAT_GEMINI_RETRY_MAX_DELAY_S", 30.0, section="Providers", doc="Backoff cap."
+    )
+    gemini_requests_per_minute: int = setting(
+        "APTICHAT_GEMINI_RPM",
+        600,
+        section="Providers",
+        doc="Client-side pacing per model and endpoint, shared by every thread of a process (token bucket, "
+        "burst of one second's worth).",
+    )
+    gemini_tokens_per_minute: int = setting(
+        "APTICHAT_GEMINI_TPM",
+        1_000_000,
+        section="Providers",
+        doc="Input-token pacing (estimated at 4 characters per token).",
+    )
+    local_embedding_threads: int | None = setting(
+        "APTICHAT_LOCAL_EMBEDDING_THREADS",
+        section="Providers",
+        shown="unset (torch's default: one per core)",
+        doc="torch intra-op threads for the local model, set on first load, process-wide. Consider `1` when "
+        "several processes share few cores (API workers beside the ETL). Measured on 2 cores with other test "
+        "runs loading them (load average 2.3-4.8): single-query median 10-580 ms with torch's default 2 "
+        "threads (it thrashes when the cores are busy) against 16-29 ms with 1; batch throughput 23-87 "
+        "texts/s with 2 threads against 32-72 with 1. Noisy figures: re-measure with "
+        "`benchmarks/embeddings.py --threads N` on the target machine.",
+    )
+    query_cache_size: int = setting(
+        "APTICHAT_QUERY_CACHE_SIZE",
+        2048,
+        section="Providers",
+        doc="Query embeddings kept in the in-process LRU.",
+    )
+
+    # -- logs
+    log_format: Literal["json", "text"] | None = setting(
+        "APTICHAT_LOG_FORMAT",
+        section="Logging",
+        shown="unset: `json` for `aptichat api serve` and the pipeline, `text` for the CLI",
+        doc="`json` writes one object per line (timestamp, level, logger, message, and when known "
+        "`request_id`, `user`, `run_id`, `partitions`, `stage`); `text` writes the classic line with those "
+        "fields appended. See `aptichat/logs.py`.",
+    )
+    log_user_salt: str = setting(
+        "APTICHAT_LOG_USER_SALT",
+        "aptichat-dev-log-salt",
+        section="Logging",
+        shown="a fixed development value",
+        doc="Salt of the user hash in logs (`user` = first 16 hex of sha256(salt + user id)). Set a secret "
+        "value in production so log readers cannot hash candidate ids; changing it breaks correlation with "
+        "older lines.",
+    )
 
     @property
     def embedding_model(self) -> str:
@@ -91,59 +336,34 @@ class Settings(BaseModel):
         return self.database_url is None
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Settings(...) is only what it is given: a scratch Settings(home=tmp) must never pick up the
+        # process's APTICHAT_DATABASE_URL. The environment is read by from_env() alone.
+        return (init_settings,)
+
+    @classmethod
     def from_env(cls) -> Settings:
-        key = _env("GEMINI_API_KEY")
-        default_provider = "gemini" if key else None
-        values: dict[str, object] = {
-            "home": Path(_env("APTICHAT_HOME", ".aptichat") or ".aptichat"),
-            "database_url": _env("APTICHAT_DATABASE_URL"),
-            "legacy_database_url": _env("APTICHAT_LEGACY_DATABASE_URL"),
-            "embeddings": _env("APTICHAT_EMBEDDINGS", default_provider or "local"),
-            "llm": _env("APTICHAT_LLM", default_provider or "offline"),
-            "gemini_api_key": key,
-            "gemini_base_url": _env("APTICHAT_GEMINI_BASE_URL"),
-            "admin_webhook_url": _env("APTICHAT_ADMIN_WEBHOOK_URL"),
-            "jwt_public_key": _env("APTICHAT_JWT_PUBLIC_KEY"),
-        }
-        if (experiments := _env("APTICHAT_EXPERIMENTS")) is not None:
-            values["experiments"] = json.loads(experiments)
-        optional = {
-            "APTICHAT_DB_POOL_SIZE": "db_pool_size",
-            "APTICHAT_APP_DB": "app_db_name",
-            "APTICHAT_LEGACY_DB": "legacy_db_name",
-            "APTICHAT_DAGSTER_DB": "dagster_db_name",
-            "APTICHAT_GEMINI_EMBEDDING_MODEL": "gemini_embedding_model",
-            "APTICHAT_GEMINI_EMBEDDING_DIM": "gemini_embedding_dim",
-            "APTICHAT_GEMINI_ANSWER_MODEL": "gemini_answer_model",
-            "APTICHAT_GEMINI_TIMEOUT_S": "gemini_timeout_s",
-            "APTICHAT_GEMINI_MAX_ATTEMPTS": "gemini_max_attempts",
-            "APTICHAT_GEMINI_RETRY_INITIAL_DELAY_S": "gemini_retry_initial_delay_s",
-            "APTICHAT_GEMINI_RETRY_MAX_DELAY_S": "gemini_retry_max_delay_s",
-            "APTICHAT_GEMINI_EMBEDDING_BATCH_SIZE": "gemini_embedding_batch_size",
-            "APTICHAT_GEMINI_RPM": "gemini_requests_per_minute",
-            "APTICHAT_GEMINI_TPM": "gemini_tokens_per_minute",
-            "APTICHAT_QUERY_CACHE_SIZE": "query_cache_size",
-            "APTICHAT_MAX_QUESTION_CHARS": "max_question_chars",
-            "APTICHAT_MAX_ANSWER_CHARS": "max_answer_chars",
-            "APTICHAT_LOCAL_EMBEDDING_THREADS": "local_embedding_threads",
-            "APTICHAT_API_HOST": "api_host",
-            "APTICHAT_API_PORT": "api_port",
-            "APTICHAT_JWT_SECRET": "jwt_secret",
-            "APTICHAT_SERVICE_API_KEY": "service_api_key",
-            "APTICHAT_RATE_LIMIT_STORAGE_URI": "rate_limit_storage_uri",
-            "APTICHAT_TRUSTED_PROXIES": "trusted_proxies",
-            "APTICHAT_SENSOR_MAX_PER_TICK": "sensor_max_per_tick",
-            "APTICHAT_USERS_PER_RUN": "users_per_run",
-            "APTICHAT_SENSOR_INTERVAL_S": "sensor_interval_s",
-            "APTICHAT_DEMO_USERS": "demo_users",
-            "APTICHAT_LOG_FORMAT": "log_format",
-            "APTICHAT_LOG_USER_SALT": "log_user_salt",
-        }
-        for env_name, field in optional.items():
-            raw = _env(env_name)
-            if raw is not None:
-                values[field] = raw
-        return cls.model_validate(values)
+        """The settings of this process: each declared variable that is set and not empty, validated
+        (errors name the variable)."""
+        values = EnvSettingsSource(cls)()  # keyed by variable name
+        if values.get(env_name("gemini_api_key")):  # a key alone turns on Gemini for both
+            values.setdefault(env_name("embeddings"), "gemini")
+            values.setdefault(env_name("llm"), "gemini")
+        return cls(**values)
+
+
+def env_name(attribute: str) -> str:
+    """The environment variable of a Settings attribute (`llm` -> `APTICHAT_LLM`)."""
+    alias = Settings.model_fields[attribute].validation_alias
+    assert isinstance(alias, str), attribute
+    return alias
 
 
 @lru_cache(maxsize=1)

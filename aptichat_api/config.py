@@ -1,21 +1,14 @@
-"""Flask configuration, built from `aptichat.settings.Settings` plus the few knobs only the HTTP
-layer has (body size, rate limits), all read from the environment."""
+"""Flask configuration: `aptichat.settings.Settings` mapped to the Flask and extension keys. Nothing
+here reads the environment; every variable is declared in Settings."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aptichat.settings import Settings, get_settings
 
-# Questions are short; the largest legitimate body is a feedback comment. 64 KiB leaves room and
-# keeps a hostile client from making us parse megabytes.
-DEFAULT_MAX_BODY = 64 * 1024
-
-
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
-    return value if value else default
+# The default of APTICHAT_API_MAX_BODY, also the largest WebSocket message.
+DEFAULT_MAX_BODY = Settings.model_fields["api_max_body"].default
 
 
 def build_config(settings: Settings | None = None) -> dict[str, Any]:
@@ -23,11 +16,11 @@ def build_config(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     return {
         "SETTINGS": settings,
-        "MAX_CONTENT_LENGTH": int(_env("APTICHAT_API_MAX_BODY", str(DEFAULT_MAX_BODY))),
+        "MAX_CONTENT_LENGTH": settings.api_max_body,
         "JSON_SORT_KEYS": False,
         # Per authenticated user on the API's own routes, and per client address on every route.
-        "RATE_LIMIT_USER": _env("APTICHAT_RATE_LIMIT_USER", "120/minute;2000/hour"),
-        "RATE_LIMIT_IP": _env("APTICHAT_RATE_LIMIT_IP", "600/minute"),
+        "RATE_LIMIT_USER": settings.rate_limit_user,
+        "RATE_LIMIT_IP": settings.rate_limit_ip,
         # Distinguishes the counters of several apps sharing one process and storage (tests).
         "RATE_LIMIT_NAMESPACE": "",
         "RATELIMIT_STORAGE_URI": settings.rate_limit_storage_uri,

@@ -139,7 +139,7 @@ def pct(samples: list[float]) -> str:
 
 
 def run(engine: Engine, users: int, iterations: int) -> None:
-    from aptichat_api.rag.question import Intent
+    from aptichat.intents import Intent
     from aptichat_api.rag.retrieval import _CATALOG_VECTOR_SQL, _OWN_VECTOR_SQL, Retriever, vector_literal
 
     rng = np.random.default_rng(11)

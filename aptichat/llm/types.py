@@ -8,16 +8,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-Intent = Literal[
-    "personality",
-    "thinking_skills",
-    "careers",
-    "majors",
-    "general_guidance",
-    "smalltalk",
-    "out_of_scope",
-]
-INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+from aptichat.intents import INTENTS as INTENTS  # re-exported: aptichat.llm.INTENTS
+from aptichat.intents import Intent
 
 
 class ContextSection(BaseModel):
@@ -44,7 +36,7 @@ class AnswerRequest(BaseModel):
     """Everything needed to answer one question."""
 
     question: str
-    intent: Intent = "general_guidance"
+    intent: Intent = Intent.GENERAL_GUIDANCE
     sections: list[ContextSection] = Field(default_factory=list)
     history: list[Turn] = Field(default_factory=list)
     system_instruction: str | None = None

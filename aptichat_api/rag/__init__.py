@@ -3,7 +3,7 @@ generation -> memory. The Flask layer only needs `ChatEngine` and the errors bel
 
 from aptichat_api.rag.engine import ChatEngine
 from aptichat_api.rag.memory import ConversationInfo, ConversationNotFound, ConversationStore, HistoryPage
-from aptichat_api.rag.question import Intent, QuestionRejected
+from aptichat_api.rag.question import QuestionRejected
 from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
 
 __all__ = [
@@ -14,7 +14,6 @@ __all__ = [
     "ConversationNotFound",
     "ConversationStore",
     "HistoryPage",
-    "Intent",
     "QuestionRejected",
     "UserNotFound",
 ]

@@ -17,9 +17,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
+from aptichat.intents import Intent
 from aptichat.llm.types import ContextSection, Turn
 from aptichat.settings import Settings
-from aptichat_api.rag.question import Intent
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from aptichat.db.engine import session_scope
 from aptichat.db.models import ChatUser
+from aptichat.intents import Intent
 from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, GeneratedAnswer, Turn
 from aptichat.settings import Settings
 from aptichat_api.rag.cache import AnswerCache, CachedAnswer, ChunkCache, UserChunks
@@ -30,7 +31,6 @@ from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences,
 from aptichat_api.rag.generation import AnswerPipeline
 from aptichat_api.rag.memory import ConversationStore
 from aptichat_api.rag.question import (
-    Intent,
     IntentClassifier,
     ResolvedQuestion,
     follow_up_context,
@@ -188,7 +188,7 @@ class ChatEngine:
             cache_key = AnswerCache.key(user_id, normalise_question(question), version, variant)
             cached = self.answer_cache.get(cache_key)
             if cached is not None:
-                request = AnswerRequest(question=question, intent=cached.intent)  # type: ignore[arg-type]
+                request = AnswerRequest(question=question, intent=Intent(cached.intent))
                 return _Prepared(
                     conversation.id, question, Intent(cached.intent), resolved, flags, marker, chunks,
                     request, None, None, cache_key, cached,
@@ -216,7 +216,7 @@ class ChatEngine:
             summary_upto = messages[len(built.folded_turns) - 1].id
         request = AnswerRequest(
             question=resolved.text if resolved.is_follow_up else question,
-            intent=intent.value,  # type: ignore[arg-type]
+            intent=intent,
             sections=built.sections,
             history=built.history,
             system_instruction=built.system_instruction,

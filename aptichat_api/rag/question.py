@@ -12,31 +12,13 @@ import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 import numpy as np
 
+from aptichat.intents import Intent
+
 DEFAULT_MAX_QUESTION_CHARS = 2000
-
-
-class Intent(StrEnum):
-    PERSONALITY = "personality"
-    THINKING_SKILLS = "thinking_skills"
-    CAREERS = "careers"
-    MAJORS = "majors"
-    GENERAL_GUIDANCE = "general_guidance"
-    SMALLTALK = "smalltalk"
-    OUT_OF_SCOPE = "out_of_scope"
-
-
-# The document each intent is mainly about; retrieval boosts it and gap notes are keyed by it.
-INTENT_DOCUMENT: dict[Intent, str] = {
-    Intent.PERSONALITY: "personality_profile",
-    Intent.THINKING_SKILLS: "thinking_skills",
-    Intent.CAREERS: "career_recommendations",
-    Intent.MAJORS: "major_recommendations",
-}
 
 
 class QuestionRejected(ValueError):

@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from aptichat_api.rag.question import Intent
+from aptichat.intents import Intent
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from aptichat.intents import Intent
 from aptichat.llm.types import AnswerRequest, ContextSection, GeneratedAnswer, Turn
 from aptichat_api.rag.cache import LRU
 from aptichat_api.rag.context import CharEstimate, build_prompt, first_sentences, load_template, summarise_turns
 from aptichat_api.rag.generation import AnswerPipeline, bound_length, ensure_gap_note, strip_unknown_citations
 from aptichat_api.rag.question import (
-    Intent,
     IntentClassifier,
     QuestionRejected,
     injection_markers,

@@ -18,6 +18,7 @@ LAZY_GROUPS = {
     "api": ("aptichat_api.cli", "api", "Run the HTTP API."),
     "backup": ("aptichat.deploy.cli", "backup", "Back up, restore and verify the databases."),
     "platform": ("aptichat.platform", "platform", "Run the whole platform (what `make run` calls)."),
+    "config": ("aptichat.config_docs", "config", "The settings and their documentation (docs/configuration.md)."),
 }
 
 

@@ -118,8 +118,8 @@ class Settings(BaseSettings):
     )
 
     # -- API
-    api_host: str = setting("APTICHAT_API_HOST", "127.0.0.1", section="API", doc="Where gunicorn listens.")
-    api_port: int = setting("APTICHAT_API_PORT", 8000, section="API", doc="Where gunicorn listens.")
+    api_host: str = setting("APTICHAT_API_HOST", "127.0.0.1", section="API", doc="Address gunicorn listens on.")
+    api_port: int = setting("APTICHAT_API_PORT", 8000, section="API", doc="Port gunicorn listens on.")
     # 32+ bytes, so PyJWT accepts it for HS256 without an InsecureKeyLengthWarning; never for production
     jwt_secret: str = setting(
         "APTICHAT_JWT_SECRET",
@@ -166,6 +166,7 @@ class Settings(BaseSettings):
         "APTICHAT_API_MAX_BODY",
         64 * 1024,
         section="API",
+        shown="`65536` (64 KiB)",
         doc="Largest request body in bytes (Flask's `MAX_CONTENT_LENGTH`); larger ones get 413 `payload_too_large`.",
     )
     # how many reverse proxies (nginx) sit in front of the API; their X-Forwarded-For is then trusted

@@ -22,13 +22,12 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-# The vector dimension follows the configured embedding model and is recorded in chat_embedding_config.
-DIM = get_settings().embedding_dim
-MODEL = get_settings().embedding_model
-
-
 def upgrade() -> None:
     """Create the vector extension and every chat_ table."""
+    # The vector dimension follows the configured embedding model and is recorded in chat_embedding_config
+    # (read here, not at import, so loading the revisions reads no settings).
+    settings = get_settings()
+    dim, model = settings.embedding_dim, settings.embedding_model
     op.execute("CREATE EXTENSION IF NOT EXISTS vector")
     op.create_table(
         "chat_embedding_cache",
@@ -120,7 +119,7 @@ def upgrade() -> None:
         ),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=DIM), nullable=True),
+        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=dim), nullable=True),
         sa.Column("embedding_model", sa.Text(), nullable=True),
         sa.Column(
             "tsv",
@@ -162,7 +161,7 @@ def upgrade() -> None:
         ),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=DIM), nullable=True),
+        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=dim), nullable=True),
         sa.Column("embedding_model", sa.Text(), nullable=True),
         sa.Column(
             "tsv",
@@ -201,7 +200,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=DIM), nullable=True),
+        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=dim), nullable=True),
         sa.Column("embedding_model", sa.Text(), nullable=True),
         sa.Column(
             "tsv",
@@ -330,7 +329,7 @@ def upgrade() -> None:
         sa.Column("section_id", sa.String(length=128), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=DIM), nullable=True),
+        sa.Column("embedding", pgvector.sqlalchemy.vector.VECTOR(dim=dim), nullable=True),
         sa.Column("embedding_model", sa.Text(), nullable=True),
         sa.Column(
             "tsv",
@@ -421,7 +420,7 @@ def upgrade() -> None:
     )
     op.execute(
         sa.text("INSERT INTO chat_embedding_config (id, model, dim) VALUES (1, :model, :dim)").bindparams(
-            model=MODEL, dim=DIM
+            model=model, dim=dim
         )
     )
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from aptichat.llm.errors import SAFETY_FINISH_REASONS, BlockedBySafetyError, ProviderError, RetryableError, classify
 from aptichat.llm.gemini_client import GeminiTransport
-from aptichat.llm.offline import OfflineComposer, word_pieces
+from aptichat.llm.offline import OfflineComposer
 from aptichat.llm.prompt import DEFAULT_SYSTEM_INSTRUCTION, build_prompt
 from aptichat.llm.ratelimit import estimate_tokens
+from aptichat.llm.text import word_pieces
 from aptichat.llm.types import AnswerRequest, GeneratedAnswer, cited_numbers
 from aptichat.settings import Settings
 

@@ -1,5 +1,7 @@
 """The wording of the offline composer, per intent, kept apart from its selection logic.
 
+Data, plus the two functions that pick the wording of a gap note.
+
 Written to read like an encouraging advisor: a framing line, the answer, the reasons, a next step.
 """
 
@@ -139,3 +141,25 @@ GAP_ONLY = "So I can't answer that from your own results. {suggestion}"
 GAP_GENERAL = "What I can share is the general background:"
 SUGGEST_OTHERS = "I can still tell you about your {others}."
 GAP_FOLLOW_UP = "What would you like to look at?"
+
+
+def gap_note(intent: str, gaps: dict[str, str]) -> str | None:
+    """The opening sentence when the document the question is about is missing, else None."""
+    gap_type = INTENT_GAP_TYPE.get(intent)
+    if gap_type and gap_type in gaps:
+        reason = gaps[gap_type].strip().rstrip(".") or "it is not available"
+        label = GAP_LABELS.get(gap_type, gap_type.replace("_", " "))
+        if label in reason.lower():
+            # The reason already names what is missing ("your thinking skills were not measured").
+            return GAP_NOTE_SENTENCE.format(reason=reason[0].upper() + reason[1:])
+        return GAP_NOTE.format(label=label, reason=reason)
+    return None
+
+
+def suggest_others(gaps: dict[str, str]) -> str:
+    """What the person can still ask about, given the documents they are missing."""
+    others = [label for doc, label in GAP_LABELS.items() if doc not in gaps]
+    if not others:
+        return "Once your results are in, I'll be able to help."
+    listed = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
+    return SUGGEST_OTHERS.format(others=listed)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from aptichat.documents import ChatDocument
 from aptichat.documents.examples import example_documents
 from aptichat.llm import AnswerRequest, ContextSection, GeneratedAnswer, OfflineComposer, get_answer_generator
-from aptichat.llm.offline import sentences
+from aptichat.llm.text import sentences
 from aptichat.settings import Settings
 
 composer = OfflineComposer()

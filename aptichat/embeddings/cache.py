@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aptichat.embeddings.base import DOCUMENT_TASK, Embedder, check_titles
+from aptichat.lru import LRU
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -28,39 +28,6 @@ def text_hash(text: str, title: str | None = None) -> str:
     """The hex sha256 identifying one input text (with its title, when there is one)."""
     payload = text if not title else f"{title}\x1f{text}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-class QueryLRU:
-    """A thread-safe LRU of query vectors with hit/miss counters."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(0, size)
-        self.hits = 0
-        self.misses = 0
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> np.ndarray | None:
-        with self._lock:
-            vector = self._items.get(key)
-            if vector is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return vector
-
-    def put(self, key: str, vector: np.ndarray) -> None:
-        if self.size == 0:
-            return
-        with self._lock:
-            self._items[key] = vector
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class CachingEmbedder:
@@ -75,7 +42,7 @@ class CachingEmbedder:
         self.model = inner.model
         self.dim = inner.dim
         self.cache_model = f"{inner.model}@{inner.dim}"
-        self.queries = QueryLRU(query_cache_size)
+        self.queries: LRU[str, np.ndarray] = LRU(query_cache_size)  # size 0: no query cache
         self.document_hits = 0
         self.document_misses = 0
         self._lock = threading.Lock()
@@ -119,8 +86,8 @@ class CachingEmbedder:
     def stats(self) -> dict[str, int]:
         """Counters: `hits`/`misses`/`size` of the query LRU, `document_hits`/`document_misses`."""
         return {
-            "hits": self.queries.hits,
-            "misses": self.queries.misses,
+            "hits": self.queries.stats.hits,
+            "misses": self.queries.stats.misses,
             "size": len(self.queries),
             "document_hits": self.document_hits,
             "document_misses": self.document_misses,

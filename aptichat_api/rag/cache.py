@@ -7,69 +7,13 @@ again (they age out of the LRU). One marker query per question is far cheaper th
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-@dataclass
-class CacheStats:
-    """Hit/miss counters, exported by the API's /metrics."""
-
-    hits: int = 0
-    misses: int = 0
-    invalidations: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {"hits": self.hits, "misses": self.misses, "invalidations": self.invalidations}
-
-
-class LRU(Generic[K, V]):
-    """A small thread-safe LRU with counters."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = max(1, capacity)
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        self.stats = CacheStats()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.stats.hits += 1
-                return self._data[key]
-            self.stats.misses += 1
-            return None
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.capacity:
-                self._data.popitem(last=False)
-
-    def pop(self, key: K) -> None:
-        with self._lock:
-            self._data.pop(key, None)
-
-    def pop_where(self, predicate: Callable[[K], bool]) -> int:
-        """Drop every entry whose key matches `predicate`; returns how many went."""
-        with self._lock:
-            doomed = [key for key in self._data if predicate(key)]
-            for key in doomed:
-                del self._data[key]
-            return len(doomed)
-
-    def __len__(self) -> int:
-        return len(self._data)
+from aptichat.lru import LRU, CacheStats
 
 
 @dataclass(frozen=True)
@@ -114,7 +58,7 @@ class ChunkCache:
     """The person's current chunks, reloaded only when their version marker changes."""
 
     def __init__(self, capacity: int = 1024, repository: Callable[[Session], Any] = _repository) -> None:
-        self._lru: LRU[str, UserChunks] = LRU(capacity)
+        self._lru: LRU[str, UserChunks] = LRU(max(1, capacity))
         self._repository = repository
 
     @property
@@ -130,10 +74,7 @@ class ChunkCache:
         if cached is not None and cached.marker == marker:
             return cached
         if cached is not None:
-            # counted as a hit by the LRU, but it was stale: record it honestly
-            self._lru.stats.hits -= 1
-            self._lru.stats.misses += 1
-            self._lru.stats.invalidations += 1
+            self._lru.stale()  # counted as a hit by the LRU, but it was stale: record it honestly
         rows = self._repository(session).current_chunks(user_id)
         chunks = tuple(
             CachedChunk(
@@ -168,7 +109,8 @@ class AnswerCache:
     """Answers keyed by (user, normalised question, document version marker, variant)."""
 
     def __init__(self, capacity: int = 2048) -> None:
-        self._lru: LRU[tuple[str, str, Hashable, str], CachedAnswer] = LRU(capacity)
+        # At least one entry, even when APTICHAT_QUERY_CACHE_SIZE=0 turns the query-vector cache off.
+        self._lru: LRU[tuple[str, str, Hashable, str], CachedAnswer] = LRU(max(1, capacity))
 
     @property
     def stats(self) -> CacheStats:

@@ -6,7 +6,6 @@ import pytest
 
 from aptichat.intents import Intent
 from aptichat.llm.types import AnswerRequest, ContextSection, GeneratedAnswer, Turn
-from aptichat_api.rag.cache import LRU
 from aptichat_api.rag.context import CharEstimate, build_prompt, first_sentences, load_template, summarise_turns
 from aptichat_api.rag.generation import AnswerPipeline, bound_length, ensure_gap_note, strip_unknown_citations
 from aptichat_api.rag.question import (
@@ -185,13 +184,3 @@ def test_pipeline_cleans_and_falls_back() -> None:
     assert degraded.degraded and degraded.provider == "offline" and degraded.text
     streamed = list(AnswerPipeline(_Broken()).stream(_request()))  # type: ignore[arg-type]
     assert isinstance(streamed[-1], GeneratedAnswer) and streamed[-1].degraded
-
-
-def test_lru_counts() -> None:
-    lru: LRU[str, int] = LRU(2)
-    assert lru.get("a") is None
-    lru.put("a", 1)
-    lru.put("b", 2)
-    lru.put("c", 3)
-    assert lru.get("a") is None and lru.get("c") == 3
-    assert lru.stats.hits == 1 and lru.stats.misses == 2

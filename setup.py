@@ -67,7 +67,7 @@ setup(
     include_package_data=True,
     package_data={
         "aptichat": ["db/migrations/*.ini", "db/migrations/*.mako", "py.typed"],
-        "aptichat_pipelines": ["legacy/*.sql", "legacy/*.json", "catalog/*.json"],
+        "aptichat_pipelines": ["legacy_sim/*.sql", "legacy_sim/*.json", "catalog/*.json"],
         "aptichat_api": ["static/*", "rag/prompts/*"],
     },
     install_requires=INSTALL_REQUIRES,

@@ -23,7 +23,7 @@ def legacy() -> None:
 @legacy.command()
 def init() -> None:
     """Create the legacy tables, our instruments and norms, and the starter catalog when empty."""
-    from aptichat_pipelines.legacy.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
 
     _echo(init_legacy())
 
@@ -35,7 +35,7 @@ def init() -> None:
 @click.option("--replace", is_flag=True, help="Delete this seed's people first, then write them again.")
 def seed(n_users: int, seed_value: int, if_empty: bool, replace: bool) -> None:
     """Write a deterministic synthetic population (ids u<seed>-<n>)."""
-    from aptichat_pipelines.legacy.population import seed as run_seed
+    from aptichat_pipelines.legacy_sim.population import seed as run_seed
 
     _echo(run_seed(n_users, seed_value, if_empty=if_empty, replace=replace).as_dict())
 
@@ -45,7 +45,7 @@ def seed(n_users: int, seed_value: int, if_empty: bool, replace: bool) -> None:
 @click.option("--duration", type=click.FloatRange(min=0), default=None, help="Seconds (default: until Ctrl-C).")
 def simulate(rate: float, duration: float | None) -> None:
     """Keep completing new tests so a watching sensor sees the pipeline react."""
-    from aptichat_pipelines.legacy.population import simulate as run_simulate
+    from aptichat_pipelines.legacy_sim.population import simulate as run_simulate
 
     def show(user_id: str, session_id: str) -> None:
         click.echo(json.dumps({"completed": session_id, "user": user_id}))
@@ -86,7 +86,7 @@ def import_() -> None:
 @click.option("--id-prefix", default="opsy-riasec", show_default=True)
 def import_riasec(file: Path, id_prefix: str) -> None:
     """Import the RIASEC interest test format (e.g. holland_us_sample.tsv)."""
-    from aptichat_pipelines.legacy.importers import import_openpsychometrics_riasec
+    from aptichat_pipelines.legacy_sim.importers import import_openpsychometrics_riasec
 
     _echo(import_openpsychometrics_riasec(file, id_prefix=id_prefix).as_dict())
 
@@ -96,7 +96,7 @@ def import_riasec(file: Path, id_prefix: str) -> None:
 @click.option("--id-prefix", default="opsy-big5", show_default=True)
 def import_big5(file: Path, id_prefix: str) -> None:
     """Import the BIG5 (IPIP 50 items) format (data.csv, tab-separated)."""
-    from aptichat_pipelines.legacy.importers import import_openpsychometrics_big5
+    from aptichat_pipelines.legacy_sim.importers import import_openpsychometrics_big5
 
     _echo(import_openpsychometrics_big5(file, id_prefix=id_prefix).as_dict())
 
@@ -108,7 +108,7 @@ def catalog() -> None:
 
 def _engine():  # type: ignore[no-untyped-def]
     from aptichat.db.engine import get_legacy_engine
-    from aptichat_pipelines.legacy.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
 
     engine = get_legacy_engine()
     init_legacy(engine, load_catalog=False)

@@ -72,7 +72,7 @@ def setup() -> tuple[Engine, Engine]:
     from aptichat.db import migrate
     from aptichat.db.engine import get_engine, get_legacy_engine
     from aptichat.db.server import start_embedded
-    from aptichat_pipelines.legacy.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
 
     settings = get_settings()
     server = start_embedded(settings)
@@ -87,8 +87,8 @@ def setup() -> tuple[Engine, Engine]:
 
 def seed_users(legacy: Engine, n: int, prefix: str, seed: int) -> list[str]:
     """`n` people with one clean, complete session each (every document can be built)."""
-    from aptichat_pipelines.legacy.population import write_population
-    from aptichat_pipelines.legacy.synthetic import Mix, generate
+    from aptichat_pipelines.legacy_sim.population import write_population
+    from aptichat_pipelines.legacy_sim.synthetic import Mix, generate
 
     clean = Mix(**{f.name: 0.0 for f in fields(Mix) if f.name != "spread_days"})
     population = generate(n, seed, prefix=prefix, mix=clean)

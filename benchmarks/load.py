@@ -158,9 +158,9 @@ def completions(args: argparse.Namespace) -> bool:
     from aptichat.settings import get_settings
     from aptichat_pipelines import sensors
     from aptichat_pipelines.definitions import defs
-    from aptichat_pipelines.legacy.population import write_population
-    from aptichat_pipelines.legacy.schema import init_legacy
-    from aptichat_pipelines.legacy.synthetic import sample_clean
+    from aptichat_pipelines.legacy_sim.population import write_population
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.synthetic import sample_clean
     from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
     from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
     from aptichat_pipelines.transform.transformer import DocumentTransformer

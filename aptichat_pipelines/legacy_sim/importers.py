@@ -27,10 +27,10 @@ from sqlalchemy import Engine, text
 
 from aptichat.db.engine import get_legacy_engine
 from aptichat.scales import RIASEC_LETTERS
-from aptichat_pipelines.legacy.copyio import NULL, copy_insert_new, lines
-from aptichat_pipelines.legacy.instruments import Instrument, Item, item_id, upsert_instrument, upsert_norms
-from aptichat_pipelines.legacy.schema import create_schema, norms_from_population
-from aptichat_pipelines.legacy.synthetic import Population
+from aptichat_pipelines.legacy_sim.copyio import NULL, copy_insert_new, lines
+from aptichat_pipelines.legacy_sim.instruments import Instrument, Item, item_id, upsert_instrument, upsert_norms
+from aptichat_pipelines.legacy_sim.schema import create_schema, norms_from_population
+from aptichat_pipelines.legacy_sim.synthetic import Population
 
 _BIG5_SCALES = {
     "E": "extraversion",

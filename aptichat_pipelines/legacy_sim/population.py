@@ -17,10 +17,10 @@ from sqlalchemy import Connection, Engine, text
 
 from aptichat.db.engine import get_legacy_engine
 from aptichat.settings import Settings
-from aptichat_pipelines.legacy.copyio import NULL, copy_in, lines
-from aptichat_pipelines.legacy.instruments import item_id, own_instruments
-from aptichat_pipelines.legacy.schema import init_legacy
-from aptichat_pipelines.legacy.synthetic import Mix, Population, generate
+from aptichat_pipelines.legacy_sim.copyio import NULL, copy_in, lines
+from aptichat_pipelines.legacy_sim.instruments import item_id, own_instruments
+from aptichat_pipelines.legacy_sim.schema import init_legacy
+from aptichat_pipelines.legacy_sim.synthetic import Mix, Population, generate
 
 log = logging.getLogger(__name__)
 

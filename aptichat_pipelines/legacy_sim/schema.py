@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, text
 
 from aptichat.db.engine import get_legacy_engine
 from aptichat.settings import Settings
-from aptichat_pipelines.legacy.instruments import (
+from aptichat_pipelines.legacy_sim.instruments import (
     Instrument,
     NormRow,
     midrank_percentiles,
@@ -22,7 +22,7 @@ from aptichat_pipelines.legacy.instruments import (
     upsert_instrument,
     upsert_norms,
 )
-from aptichat_pipelines.legacy.synthetic import Population, sample_clean
+from aptichat_pipelines.legacy_sim.synthetic import Population, sample_clean
 
 log = logging.getLogger(__name__)
 CALIBRATION_SIZE = 20_000

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from aptichat.scales import BIG_FIVE, RIASEC_LETTERS, THINKING_SKILLS
-from aptichat_pipelines.legacy.instruments import Instrument, own_instruments
+from aptichat_pipelines.legacy_sim.instruments import Instrument, own_instruments
 
 ANCHOR = datetime(2025, 6, 30, tzinfo=UTC)
 TRAITS = [*BIG_FIVE, *RIASEC_LETTERS, "g"]

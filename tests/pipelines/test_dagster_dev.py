@@ -20,9 +20,9 @@ pytestmark = pytest.mark.slow
 def test_a_completed_test_flows_through_the_sensor_to_documents(
     tmp_path: Path, pg_server: object, engine: Engine, settings: Settings
 ) -> None:
-    from aptichat_pipelines.legacy.population import write_population
-    from aptichat_pipelines.legacy.schema import init_legacy
-    from aptichat_pipelines.legacy.synthetic import sample_clean
+    from aptichat_pipelines.legacy_sim.population import write_population
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.synthetic import sample_clean
 
     # a legacy database of its own, so the sensor sees exactly the test completed here
     legacy_db = f"{settings.legacy_db_name}_e2e"

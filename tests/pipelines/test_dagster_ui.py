@@ -52,9 +52,9 @@ class Platform:
 def platform(
     tmp_path_factory: pytest.TempPathFactory, pg_server: Any, engine: Engine, settings: Settings
 ) -> Iterator[Platform]:
-    from aptichat_pipelines.legacy.population import write_population
-    from aptichat_pipelines.legacy.schema import init_legacy
-    from aptichat_pipelines.legacy.synthetic import Mix, generate
+    from aptichat_pipelines.legacy_sim.population import write_population
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.synthetic import Mix, generate
 
     # a legacy database and a Dagster storage of its own: the sensor's cursor and the partition set
     # start empty, whatever other dagster dev tests of this pytest process did

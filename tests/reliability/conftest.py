@@ -20,9 +20,9 @@ SEED = 9191
 
 @pytest.fixture(scope="session")
 def reliability_legacy(pg_server: object, engine: Engine, settings: Settings) -> Iterator[ReliabilityLegacy]:
-    from aptichat_pipelines.legacy.population import write_population
-    from aptichat_pipelines.legacy.schema import init_legacy
-    from aptichat_pipelines.legacy.synthetic import sample_clean
+    from aptichat_pipelines.legacy_sim.population import write_population
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
+    from aptichat_pipelines.legacy_sim.synthetic import sample_clean
 
     name = f"{settings.legacy_db_name}_rel"
     pg_server.psql(f'CREATE DATABASE "{name}";')  # type: ignore[attr-defined]

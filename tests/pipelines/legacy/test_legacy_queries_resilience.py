@@ -13,10 +13,10 @@ from legacy_support import add_session, url_of
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from aptichat_pipelines.legacy.instruments import own_instruments
 from aptichat_pipelines.legacy.models import SessionCursor, SessionRow
 from aptichat_pipelines.legacy.queries import AptitudeTestQueries
 from aptichat_pipelines.legacy.retry import LegacyQueryError, RetryPolicy, is_transient
+from aptichat_pipelines.legacy_sim.instruments import own_instruments
 
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05)
 TIE = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)  # later than anything else in the contract database

@@ -11,8 +11,8 @@ from legacy_support import add_session, expected_percentile, norms
 from sqlalchemy import Engine, text
 
 from aptichat.scales import RIASEC_LETTERS, level_for_percentile
-from aptichat_pipelines.legacy.instruments import own_instruments
 from aptichat_pipelines.legacy.retry import NoCompletedSessionError
+from aptichat_pipelines.legacy_sim.instruments import own_instruments
 
 ALL = ["tendencies-v1", "interests-v1", "skills-v1"]
 TEND, INTR, SKIL = own_instruments()

@@ -16,13 +16,13 @@ from aptichat_pipelines.catalog.cip import CatalogOrderError, import_cip
 from aptichat_pipelines.catalog.onet import import_onet
 from aptichat_pipelines.catalog.starter import starter_jobs, starter_majors
 from aptichat_pipelines.legacy import sql_scoring
-from aptichat_pipelines.legacy.importers import (
+from aptichat_pipelines.legacy.queries import AptitudeTestQueries
+from aptichat_pipelines.legacy_sim.importers import (
     BIG5_REVERSED,
     import_openpsychometrics_big5,
     import_openpsychometrics_riasec,
 )
-from aptichat_pipelines.legacy.queries import AptitudeTestQueries
-from aptichat_pipelines.legacy.schema import init_legacy
+from aptichat_pipelines.legacy_sim.schema import init_legacy
 
 pytestmark = pytest.mark.data
 LETTERS = "RIASEC"

@@ -10,12 +10,12 @@ import pytest
 from legacy_support import url_of
 from sqlalchemy import Engine, text
 
-from aptichat_pipelines.legacy.instruments import own_instruments
 from aptichat_pipelines.legacy.models import SessionCursor
-from aptichat_pipelines.legacy.population import seed, simulate
 from aptichat_pipelines.legacy.queries import AptitudeTestQueries
-from aptichat_pipelines.legacy.schema import raw_scores
-from aptichat_pipelines.legacy.synthetic import generate, sample_clean
+from aptichat_pipelines.legacy_sim.instruments import own_instruments
+from aptichat_pipelines.legacy_sim.population import seed, simulate
+from aptichat_pipelines.legacy_sim.schema import raw_scores
+from aptichat_pipelines.legacy_sim.synthetic import generate, sample_clean
 
 
 def test_same_seed_same_population_other_seed_other_population() -> None:

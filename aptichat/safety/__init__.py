@@ -1,0 +1,25 @@
+"""The safety layer in front of every answer provider (issue 16).
+
+    assessment = assess(question)
+    if assessment.needs_safe_reply:
+        answer = safe_reply(assessment, helpline=settings_helpline)   # no provider call
+        flag the conversation for staff review with assessment.signals (names only)
+
+`assess` is deterministic, offline and takes well under a millisecond: rules over a normalised
+form of the message (typos, leetspeak, spelled-out letters, accents), in English, Spanish, French,
+German, Portuguese and some Italian. The reply wording is in `replies.py`.
+"""
+
+from aptichat.safety.assessment import SafetyAssessment, SafetyCategory, assess
+from aptichat.safety.replies import ABUSE_REPLY, DEFAULT_HELPLINE, DISTRESS_REPLY, HARMED_REPLY, safe_reply
+
+__all__ = [
+    "ABUSE_REPLY",
+    "DEFAULT_HELPLINE",
+    "DISTRESS_REPLY",
+    "HARMED_REPLY",
+    "SafetyAssessment",
+    "SafetyCategory",
+    "assess",
+    "safe_reply",
+]

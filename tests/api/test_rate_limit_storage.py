@@ -1,0 +1,207 @@
+"""The PostgreSQL rate-limit storage (aptichat_api.ratelimit_store) on the real embedded server: the
+`limits` interface under threads, expiry, cleanup, reset; then the real thing, gunicorn with two
+workers sharing one budget."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from sqlalchemy import Engine, text
+from support.api import ALICE, bearer
+from support.processes import gunicorn_api
+
+from aptichat.db.server import app_url, legacy_url
+from aptichat.settings import Settings
+from aptichat_api.ratelimit_store import TABLE, PostgresStorage
+
+
+@pytest.fixture()
+def storage(engine: Engine) -> PostgresStorage:
+    store = storage_from_string("aptichat-db://")
+    assert isinstance(store, PostgresStorage)
+    return store
+
+
+def _key(name: str) -> str:
+    return f"test:{name}:{time.monotonic_ns()}"
+
+
+def _in_threads(fn: Callable[[], object], threads: int, each: int) -> list[object]:
+    barrier = threading.Barrier(threads)
+
+    def run() -> list[object]:
+        barrier.wait()
+        return [fn() for _ in range(each)]
+
+    with ThreadPoolExecutor(threads) as pool:
+        return [r for rs in pool.map(lambda _: run(), range(threads)) for r in rs]
+
+
+def _rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one())
+
+
+def test_scheme_is_registered_and_table_is_unlogged(storage: PostgresStorage, engine: Engine) -> None:
+    assert storage.check()
+    with engine.connect() as conn:
+        persistence = conn.execute(text(f"SELECT relpersistence FROM pg_class WHERE relname = '{TABLE}'")).scalar_one()
+    assert persistence == "u"
+
+
+def test_check_is_false_where_the_table_is_missing(engine: Engine, settings: Settings) -> None:
+    """An explicit database URI: the legacy database has no chat_rate_limits table."""
+    uri = legacy_url(settings).replace("postgresql+psycopg://", "aptichat-db://", 1)
+    assert not PostgresStorage(uri).check()
+    same_db = PostgresStorage(app_url(settings).replace("postgresql+psycopg://", "aptichat-db://", 1))
+    assert same_db.check() and same_db.acquire_entry(_key("explicit"), 1, 60)
+
+
+def test_moving_window_admits_exactly_the_limit_under_threads(storage: PostgresStorage) -> None:
+    key = _key("moving")
+    results = _in_threads(lambda: storage.acquire_entry(key, 50, 60), threads=16, each=10)
+    assert results.count(True) == 50 and results.count(False) == 110
+    start, count = storage.get_moving_window(key, 50, 60)
+    assert count == 50 and time.time() - 60 < start <= time.time() + 1
+
+
+def test_moving_window_slides_and_costs_count(storage: PostgresStorage) -> None:
+    key = _key("slide")
+    assert storage.acquire_entry(key, 3, 2, amount=2)
+    assert not storage.acquire_entry(key, 3, 2, amount=2)  # 2 + 2 > 3
+    assert storage.acquire_entry(key, 3, 2)
+    assert not storage.acquire_entry(key, 3, 2)
+    assert not storage.acquire_entry(key, 3, 2, amount=4)  # never more than the limit at once
+    assert storage.get_moving_window(key, 3, 2)[1] == 3
+    time.sleep(2.2)
+    assert storage.get_moving_window(key, 3, 2)[1] == 0
+    assert storage.acquire_entry(key, 3, 2, amount=3)
+
+
+def test_moving_window_strategy_through_limits(storage: PostgresStorage) -> None:
+    limiter = MovingWindowRateLimiter(storage)
+    item = RateLimitItemPerMinute(4)
+    ident = _key("strategy")
+    assert [limiter.hit(item, ident) for _ in range(5)] == [True] * 4 + [False]
+    assert not limiter.test(item, ident)
+    stats = limiter.get_window_stats(item, ident)
+    assert stats.remaining == 0 and time.time() < stats.reset_time <= time.time() + 61
+    limiter.clear(item, ident)
+    assert limiter.hit(item, ident) and limiter.get_window_stats(item, ident).remaining == 3
+
+
+def test_fixed_window_counts_atomically_and_expires(storage: PostgresStorage) -> None:
+    key = _key("fixed")
+    values = _in_threads(lambda: storage.incr(key, 60), threads=8, each=25)
+    assert sorted(values) == list(range(1, 201))  # every increment saw a distinct count
+    assert storage.get(key) == 200
+    assert time.time() < storage.get_expiry(key) <= time.time() + 61
+
+    short = _key("fixed-short")
+    assert storage.incr(short, 1) == 1 and storage.incr(short, 1, amount=2) == 3
+    time.sleep(1.2)
+    assert storage.get(short) == 0 and storage.get_expiry(short) <= time.time() + 0.5
+    assert storage.incr(short, 1) == 1  # a new window
+
+    limiter = FixedWindowRateLimiter(storage)
+    item = RateLimitItemPerSecond(2, 30)
+    ident = _key("fixed-strategy")
+    assert [limiter.hit(item, ident) for _ in range(3)] == [True, True, False]
+
+
+def test_keys_are_digests_without_personal_data(storage: PostgresStorage, engine: Engine) -> None:
+    key = f"LIMITER/user:{ALICE}/ip:203.0.113.7"
+    assert storage.acquire_entry(key, 5, 60)
+    with engine.connect() as conn:
+        dumped = conn.execute(text(f"SELECT string_agg(t::text, ' ') FROM {TABLE} AS t")).scalar_one()
+        lengths = set(conn.execute(text(f"SELECT octet_length(key) FROM {TABLE}")).scalars())
+    assert ALICE not in dumped and "203.0.113.7" not in dumped and ALICE.encode().hex() not in dumped
+    assert lengths == {32}
+
+
+def test_expired_rows_are_purged_and_reset_empties(engine: Engine) -> None:
+    store = PostgresStorage("aptichat-db://?cleanup_interval=0")
+    store.reset()
+    for i in range(5):
+        assert store.acquire_entry(_key(f"purge{i}"), 2, 1)
+    store.incr(_key("purge-fixed"), 1)
+    live = _key("live")
+    store.incr(live, 600)
+    assert _rows(engine) == 7
+    time.sleep(1.2)
+    store.incr(live, 600)  # any write purges the expired rows (interval 0)
+    assert _rows(engine) == 1 and store.get(live) == 2
+    store.clear(live)
+    assert store.get(live) == 0 and _rows(engine) == 0
+    store.incr(_key("a"), 60)
+    store.acquire_entry(_key("b"), 2, 60)
+    assert store.reset() == 2 and _rows(engine) == 0
+
+
+def _count(metrics_text: str, endpoint: str) -> int:
+    """Requests to endpoints matching `endpoint` counted by the worker that answered this scrape."""
+    pattern = re.compile(rf'^aptichat_http_requests_total\{{endpoint="[^"]*{endpoint}[^"]*"[^}}]*\}} (\d+)', re.M)
+    return sum(int(n) for n in pattern.findall(metrics_text))
+
+
+def _scrape(url: str, endpoint: str) -> int:
+    with requests.Session() as fresh:  # a new connection, which any worker may accept
+        return _count(fresh.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=30).text, endpoint)
+
+
+def _wait_for_two_workers(url: str, timeout_s: float = 120) -> None:
+    """gunicorn answers /healthz as soon as its first worker has loaded the app. One worker counts
+    its own scrapes 0, 1, 2, ...; a count that does not grow comes from the other worker."""
+    deadline = time.monotonic() + timeout_s
+    previous = -1
+    while time.monotonic() < deadline:
+        seen = _scrape(url, "metrics")
+        if seen <= previous:
+            return
+        previous = seen
+        time.sleep(0.1)
+    raise TimeoutError("the second gunicorn worker never answered")
+
+
+@pytest.mark.slow
+def test_gunicorn_two_workers_share_one_budget(engine: Engine, settings: Settings, people: dict[str, str]) -> None:
+    """20/minute per address on 2 workers: 60 requests over fresh connections, exactly 20 served.
+    With per-process counters (memory://) each worker would admit its own 20."""
+    PostgresStorage().reset()
+    env = {
+        **os.environ,
+        "APTICHAT_DB_POOL_SIZE": "4",
+        "APTICHAT_RATE_LIMIT_IP": "20/minute",
+        "APTICHAT_RATE_LIMIT_STORAGE_URI": "aptichat-db://",
+    }
+    headers = {**bearer(settings, ALICE), "Connection": "close"}
+    with gunicorn_api(env, workers=2, threads=4) as url:
+        _wait_for_two_workers(url)
+
+        def one(_: int) -> requests.Response:
+            with requests.Session() as fresh:  # a new connection each time, so both workers accept
+                return fresh.get(f"{url}/users/{ALICE}/profile", headers=headers, timeout=30)
+
+        with ThreadPoolExecutor(8) as pool:
+            responses = list(pool.map(one, range(60)))
+        statuses = [r.status_code for r in responses]
+        assert statuses.count(200) == 20 and statuses.count(429) == 40, statuses
+        refused = [r for r in responses if r.status_code == 429]
+        assert all(r.json()["error"]["code"] == "rate_limited" for r in refused)
+        assert all(int(r.headers["Retry-After"]) > 0 for r in refused)
+
+        # Each worker reports its own counters: a scrape showing some but not all of the 60
+        # requests proves that the other worker answered the rest.
+        with ThreadPoolExecutor(4) as pool:
+            served = set(pool.map(lambda _: _scrape(url, "profile"), range(24)))
+        assert any(0 < n < 60 for n in served), served

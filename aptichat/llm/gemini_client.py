@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from aptichat.llm.ratelimit import RateLimiter, shared_rate_limiter
-from aptichat.llm.retry import RetryPolicy, call_with_retry
+from aptichat.llm.retry import call_with_retry
+from aptichat.retry import RetryPolicy
 from aptichat.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
     """The retry policy the settings describe."""
     return RetryPolicy(
         max_attempts=settings.gemini_max_attempts,
-        initial_delay_s=settings.gemini_retry_initial_delay_s,
+        base_delay_s=settings.gemini_retry_initial_delay_s,
         max_delay_s=settings.gemini_retry_max_delay_s,
     )
 

@@ -106,27 +106,28 @@ class AptitudeTestQueries:
         session_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """Run `sql`, retrying transient failures; any failure raises LegacyQueryError."""
-        attempt = 0
-        while True:
-            attempt += 1
-            self.attempts[query] = attempt
-            try:
-                async with self.engine.connect() as conn:
-                    result = await conn.execute(text(sql), dict(params))
-                    return [dict(row) for row in result.mappings().all()]
-            except Exception as error:
-                if not is_transient(error) or attempt >= self.retry.max_attempts:
-                    raise LegacyQueryError(query, user_id, error, attempts=attempt, session_id=session_id) from error
-                delay = self.retry.delay(attempt, self._rng)
-                log.warning(
-                    "legacy query %s (user %s) attempt %d failed, retrying in %.2fs: %s",
-                    query,
-                    user_id,
-                    attempt,
-                    delay,
-                    error,
-                )
-                await asyncio.sleep(delay)
+
+        def log_retry(error: BaseException, attempt: int, delay: float) -> None:
+            log.warning(
+                "legacy query %s (user %s) attempt %d failed, retrying in %.2fs: %s",
+                query,
+                user_id,
+                attempt,
+                delay,
+                error,
+            )
+
+        try:
+            async for attempt in self.retry.async_retrying(is_transient, rng=self._rng, on_retry=log_retry):
+                with attempt:
+                    self.attempts[query] = attempt.retry_state.attempt_number
+                    async with self.engine.connect() as conn:
+                        result = await conn.execute(text(sql), dict(params))
+                        return [dict(row) for row in result.mappings().all()]
+        except Exception as error:
+            attempts = self.attempts[query]
+            raise LegacyQueryError(query, user_id, error, attempts=attempts, session_id=session_id) from error
+        raise AssertionError("unreachable: the retry loop returns or raises")
 
     async def fetch_models(
         self,

@@ -1,4 +1,4 @@
-"""Which database errors are worth retrying, and the bounded backoff between attempts.
+"""Which database errors are worth retrying; the backoff between attempts is the shared `RetryPolicy`.
 
 Transient: the connection went away or could not be made (SQLSTATE class 08, admin shutdown
 57P01..57P03 as from pg_terminate_backend, too many connections 53300), a timeout (57014
@@ -10,11 +10,20 @@ column) and data errors, fails on the first attempt: running it again gives the 
 from __future__ import annotations
 
 import asyncio
-import random
-from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy import exc as sa_exc
+
+from aptichat.retry import RetryPolicy
+
+__all__ = [
+    "TRANSIENT_SQLSTATES",
+    "LegacyQueryError",
+    "NoCompletedSessionError",
+    "RetryPolicy",
+    "is_transient",
+    "sqlstate_of",
+]
 
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "57014", "53300"})
 
@@ -67,17 +76,3 @@ def is_transient(error: BaseException) -> bool:
     orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
     # psycopg reports refused, reset and closed connections as OperationalError without a SQLSTATE.
     return isinstance(orig, psycopg.OperationalError)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter: attempt n waits base * 2**(n-1), capped, times 0.5..1."""
-
-    max_attempts: int = 4
-    base_delay_s: float = 0.1
-    max_delay_s: float = 2.0
-
-    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        cap = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-        # "Equal jitter": never retry immediately, but spread concurrent retries apart.
-        return cap * (0.5 + 0.5 * (rng or random).random())

@@ -17,7 +17,8 @@ from aptichat.llm.errors import (
     parse_retry_after,
 )
 from aptichat.llm.ratelimit import RateLimiter, TokenBucket, estimate_tokens
-from aptichat.llm.retry import RetryPolicy, call_with_retry
+from aptichat.llm.retry import call_with_retry
+from aptichat.retry import RetryPolicy
 
 
 class FakeClock:
@@ -76,16 +77,16 @@ def test_rate_limiter_holds_the_rate_in_real_time_across_threads() -> None:
 
 
 def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
-    policy = RetryPolicy(initial_delay_s=1.0, max_delay_s=8.0, rng=random.Random(7))
+    policy = RetryPolicy(base_delay_s=1.0, max_delay_s=8.0, rng=random.Random(7))
     for failures, base in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (6, 8.0)]:
-        delay = policy.backoff(failures)
+        delay = policy.delay(failures)
         assert base / 2 <= delay <= base
-    assert policy.backoff(1, retry_after=5.0) == 5.0
+    assert policy.delay(1, retry_after=5.0) == 5.0
 
 
 def test_call_with_retry_retries_retryable_and_stops_at_max_attempts() -> None:
     clock = FakeClock()
-    policy = RetryPolicy(max_attempts=3, initial_delay_s=0.1, sleep=clock.sleep)
+    policy = RetryPolicy(max_attempts=3, base_delay_s=0.1, sleep=clock.sleep)
     calls: list[int] = []
 
     def flaky() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 
-from aptichat_api import metrics
+from aptichat_api import metrics, ratelimit_store  # noqa: F401  (registers the aptichat-db:// storage)
 from aptichat_api.auth import quiet_principal
 
 

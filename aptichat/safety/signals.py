@@ -99,7 +99,7 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
         "self",
         r"\b(?:end|ending|ended|take|taking|took) my (?:own )?life\b|\b(?:kill|end|take) "
         r"(?:myself|my own life)\b|\b(?:life|it all) (?:to be|be) over\b|\bwant (?:my life|it all|everything|life) "
-        r"to (?:end|stop|be over)\b|\bmy life\b.*\b(?:want|wish) it (?:to )?(?:end|be over|stop)\b",
+        r"to (?:end|stop|be over)\b|\bmy life\b.{0,120}\b(?:want|wish) it (?:to )?(?:end|be over|stop)\b",
     ),
     (
         "not_live",
@@ -176,14 +176,14 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
         "method",
         "self",
         r"\b(?:jump|jumping|jumped) (?:off|from|in front of) (?:\w+ ){0,2}(?:bridge|building|roof|"
-        r"cliff|balcony|window|train|car|tower|ledge)\b|\b(?:roof|ledge|bridge|balcony|cliff)\b.*\bjump\w*\b|"
-        r"\bjump\w*\b.*\b(?:roof|ledge|bridge|balcony|cliff)\b|\b(?:took|swallowed|take|taking|swallow|"
+        r"cliff|balcony|window|train|car|tower|ledge)\b|\b(?:roof|ledge|bridge|balcony|cliff)\b.{0,120}\bjump\w*\b|"
+        r"\bjump\w*\b.{0,120}\b(?:roof|ledge|bridge|balcony|cliff)\b|\b(?:took|swallowed|take|taking|swallow|"
         r"swallowing) (?:a |all |the |my |some )?(?:bunch|lot|lots|whole|handful|load|loads|bottle|box|pack|"
         r"packet|too many|all)\b(?: \w+){0,3}? (?:pills|tablets|meds|medication|painkillers)\b|\b(?:pills|tablets|"
         r"meds|painkillers)\b(?: \w+){0,2}? (?:saved|stockpiled|hidden|hoarded|collected)\b|\b(?:saved|saving|"
         r"stockpil\w*|hoard\w*) (?:up )?(?:\w+ )?(?:pills|tablets|meds|painkillers)\b|\bhow many (?:pills|tablets)"
-        r"\b.*\b(?:die|kill|overdose|od)\b|\bleast painful way\b|\b(?:ways?|how) to (?:die|kill myself|end my life)"
-        r"\b|\brope\b.*\b(?:neck|hang)\b",
+        r"\b.{0,120}\b(?:die|kill|overdose|od)\b|\bleast painful way\b"
+        r"|\b(?:ways?|how) to (?:die|kill myself|end my life)\b|\brope\b.{0,120}\b(?:neck|hang)\b",
     ),
     (
         "farewell",

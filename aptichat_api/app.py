@@ -13,6 +13,7 @@ from flask import Flask, Response, g, request
 from aptichat import logs
 from aptichat.settings import Settings
 from aptichat_api import database, limits, metrics
+from aptichat_api.chat_service import chat_service
 from aptichat_api.config import build_config
 from aptichat_api.errors import register_error_handlers
 
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_start_timer)
     limits.init_app(app)
     database.init_app(app)
+    chat_service.init_app(app)
     _register_blueprints(app)
     app.after_request(_finish)
     app.teardown_request(_end_log_context)
@@ -44,16 +46,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from aptichat_api.blueprints import admin, chat, events, feedback, health, jobs, pages, users
-    from aptichat_api.blueprints.chat_ws import sock
+    from aptichat_api.blueprints import admin, chat, chat_ws, events, feedback, health, jobs, pages, users
 
-    for bp in (chat.bp, feedback.bp, users.bp, jobs.bp, events.bp, admin.bp):
+    for bp in (chat.bp, chat_ws.bp, feedback.bp, users.bp, jobs.bp, events.bp, admin.bp):
         limits.limit_blueprint(bp)
         app.register_blueprint(bp)
     for bp in (health.bp, pages.bp):
         limits.exempt_blueprint(bp)
         app.register_blueprint(bp)
-    sock.init_app(app)
+    chat_ws.sock.init_app(app)
 
 
 access_log = logging.getLogger("aptichat_api.access")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
+from limits import parse_many
 
 from aptichat_api import metrics, ratelimit_store  # noqa: F401  (registers the aptichat-db:// storage)
 from aptichat_api.auth import quiet_principal
@@ -22,10 +23,15 @@ def ip_key() -> str:
 
 
 def user_key() -> str:
+    """The per-user budget's key for this request (by address when it carries no person)."""
     principal = quiet_principal()
     if principal is None or principal.user_id is None:
         return f"{_namespace()}{principal.role if principal else 'anon'}:{request.remote_addr or 'unknown'}"
-    return f"{_namespace()}user:{principal.user_id}"
+    return key_for_user(principal.user_id)
+
+
+def key_for_user(user_id: str) -> str:
+    return f"{_namespace()}user:{user_id}"
 
 
 def _ip_limit() -> str:
@@ -43,7 +49,16 @@ def _count_breach(_limit: object) -> None:
 limiter = Limiter(key_func=ip_key, application_limits=[_ip_limit], on_breach=_count_breach)
 
 # One shared budget per user across all the routes of the blueprints it decorates.
-per_user = limiter.shared_limit(_user_limit, scope="per-user", key_func=user_key)
+PER_USER_SCOPE = "per-user"
+per_user = limiter.shared_limit(_user_limit, scope=PER_USER_SCOPE, key_func=user_key)
+
+
+def spend_user_budget(user_id: str) -> bool:
+    """Spend one hit of the person's per-user budget outside any decorated route (each question over
+    the WebSocket): the same key and scope, in flask-limiter's order (key, scope), as the routes, so
+    both spend one budget. False when the budget is exhausted."""
+    items = parse_many(_user_limit())
+    return all(limiter.limiter.hit(item, key_for_user(user_id), PER_USER_SCOPE) for item in items)
 
 
 _decorated: set[str] = set()

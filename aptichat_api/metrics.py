@@ -1,7 +1,9 @@
-"""A tiny Prometheus registry: counters and histograms with labels, rendered in the text format
-(version 0.0.4) at GET /metrics. In-house because we need three metric kinds and no extra package.
+"""Every metric the API exports at GET /metrics, and the tiny Prometheus registry that renders them
+in the text format (version 0.0.4). In-house because we need three metric kinds and no extra package.
 
-Values are per process; under gunicorn each worker reports its own, which Prometheus sums.
+Counters and histograms are per process; under gunicorn each worker reports its own, which
+Prometheus sums. The aptichat_etl_* families are read from the database (etl_snapshot.py) and are
+the same from every worker, and the chat cache gauge reads the app's chat engine.
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable
+
+from flask import current_app
+
+from aptichat.db.etl_metrics import STAGE_BUCKETS, EtlSnapshot
+from aptichat_api.etl_snapshot import current_snapshot
 
 LabelValues = tuple[str, ...]
 
@@ -102,9 +109,32 @@ class Gauge:
             yield f"{self.name}{_labels(self.label_names, label_values)} {_number(number)}"
 
 
+class FromEtlSnapshot:
+    """A metric family whose samples come from the ETL snapshot (etl_snapshot.py)."""
+
+    def __init__(
+        self,
+        name: str,
+        help_text: str,
+        kind: str,
+        labels: tuple[str, ...],
+        lines: Callable[[EtlSnapshot], Iterable[tuple[str, LabelValues, float, str]]],
+    ) -> None:
+        self.name, self.help, self.kind, self.label_names, self._lines = name, help_text, kind, labels, lines
+
+    def samples(self) -> Iterable[str]:
+        snapshot = current_snapshot(on_failure=ETL_METRICS_ERRORS.inc)
+        if snapshot is None:
+            return []
+        return [
+            f"{self.name}{suffix}{_labels(self.label_names, values, extra)} {_number(number)}"
+            for suffix, values, number, extra in self._lines(snapshot)
+        ]
+
+
 class Registry:
     def __init__(self) -> None:
-        self._metrics: dict[str, Counter | Histogram | Gauge] = {}
+        self._metrics: dict[str, Counter | Histogram | Gauge | FromEtlSnapshot] = {}
 
     def register(self, metric):  # type: ignore[no-untyped-def]
         self._metrics.setdefault(metric.name, metric)
@@ -150,4 +180,75 @@ REJECTED_QUESTIONS: Counter = REGISTRY.register(
 RATE_LIMITED: Counter = REGISTRY.register(Counter("aptichat_rate_limited_total", "Requests refused with 429."))
 UNHANDLED_ERRORS: Counter = REGISTRY.register(
     Counter("aptichat_unhandled_errors_total", "Requests that reached the catch-all 500 handler (should stay 0).")
+)
+
+
+# --- the ETL, from the database --------------------------------------------------------------------
+def _processed(snapshot: EtlSnapshot) -> Iterable[tuple[str, LabelValues, float, str]]:
+    for (status, source), count in sorted(snapshot.processed.items()):
+        yield "", (status, source), count, ""
+
+
+def _queue(snapshot: EtlSnapshot) -> Iterable[tuple[str, LabelValues, float, str]]:
+    for status, count in sorted(snapshot.queue.items()):
+        yield "", (status,), count, ""
+
+
+def _stage_seconds(snapshot: EtlSnapshot) -> Iterable[tuple[str, LabelValues, float, str]]:
+    for stage, hist in sorted(snapshot.stages.items()):
+        for bound, count in (*zip(STAGE_BUCKETS, hist.buckets, strict=True), (float("inf"), hist.count)):
+            yield "_bucket", (stage,), count, f'le="{_number(bound)}"'
+        yield "_sum", (stage,), hist.sum, ""
+        yield "_count", (stage,), hist.count, ""
+
+
+ETL_PROCESSED: FromEtlSnapshot = REGISTRY.register(
+    FromEtlSnapshot(
+        "aptichat_etl_users_processed_total",
+        "Finished ETL jobs (one per user per request) in chat_etl_jobs, by final status and source.",
+        "counter",
+        ("status", "source"),
+        _processed,
+    )
+)
+ETL_QUEUE_DEPTH: FromEtlSnapshot = REGISTRY.register(
+    FromEtlSnapshot(
+        "aptichat_etl_queue_depth",
+        "ETL jobs in chat_etl_jobs waiting or in progress, by status (requested, queued, running).",
+        "gauge",
+        ("status",),
+        _queue,
+    )
+)
+ETL_STAGE_SECONDS: FromEtlSnapshot = REGISTRY.register(
+    FromEtlSnapshot(
+        "aptichat_etl_stage_seconds",
+        "Seconds one per-user ETL stage took in one run (chat_etl_stage_timings), by stage.",
+        "histogram",
+        ("stage",),
+        _stage_seconds,
+    )
+)
+# registered after the ETL families: rendered after them, so a scrape counts its own failure
+ETL_METRICS_ERRORS: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_etl_metrics_errors_total",
+        "Scrapes whose ETL block was skipped because the database query failed.",
+    )
+)
+
+
+# --- the chat engine's caches ----------------------------------------------------------------------
+def _chat_cache_events() -> dict[LabelValues, float]:
+    service = current_app.extensions.get("aptichat_chat")  # the ChatService bound to this app
+    return service.cache_events() if service is not None else {}
+
+
+CHAT_CACHE: Gauge = REGISTRY.register(
+    Gauge(
+        "aptichat_chat_cache_events",
+        "Chat engine cache hits, misses, invalidations.",
+        _chat_cache_events,
+        labels=("cache", "event"),
+    )
 )

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from aptichat.documents.enums import DocumentType
+from aptichat_api.rag.results import ChatResult, Citation
 
 BIGINT_MAX = 2**63 - 1
 
@@ -70,14 +71,8 @@ class QuestionRequest(Request):
     conversation_id: Annotated[Text, Field(min_length=1, max_length=36)] | None = None
 
 
-class Citation(Body):
-    n: int
-    document_type: str
-    section_id: str
-    title: str
-    snippet: str
-
-
+# The engine's ChatResult as the API shows it; its citations are the engine's own Citation model.
+# (No docstring: it would become the schema's description in /openapi.json.)
 class ChatAnswer(Body):
     conversation_id: str
     message_id: int
@@ -86,6 +81,11 @@ class ChatAnswer(Body):
     citations: list[Citation]
     provider: str
     degraded: bool
+
+    @classmethod
+    def from_result(cls, result: ChatResult) -> ChatAnswer:
+        """The answer's fields of `result`, without validating again what the engine validated."""
+        return cls.model_construct(**{name: getattr(result, name) for name in cls.model_fields})
 
 
 Cursor = Annotated[int, Field(ge=1, le=BIGINT_MAX)]

@@ -13,18 +13,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, request
+from flask import Blueprint, current_app
 from flask_sock import Sock
-from limits import parse_many
 from pydantic import ValidationError
 
-from aptichat_api import limits as rate_limits
-from aptichat_api import store
+from aptichat_api import database, store
 from aptichat_api.auth import Principal, decode_token, principal_from_request
-from aptichat_api.blueprints.chat import bp, stream_events
+from aptichat_api.chat_service import chat_service
 from aptichat_api.errors import ApiError, error_body, validation_details
+from aptichat_api.limits import spend_user_budget
 from aptichat_api.schemas import QuestionRequest
 
+# Its own blueprint under the chat's prefix, so the URL stays /chat/ws.
+bp = Blueprint("chat_ws", __name__, url_prefix="/chat")
 sock = Sock()
 AUTH_TIMEOUT_S = 30
 
@@ -33,8 +34,7 @@ AUTH_TIMEOUT_S = 30
 def _websocket_handshake() -> None:
     """Refuse bad handshake credentials with an ordinary JSON 401 before the upgrade. (A plain GET
     never gets here: routing refuses it as a WebsocketMismatch, see errors.py.)"""
-    if request.endpoint == "chat.websocket":
-        principal_from_request()
+    principal_from_request()
 
 
 def _send(ws: Any, payload: dict[str, Any]) -> None:
@@ -67,18 +67,9 @@ def _authenticate(ws: Any) -> Principal:
         principal = decode_token(current_app.config["SETTINGS"], token)
     if principal.user_id is None:
         raise ApiError(403, "forbidden", "The chat is for people, not for the service key.")
-    from aptichat_api import database
-
-    with database.session() as session:
+    with database.session() as session:  # once per connection: refuse an unknown person at once
         store.get_user(session, principal.user_id)
     return principal
-
-
-def _within_budget(user_id: str) -> bool:
-    """Each question over the socket spends the same per-user budget as POST /chat/question."""
-    key = f"{current_app.config.get('RATE_LIMIT_NAMESPACE', '')}user:{user_id}"
-    items = parse_many(str(current_app.config["RATE_LIMIT_USER"]))
-    return all(rate_limits.limiter.limiter.hit(item, "per-user", key) for item in items)
 
 
 @sock.route("/ws", bp=bp)
@@ -96,15 +87,17 @@ def websocket(ws: Any) -> None:
             continue
         try:
             question = QuestionRequest.model_validate(_parse(frame), strict=True)
-            if not _within_budget(principal.user_id):
+            # each question spends the same per-user budget as POST /chat/question
+            if not spend_user_budget(principal.user_id):
                 raise ApiError(429, "rate_limited", "Too many questions: wait a little and ask again.")
+            events = chat_service.stream(principal.user_id, question)
         except ValidationError as exc:
             _error(ws, ApiError(422, "invalid_request", "The question frame is invalid.", validation_details(exc)))
             continue
         except ApiError as exc:
             _error(ws, exc)
             continue
-        for event, data in stream_events(principal.user_id, question):
+        for event, data in events:
             if event == "token":
                 _send(ws, {"type": "token", **data})
             elif event == "answer":

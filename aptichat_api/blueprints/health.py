@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
 from aptichat_api import database, metrics
-from aptichat_api import etl_metrics as _etl_metrics  # noqa: F401 - registers the ETL metrics (from the DB)
+from aptichat_api.chat_service import chat_service
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import HealthResponse, ReadyResponse
 
@@ -35,10 +35,7 @@ def _database() -> tuple[bool, str, bool, str]:
 
 
 def _embedder() -> tuple[bool, str]:
-    from aptichat_api.blueprints.chat import chat_engine_if_built
-
-    engine = chat_engine_if_built(current_app._get_current_object())  # type: ignore[attr-defined]
-    if engine is not None and getattr(engine, "_embedder", None) is not None:
+    if chat_service.embedder_loaded():
         return True, "loaded"
     settings = current_app.config["SETTINGS"]
     if settings.embeddings == "gemini":
@@ -70,27 +67,6 @@ def readyz() -> Response | dict[str, Any]:
     body = ReadyResponse.model_validate({"status": "ready" if ready else "not_ready", "checks": checks})
     response = Response(body.model_dump_json(), status=200 if ready else 503, mimetype="application/json")
     return response
-
-
-def _cache_stats() -> dict[tuple[str, ...], float]:
-    from aptichat_api.blueprints.chat import chat_engine_if_built
-
-    engine = chat_engine_if_built(current_app._get_current_object())  # type: ignore[attr-defined]
-    if engine is None:
-        return {}
-    return {
-        (cache, event): float(count) for cache, stats in engine.cache_stats().items() for event, count in stats.items()
-    }
-
-
-CACHE = metrics.REGISTRY.register(
-    metrics.Gauge(
-        "aptichat_chat_cache_events",
-        "Chat engine cache hits, misses, invalidations.",
-        _cache_stats,
-        labels=("cache", "event"),
-    )
-)
 
 
 @bp.get("/metrics")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from aptichat_api import database, store
 from aptichat_api.auth import authorize_user, current_principal
+from aptichat_api.chat_service import chat_service
 from aptichat_api.profile import build_profile
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import (
@@ -77,21 +78,5 @@ def erase(user_id: str) -> dict[str, Any]:
     with database.session() as session:
         store.get_user(session, user_id)
         counts = store.erase_user(session, user_id)
-    _forget_cached(user_id)
+    chat_service.forget_user(user_id)
     return {"user_id": user_id, "erased": counts}
-
-
-def _forget_cached(user_id: str) -> None:
-    """Drop the person's cached chunks and answers. Without a per-user hook on the engine, the whole
-    engine is discarded and rebuilt on the next question (the embedder itself is process-cached)."""
-    from aptichat_api.blueprints.chat import ENGINE_KEY, chat_engine_if_built
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    engine = chat_engine_if_built(app)
-    if engine is None:
-        return
-    forget = getattr(engine, "forget_user", None)
-    if callable(forget):
-        forget(user_id)
-    else:
-        app.extensions[ENGINE_KEY] = None

@@ -17,7 +17,7 @@ from support.api import app_config, bearer, seed_person, serve
 
 from aptichat.db import etl_jobs
 from aptichat.settings import Settings
-from aptichat_api.blueprints.chat import chat_engine_if_built
+from aptichat_api.chat_service import chat_engine_if_built
 
 VICTIM, BYSTANDER = "sec-erin-0005", "sec-frank-0006"
 PERSONAL_TABLES = {

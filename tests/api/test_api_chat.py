@@ -1,4 +1,5 @@
-"""Chat over real HTTP: JSON answers with citations, history paging, feedback, SSE and WebSocket."""
+"""Chat: JSON answers with citations, history paging and feedback (in process); SSE and WebSocket
+over real HTTP."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from typing import Any
 import pytest
 import requests
 import websockets
-from support.api import ALICE, BOB, CAROL, Api, sse_events
+from flask.testing import FlaskClient
+from support.api import ALICE, BOB, CAROL, Api, Auth, sse_events
+from werkzeug.test import TestResponse
 
 ANSWER_KEYS = {"conversation_id", "message_id", "answer", "intent", "citations", "provider", "degraded"}
 
 
-def ask(api: Api, question: str, user: str = ALICE, conversation_id: str | None = None) -> requests.Response:
+def ask(
+    client: FlaskClient, auth: Auth, question: str, user: str = ALICE, conversation_id: str | None = None
+) -> TestResponse:
     body: dict[str, Any] = {"question": question}
     if conversation_id:
         body["conversation_id"] = conversation_id
-    return requests.post(f"{api.url}/chat/question", json=body, headers=api.headers(user), timeout=60)
+    return client.post("/chat/question", json=body, headers=auth.headers(user))
 
 
 def check_answer(body: dict[str, Any]) -> None:
@@ -28,77 +33,72 @@ def check_answer(body: dict[str, Any]) -> None:
         assert set(c) == {"n", "document_type", "section_id", "title", "snippet"}
 
 
-def test_question_answers_from_own_documents_with_citations(api: Api) -> None:
-    r = ask(api, "What are my strengths in thinking skills?")
+def test_question_answers_from_own_documents_with_citations(client: FlaskClient, auth: Auth) -> None:
+    r = ask(client, auth, "What are my strengths in thinking skills?")
     assert r.status_code == 200, r.text
-    body = r.json()
+    body = r.json
     check_answer(body)
     assert body["citations"], "an answer about the person's skills cites their documents"
     assert {c["document_type"] for c in body["citations"]} & {"thinking_skills", "personality_profile"}
     assert body["provider"]
 
 
-def test_follow_up_and_history_paging(api: Api) -> None:
-    first = ask(api, "Which careers fit me?").json()
+def test_follow_up_and_history_paging(client: FlaskClient, auth: Auth) -> None:
+    first = ask(client, auth, "Which careers fit me?").json
     cid = first["conversation_id"]
-    second = ask(api, "Why the first one?", conversation_id=cid)
-    assert second.status_code == 200 and second.json()["conversation_id"] == cid
-    page = requests.get(
-        f"{api.url}/chat/history", params={"conversation_id": cid, "limit": 3}, headers=api.headers(), timeout=10
-    ).json()
+    second = ask(client, auth, "Why the first one?", conversation_id=cid)
+    assert second.status_code == 200 and second.json["conversation_id"] == cid
+    page = client.get("/chat/history", query_string={"conversation_id": cid, "limit": 3}, headers=auth.headers()).json
     assert [m["role"] for m in page["messages"]] == ["assistant", "user", "assistant"]  # newest last
-    assert page["messages"][-1]["message_id"] == second.json()["message_id"]
+    assert page["messages"][-1]["message_id"] == second.json["message_id"]
     assert page["messages"][-1]["variant"] in ("v1", "v2")
-    older = requests.get(
-        f"{api.url}/chat/history",
-        params={"conversation_id": cid, "limit": 3, "before": page["next_before"]},
-        headers=api.headers(),
-        timeout=10,
-    ).json()
+    older = client.get(
+        "/chat/history",
+        query_string={"conversation_id": cid, "limit": 3, "before": page["next_before"]},
+        headers=auth.headers(),
+    ).json
     assert [m["role"] for m in older["messages"]] == ["user"] and older["next_before"] is None
-    listing = requests.get(f"{api.url}/chat/history", headers=api.headers(), timeout=10).json()
+    listing = client.get("/chat/history", headers=auth.headers()).json
     assert cid in {c["conversation_id"] for c in listing["conversations"]}
 
 
-def test_someone_elses_conversation_is_not_found(api: Api) -> None:
-    cid = ask(api, "What is my Holland code?").json()["conversation_id"]
-    r = ask(api, "And mine?", user=BOB, conversation_id=cid)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "conversation_not_found"
-    r = requests.get(f"{api.url}/chat/history", params={"conversation_id": cid}, headers=api.headers(BOB), timeout=10)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "conversation_not_found"
+def test_someone_elses_conversation_is_not_found(client: FlaskClient, auth: Auth) -> None:
+    cid = ask(client, auth, "What is my Holland code?").json["conversation_id"]
+    r = ask(client, auth, "And mine?", user=BOB, conversation_id=cid)
+    assert r.status_code == 404 and r.json["error"]["code"] == "conversation_not_found"
+    r = client.get("/chat/history", query_string={"conversation_id": cid}, headers=auth.headers(BOB))
+    assert r.status_code == 404 and r.json["error"]["code"] == "conversation_not_found"
 
 
-def test_rejected_question_has_stable_code(api: Api) -> None:
-    r = ask(api, "why\x07 this?")  # refused by the schema, before the engine
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+def test_rejected_question_has_stable_code(client: FlaskClient, auth: Auth) -> None:
+    r = ask(client, auth, "why\x07 this?")  # refused by the schema, before the engine
+    assert r.status_code == 422 and r.json["error"]["code"] == "invalid_request"
     # 1001 characters that NFC-normalise to 2002: the engine's own check, with its own code
-    r = ask(api, "\u0958" * 1001)
-    assert r.status_code == 422 and r.json()["error"]["code"] == "question_too_long"
+    r = ask(client, auth, "\u0958" * 1001)
+    assert r.status_code == 422 and r.json["error"]["code"] == "question_too_long"
 
 
-def test_person_without_documents_still_gets_an_answer(api: Api) -> None:
-    r = ask(api, "What are my strengths?", user=CAROL)
+def test_person_without_documents_still_gets_an_answer(client: FlaskClient, auth: Auth) -> None:
+    r = ask(client, auth, "What are my strengths?", user=CAROL)
     assert r.status_code == 200
-    check_answer(r.json())
+    check_answer(r.json)
 
 
-def test_feedback_on_own_answer_only(api: Api) -> None:
-    answer = ask(api, "Which majors fit me?").json()
-    url = f"{api.url}/chat/feedback"
-    r = requests.post(url, json={"message_id": answer["message_id"], "rating": 5}, headers=api.headers(), timeout=10)
-    assert r.status_code == 200 and r.json()["rating"] == 5
+def test_feedback_on_own_answer_only(client: FlaskClient, auth: Auth) -> None:
+    answer = ask(client, auth, "Which majors fit me?").json
+    url = "/chat/feedback"
+    r = client.post(url, json={"message_id": answer["message_id"], "rating": 5}, headers=auth.headers())
+    assert r.status_code == 200 and r.json["rating"] == 5
     again = {"message_id": answer["message_id"], "rating": 2, "comment": "too vague"}
-    r = requests.post(url, json=again, headers=api.headers(), timeout=10)
-    assert r.json()["rating"] == 2 and r.json()["comment"] == "too vague"
-    r = requests.post(url, json={"message_id": answer["message_id"], "rating": 4}, headers=api.headers(BOB), timeout=10)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "message_not_found"
+    r = client.post(url, json=again, headers=auth.headers())
+    assert r.json["rating"] == 2 and r.json["comment"] == "too vague"
+    r = client.post(url, json={"message_id": answer["message_id"], "rating": 4}, headers=auth.headers(BOB))
+    assert r.status_code == 404 and r.json["error"]["code"] == "message_not_found"
     user_message = answer["message_id"] - 1  # the question stored just before the answer
-    r = requests.post(url, json={"message_id": user_message, "rating": 4}, headers=api.headers(), timeout=10)
+    r = client.post(url, json={"message_id": user_message, "rating": 4}, headers=auth.headers())
     assert r.status_code == 404
     for rating in (0, 6, "5", True, 4.5, None):
-        r = requests.post(
-            url, json={"message_id": answer["message_id"], "rating": rating}, headers=api.headers(), timeout=10
-        )
+        r = client.post(url, json={"message_id": answer["message_id"], "rating": rating}, headers=auth.headers())
         assert r.status_code == 422, rating
 
 

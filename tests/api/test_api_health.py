@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import requests
-from support.api import Api
+from flask.testing import FlaskClient
 
 
-def test_healthz(api: Api) -> None:
-    r = requests.get(f"{api.url}/healthz", timeout=10)
-    assert r.status_code == 200 and r.json() == {"status": "ok"}
+def test_healthz(client: FlaskClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json == {"status": "ok"}
 
 
-def test_readyz_checks_database_migrations_and_embedder(api: Api) -> None:
-    r = requests.get(f"{api.url}/readyz", timeout=30)
-    body = r.json()
+def test_readyz_checks_database_migrations_and_embedder(client: FlaskClient) -> None:
+    r = client.get("/readyz")
+    body = r.json
     assert set(body["checks"]) == {"database", "migrations", "embedder"}
     assert body["checks"]["database"]["ok"] and body["checks"]["migrations"]["ok"], body
     assert r.status_code == (200 if body["status"] == "ready" else 503)
 
 
-def test_metrics_is_prometheus_text(api: Api) -> None:
-    requests.get(f"{api.url}/healthz", timeout=10)
-    r = requests.get(f"{api.url}/metrics", timeout=10)
+def test_metrics_is_prometheus_text(client: FlaskClient) -> None:
+    client.get("/healthz")
+    r = client.get("/metrics")
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     assert "# TYPE aptichat_http_requests_total counter" in r.text
@@ -29,8 +28,8 @@ def test_metrics_is_prometheus_text(api: Api) -> None:
     assert "aptichat_http_request_seconds_bucket" in r.text
 
 
-def test_openapi_lists_every_contract_path(api: Api) -> None:
-    spec = requests.get(f"{api.url}/openapi.json", timeout=10).json()
+def test_openapi_lists_every_contract_path(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
     assert spec["openapi"].startswith("3.1")
     expected = {
         ("/chat/question", "post"),
@@ -56,18 +55,18 @@ def test_openapi_lists_every_contract_path(api: Api) -> None:
     assert "ChatAnswer" in spec["components"]["schemas"]
 
 
-def test_docs_and_chat_pages_are_self_contained(api: Api) -> None:
+def test_docs_and_chat_pages_are_self_contained(client: FlaskClient) -> None:
     for path in ("/", "/docs"):
-        r = requests.get(f"{api.url}{path}", timeout=10)
+        r = client.get(f"{path}")
         assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
         # no CDN: every script and stylesheet is served by us
         assert "http://" not in r.text and "https://" not in r.text
-    assert requests.get(f"{api.url}/static/app.js", timeout=10).status_code == 200
+    assert client.get("/static/app.js").status_code == 200
 
 
-def test_unknown_path_and_method_are_json_errors(api: Api) -> None:
-    r = requests.get(f"{api.url}/no/such/path", timeout=10)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    r = requests.put(f"{api.url}/healthz", timeout=10)
-    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+def test_unknown_path_and_method_are_json_errors(client: FlaskClient) -> None:
+    r = client.get("/no/such/path")
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
+    r = client.put("/healthz")
+    assert r.status_code == 405 and r.json["error"]["code"] == "method_not_allowed"
     assert "GET" in r.headers["Allow"]

@@ -154,3 +154,18 @@ def app_config(settings: Settings, **overrides: object) -> dict[str, object]:
     }
     config.update(overrides)
     return config
+
+
+class Auth:
+    """Request headers for a person, an admin or the service key, for in-process tests (the `auth`
+    fixture): the same as Api's, without a server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._api = Api("", settings)
+
+    def headers(self, user_id: str = ALICE, role: str = "user") -> dict[str, str]:
+        return self._api.headers(user_id, role)
+
+    @property
+    def service(self) -> dict[str, str]:
+        return self._api.service

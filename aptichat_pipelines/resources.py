@@ -1,10 +1,18 @@
-"""Resources: every external connection the pipeline uses, so tests swap configuration, not code."""
+"""Resources: every external connection the pipeline uses, so tests swap configuration, not code.
+
+Each setting is a resource field, shown in the Dagster UI and set by tests; an empty field falls back
+to the environment (aptichat.settings) when the resource is used, never when this module is imported.
+URLs may hold a password: definitions.py wires them as `EnvVar`s when the deployment sets them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import Field, PrivateAttr
 from sqlalchemy import Engine
 
 from aptichat.db.engine import engine_for
@@ -13,78 +21,82 @@ from aptichat.settings import get_settings
 
 if TYPE_CHECKING:
     from aptichat.embeddings import Embedder
-    from aptichat_pipelines.legacy.models import CatalogJob, CatalogMajor, QualityIndicators, SessionCursor, SessionRow
+    from aptichat_pipelines.legacy.models import (
+        CatalogJob,
+        CatalogMajor,
+        LegacyTestResults,
+        QualityIndicators,
+        SessionCursor,
+        SessionRow,
+    )
+    from aptichat_pipelines.legacy.retry import LegacyQueryError
     from aptichat_pipelines.legacy.sync import SyncAptitudeTestQueries
-    from aptichat_pipelines.stages import LegacyStageResult
+
+APP_URL_HELP = (
+    "SQLAlchemy URL of the app database (chat_ tables). Empty: APTICHAT_DATABASE_URL, else the embedded server."
+)
+LEGACY_URL_HELP = (
+    "SQLAlchemy URL of the legacy aptitude-test database. "
+    "Empty: APTICHAT_LEGACY_DATABASE_URL, else the embedded server."
+)
+POOL_HELP = "Connections per process. Empty: APTICHAT_DB_POOL_SIZE."
 
 
 class AppDatabase(ConfigurableResource):
-    """The app database (chat_ tables). Empty url: from settings (embedded by default)."""
+    """The app database (chat_ tables)."""
 
-    url: str | None = None
+    url: str | None = Field(default=None, description=APP_URL_HELP)
+    pool_size: int | None = Field(default=None, ge=1, description=POOL_HELP)
 
     def engine(self) -> Engine:
         settings = get_settings()
-        return engine_for(self.url or app_url(settings), settings.db_pool_size)
+        return engine_for(self.url or app_url(settings), self.pool_size or settings.db_pool_size)
 
 
 class LegacyDatabase(ConfigurableResource):
-    """The legacy aptitude-test database, reached only through AptitudeTestQueries."""
+    """The legacy aptitude-test database, reached only through AptitudeTestQueries.
 
-    url: str | None = None
+    One client (its event loop and connection pool) per run or sensor tick: opened when Dagster sets
+    the resource up, closed when it tears it down. Used outside Dagster (a script, a benchmark), each
+    call opens and closes its own.
+    """
+
+    url: str | None = Field(default=None, description=LEGACY_URL_HELP)
+    pool_size: int = Field(default=5, ge=1, description="Connections of the legacy query pool.")
+    _client: SyncAptitudeTestQueries | None = PrivateAttr(default=None)
 
     def engine(self) -> Engine:
         settings = get_settings()
         return engine_for(self.url or legacy_url(settings), settings.db_pool_size)
 
-    def queries(self) -> SyncAptitudeTestQueries:
-        """Blocking AptitudeTestQueries on their own event loop; use as a context manager."""
+    def _open(self) -> SyncAptitudeTestQueries:
         from aptichat_pipelines.legacy.queries import AptitudeTestQueries
         from aptichat_pipelines.legacy.sync import SyncAptitudeTestQueries
 
-        return SyncAptitudeTestQueries(AptitudeTestQueries(self.url or legacy_url(get_settings())))
+        url = self.url or legacy_url(get_settings())
+        return SyncAptitudeTestQueries(AptitudeTestQueries(url, pool_size=self.pool_size))
 
-    def fetch_results(self, user_ids: list[str]) -> dict[str, LegacyStageResult]:
-        """Each user's results from their latest valid session, or the reason there are none.
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._client = self._open()
 
-        One user's bad data does not stop the others; an error that hit every user and is not about
-        their data (the database unreachable after the query retries) is raised, so the step retries.
-        """
-        from aptichat_pipelines.legacy.retry import LegacyQueryError, NoCompletedSessionError, is_transient
-        from aptichat_pipelines.stages import LegacyStageResult
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
+    @contextmanager
+    def queries(self) -> Iterator[SyncAptitudeTestQueries]:
+        """The blocking AptitudeTestQueries of this run (or of this call, outside Dagster)."""
+        if self._client is not None:
+            yield self._client
+            return
+        with self._open() as client:
+            yield client
+
+    def fetch_results(self, user_ids: list[str]) -> dict[str, LegacyTestResults | LegacyQueryError]:
+        """Each user's results, or the error that stopped them (decided by legacy_outcomes)."""
         with self.queries() as q:
-            fetched = q.results_for_users(user_ids, return_exceptions=True)
-        out: dict[str, LegacyStageResult] = {}
-        transient: list[BaseException] = []
-        for user_id in user_ids:
-            value = fetched.get(user_id)
-            if isinstance(value, NoCompletedSessionError):
-                out[user_id] = LegacyStageResult(
-                    user_id=user_id, error="no completed test session was found", error_class="no_completed_session"
-                )
-            elif isinstance(value, LegacyQueryError):
-                if value.cause is not None and is_transient(value.cause):
-                    transient.append(value)
-                out[user_id] = LegacyStageResult(user_id=user_id, error=str(value), error_class="legacy_query_failed")
-            elif value is None:
-                out[user_id] = LegacyStageResult(
-                    user_id=user_id, error="no results returned", error_class="legacy_query_failed"
-                )
-            elif not value.quality.is_valid:
-                reasons = "; ".join(value.quality.reasons) or "answers failed the quality checks"
-                out[user_id] = LegacyStageResult(
-                    user_id=user_id, error=f"no valid test session: {reasons}", error_class="invalid_session"
-                )
-            else:
-                out[user_id] = LegacyStageResult(user_id=user_id, results=value)
-        if transient and len(transient) == len(user_ids):
-            raise transient[0]
-        failed = [fetched.get(u) for u in user_ids if out[u].error_class == "legacy_query_failed"]
-        if user_ids and len(failed) == len(user_ids) and isinstance(failed[0], LegacyQueryError):
-            # every user failed for a reason that is not their data (a wrong URL, a missing table)
-            raise failed[0]
-        return out
+            return q.results_for_users(user_ids, return_exceptions=True)
 
     def completed_sessions_after(self, cursor: SessionCursor | None, limit: int) -> list[SessionRow]:
         with self.queries() as q:
@@ -111,7 +123,7 @@ class EmbedderResource(ConfigurableResource):
     The model loads lazily on first use, once per process, so steps that do not embed never pay for it.
     """
 
-    app_database_url: str | None = None
+    app_database_url: str | None = Field(default=None, description=f"Where the embedding cache lives. {APP_URL_HELP}")
 
     def get(self) -> Embedder:
         from aptichat.embeddings import get_embedder
@@ -123,3 +135,23 @@ class EmbedderResource(ConfigurableResource):
     def describe(self) -> dict[str, Any]:
         settings = get_settings()
         return {"model": settings.embedding_model, "dim": settings.embedding_dim}
+
+
+class EtlBatching(ConfigurableResource):
+    """How the ETL sensors cut work into ticks and runs."""
+
+    max_sessions_per_tick: int | None = Field(
+        default=None,
+        ge=1,
+        description="Completions one tick reads at most (bounded under Dagster's tick timeout). "
+        "Empty: APTICHAT_SENSOR_MAX_PER_TICK.",
+    )
+    users_per_run: int | None = Field(
+        default=None, ge=1, description="Users one ETL run processes at most. Empty: APTICHAT_USERS_PER_RUN."
+    )
+
+    def sessions_per_tick(self) -> int:
+        return self.max_sessions_per_tick or get_settings().sensor_max_per_tick
+
+    def run_size(self) -> int:
+        return self.users_per_run or get_settings().users_per_run

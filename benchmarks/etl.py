@@ -11,7 +11,7 @@ emptied first, so every mode embeds cold:
     over --users partitions. BackfillPolicy.single_run makes it ONE run. Timed from the launch to the
     backfill's completion (the backfill daemon's pick-up, one process start, the work).
 (c) loop: a plain Python loop in this process over the same functions, without Dagster:
-    LegacyDatabase.fetch_results (AptitudeTestQueries), DocumentTransformer.build and
+    LegacyDatabase.fetch_results (AptitudeTestQueries) with decide_legacy_outcomes, DocumentTransformer.build and
     stages.embed_and_store, in batches of --batch users. The model is loaded before the clock starts:
     this is the floor. A second, warm pass over the same users (cache full, documents unchanged) shows
     what is left when nothing needs embedding.
@@ -249,6 +249,7 @@ def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str
 
 def loop_mode(app: Engine, legacy: Engine) -> list[dict[str, Any]]:
     from aptichat.embeddings import get_embedder
+    from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
     from aptichat_pipelines.resources import LegacyDatabase
     from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
     from aptichat_pipelines.transform.transformer import DocumentTransformer
@@ -265,7 +266,7 @@ def loop_mode(app: Engine, legacy: Engine) -> list[dict[str, Any]]:
         started = time.perf_counter()
         for i in range(0, len(users), ARGS.batch):
             batch = users[i : i + ARGS.batch]
-            fetched = resource.fetch_results(batch)
+            fetched = decide_legacy_outcomes(batch, resource.fetch_results(batch)).checked()
             transformer = DocumentTransformer()
             stages: dict[str, UserDocumentsStage] = {}
             for user_id, stage in fetched.items():

@@ -158,6 +158,7 @@ def completions(args: argparse.Namespace) -> bool:
     from aptichat.settings import get_settings
     from aptichat_pipelines import sensors
     from aptichat_pipelines.definitions import defs
+    from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
     from aptichat_pipelines.legacy_sim.population import write_population
     from aptichat_pipelines.legacy_sim.schema import init_legacy
     from aptichat_pipelines.legacy_sim.synthetic import sample_clean
@@ -192,8 +193,8 @@ def completions(args: argparse.Namespace) -> bool:
     launched: set[str] = set()
     cursor, ticks, runs, last_written = None, 0, 0, committed
     while True:
-        context = build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs)
-        result = sensors.test_completion_sensor(context)
+        with build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs) as context:
+            result = sensors.test_completion_sensor(context)
         if not isinstance(result, SensorResult):
             break
         ticks += 1
@@ -212,7 +213,7 @@ def completions(args: argparse.Namespace) -> bool:
                 keys = keys_in_order[start : end + 1]
             run_id = f"soak-run-{runs}"
             runs += 1
-            fetched = LegacyDatabase().fetch_results(keys)
+            fetched = decide_legacy_outcomes(keys, LegacyDatabase().fetch_results(keys)).checked()
             stages = {}
             for user, stage in fetched.items():
                 if stage.results is None:
@@ -232,9 +233,8 @@ def completions(args: argparse.Namespace) -> bool:
         cursor = result.cursor
     elapsed = last_written - committed
 
-    replay = sensors.test_completion_sensor(
-        build_sensor_context(instance=instance, cursor=None, resources=resources, definitions=defs)
-    )
+    with build_sensor_context(instance=instance, cursor=None, resources=resources, definitions=defs) as context:
+        replay = sensors.test_completion_sensor(context)
     replayed = {r.run_key for r in getattr(replay, "run_requests", None) or []}
     sessions = {s[0] for s in population.sessions}
     users = {s[1] for s in population.sessions}

@@ -29,7 +29,7 @@ from dagster import (
 
 from aptichat.db import etl_jobs
 from aptichat.documents import ChatDocument
-from aptichat_pipelines.legacy.retry import LegacyQueryError, is_transient
+from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
@@ -61,13 +61,15 @@ def legacy_test_results(
     """Each user's latest valid completed session, scored by the legacy queries (AptitudeTestQueries)."""
     started = time.perf_counter()
     keys = list(context.partition_keys)
-    try:
-        fetched = legacy.fetch_results(keys)
-    except LegacyQueryError as exc:
-        if exc.cause is not None and is_transient(exc.cause):
-            raise  # the step's retry policy tries again with backoff
+    outcomes = decide_legacy_outcomes(keys, legacy.fetch_results(keys))
+    if outcomes.step_error is not None:
+        if outcomes.retryable:
+            raise outcomes.step_error  # the step's retry policy tries again with backoff
         # retrying cannot help (a wrong URL, a missing table): fail now, with a class an operator can act on
-        raise Failure(description=f"legacy_query_failed: {exc}", allow_retries=False) from exc
+        raise Failure(
+            description=f"legacy_query_failed: {outcomes.step_error}", allow_retries=False
+        ) from outcomes.step_error
+    fetched = outcomes.results
     failed = {u: r.error for u, r in fetched.items() if r.error}
     context.add_output_metadata(
         {

@@ -22,6 +22,12 @@ def embedded_counts(result) -> dict[str, int]:  # type: ignore[no-untyped-def]
     }
 
 
+def tick(instance: DagsterInstance, cursor: str | None) -> object:
+    """One evaluation of the catalog sensor; the context manager sets its resources up and tears them down."""
+    with build_sensor_context(instance=instance, cursor=cursor, resources={"legacy": LegacyDatabase()}) as context:
+        return catalog_change_sensor(context)
+
+
 def test_catalog_embeds_once_then_only_what_changed(
     engine: Engine, legacy_engine: Engine, dagster_instance: DagsterInstance
 ) -> None:
@@ -38,12 +44,9 @@ def test_catalog_embeds_once_then_only_what_changed(
     again = materialize(CATALOG, resources=dict(defs.resources), instance=dagster_instance)  # type: ignore[arg-type]
     assert set(embedded_counts(again).values()) == {0}
 
-    context = build_sensor_context(instance=dagster_instance, resources={"legacy": LegacyDatabase()})
-    seen = catalog_change_sensor(context)
+    seen = tick(dagster_instance, None)
     assert isinstance(seen, SensorResult) and len(seen.run_requests) == 1
-    unchanged = catalog_change_sensor(
-        build_sensor_context(instance=dagster_instance, cursor=seen.cursor, resources={"legacy": LegacyDatabase()})
-    )
+    unchanged = tick(dagster_instance, seen.cursor)
     assert isinstance(unchanged, SkipReason)
 
     with legacy_engine.begin() as conn:
@@ -51,9 +54,7 @@ def test_catalog_embeds_once_then_only_what_changed(
         conn.execute(
             text("UPDATE jobs SET description = description || ' Updated wording.' WHERE code = :c"), {"c": code}
         )
-    changed = catalog_change_sensor(
-        build_sensor_context(instance=dagster_instance, cursor=seen.cursor, resources={"legacy": LegacyDatabase()})
-    )
+    changed = tick(dagster_instance, seen.cursor)
     assert isinstance(changed, SensorResult) and changed.cursor != seen.cursor
 
     third = materialize(CATALOG, resources=dict(defs.resources), instance=dagster_instance)  # type: ignore[arg-type]

@@ -21,13 +21,13 @@ from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
 def tick(
     instance: DagsterInstance, cursor: str | None, sensor=sensors.test_completion_sensor
 ) -> SensorResult | SkipReason:  # type: ignore[no-untyped-def]
-    context = build_sensor_context(
+    with build_sensor_context(
         instance=instance,
         cursor=cursor,
         resources={"legacy": LegacyDatabase(), "app_db": AppDatabase()},
         definitions=defs,
-    )
-    return sensor(context)  # type: ignore[no-any-return]
+    ) as context:
+        return sensor(context)  # type: ignore[no-any-return]
 
 
 def apply(instance: DagsterInstance, result: SensorResult) -> None:

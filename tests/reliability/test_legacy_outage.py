@@ -42,13 +42,13 @@ def dead_url(tmp_path: Path, db_name: str) -> str:
 
 
 def tick(instance: DagsterInstance, cursor: str | None, legacy_url: str) -> object:
-    context = build_sensor_context(
+    with build_sensor_context(
         instance=instance,
         cursor=cursor,
         resources={"legacy": LegacyDatabase(url=legacy_url), "app_db": AppDatabase()},
         definitions=defs,
-    )
-    return sensors.test_completion_sensor(context)
+    ) as context:
+        return sensors.test_completion_sensor(context)
 
 
 def test_tick_with_legacy_down_fails_with_the_reason_and_loses_no_completion(

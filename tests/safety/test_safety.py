@@ -46,8 +46,8 @@ def load_corpus(name: str) -> list[tuple[str, str]]:
 
 
 DEV = load_corpus("corpus_dev.tsv")
-HOLDOUT = load_corpus("corpus_holdout.tsv")
-PROBE = load_corpus("corpus_probe.tsv")
+HOLDOUT = load_corpus("corpus_dev_early.tsv")  # was corpus_holdout.tsv: leaky, now dev (README.md)
+PROBE = load_corpus("corpus_dev2.tsv")  # was corpus_probe.tsv: seen, now dev (README.md)
 
 
 @dataclass

@@ -130,6 +130,7 @@ class PostgresStorage(Storage, MovingWindowSupport):
         self._salt = str(salt) if salt is not None else None
         self._engine: Engine | None = None
         self._pid = 0
+        self._bind_lock = threading.Lock()
         self._cleanup_lock = threading.Lock()
         self._next_cleanup = time.monotonic() + self._cleanup_interval
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
@@ -144,14 +145,20 @@ class PostgresStorage(Storage, MovingWindowSupport):
         """The engine, resolved on first use (after gunicorn forked); a child never reuses pooled
         connections inherited from its parent."""
         pid = os.getpid()
-        if self._engine is None or self._pid != pid:
-            from aptichat.db.engine import engine_for, get_engine
+        engine = self._engine
+        if engine is not None and self._pid == pid:
+            return engine
+        # One thread resolves it: the first requests of a fresh worker arrive together, and resolving
+        # the embedded server's URL is not safe to run from several threads at once.
+        with self._bind_lock:
+            if self._engine is None or self._pid != pid:
+                from aptichat.db.engine import engine_for, get_engine
 
-            if self._engine is not None:
-                self._engine.dispose(close=False)
-            self._engine = engine_for(self._url) if self._url else get_engine()
-            self._pid = pid
-        return self._engine
+                if self._engine is not None:
+                    self._engine.dispose(close=False)
+                self._engine = engine_for(self._url) if self._url else get_engine()
+                self._pid = pid
+            return self._engine
 
     def _digest(self, key: str) -> bytes:
         if self._salt is None:

@@ -142,9 +142,11 @@ class Settings(BaseSettings):
     )
     rate_limit_storage_uri: str = setting(
         "APTICHAT_RATE_LIMIT_STORAGE_URI",
-        "memory://",
+        "aptichat-db://",
         section="API",
-        doc="flask-limiter storage; use `redis://...` with several workers.",
+        doc="flask-limiter storage. `aptichat-db://` counts in the app database (table `chat_rate_limits`), "
+        "so every worker and replica shares one budget; `aptichat-db://user:pass@host:5432/db` names another "
+        "PostgreSQL; `memory://` counts per process.",
     )
     rate_limit_user: str = setting(
         "APTICHAT_RATE_LIMIT_USER",

@@ -8,6 +8,7 @@ APTICHAT_DATABASE_URL set nothing embedded is started.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 Driver = Literal["psycopg", "psycopg2"] | None
 _servers: dict[Path, PostgresServer] = {}
+# Threads of one process (gunicorn gthread workers, lazily built engines) may ask at once: one starts it.
+_start_lock = threading.Lock()
 
 
 def _import_pgserver():  # type: ignore[no-untyped-def]
@@ -39,10 +42,13 @@ def start_embedded(settings: Settings | None = None) -> PostgresServer:
     pgdata = settings.pgdata
     server = _servers.get(pgdata)
     if server is None:
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
-        server = _import_pgserver().get_server(pgdata, cleanup_mode=None)
-        _servers[pgdata] = server
-        _ensure_databases(server, settings)
+        with _start_lock:
+            server = _servers.get(pgdata)
+            if server is None:
+                pgdata.parent.mkdir(parents=True, exist_ok=True)
+                server = _import_pgserver().get_server(pgdata, cleanup_mode=None)
+                _ensure_databases(server, settings)
+                _servers[pgdata] = server  # published only once its databases exist
     return server
 
 

@@ -11,7 +11,6 @@ Three phases, so no database connection is held while a model is thinking:
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
@@ -28,17 +27,10 @@ from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, G
 from aptichat.settings import Settings
 from aptichat_api.rag.cache import AnswerCache, CachedAnswer, ChunkCache, UserChunks
 from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences, token_counter
+from aptichat_api.rag.followups import ResolvedQuestion, answer_context, resolve_follow_up
 from aptichat_api.rag.generation import AnswerPipeline
 from aptichat_api.rag.memory import ConversationStore
-from aptichat_api.rag.question import (
-    IntentClassifier,
-    ResolvedQuestion,
-    follow_up_context,
-    injection_markers,
-    normalise_question,
-    resolve_follow_up,
-    validate_question,
-)
+from aptichat_api.rag.question import IntentClassifier, injection_markers, normalise_question, validate_question
 from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
 from aptichat_api.rag.retrieval import RetrievedSection, Retriever
 
@@ -46,12 +38,6 @@ log = logging.getLogger(__name__)
 
 HISTORY_WINDOW = 6  # turns kept verbatim in the prompt; older ones live in the summary
 NO_RETRIEVAL = (Intent.SMALLTALK, Intent.OUT_OF_SCOPE)
-ITEM_PREFIXES: dict[Intent, tuple[str, ...]] = {
-    Intent.CAREERS: ("careers:", "job:"),
-    Intent.MAJORS: ("majors:", "major:"),
-    Intent.PERSONALITY: ("personality:", "interests:"),
-    Intent.THINKING_SKILLS: ("skills:",),
-}
 
 
 @dataclass
@@ -306,7 +292,15 @@ class ChatEngine:
                 for n in answer.citations
                 if n in by_n
             ]
-            context = self._follow_up_context(prep, answer.text, citations)
+            context = answer_context(
+                prep.intent,
+                prep.resolved.text,
+                answer.text,
+                [(c.section_id, c.title) for c in prep.chunks.chunks]
+                + [(s.section_id, s.title) for s in prep.request.sections],
+                [(c.section_id, c.title) for c in citations],
+            )
+            context.update({k: v for k, v in prep.extra.items() if v is not None})
         if prep.summary_upto is not None:
             context["summary_upto"] = prep.summary_upto
         if prep.flags:
@@ -348,43 +342,3 @@ class ChatEngine:
             flags=prep.flags,
             cached=prep.cached is not None,
         )
-
-    def _follow_up_context(self, prep: _Prepared, text: str, citations: list[Citation]) -> dict[str, Any]:
-        """What "the second one" / "why?" will refer to: the items in the order the answer names them."""
-        # Only the things a list in this kind of answer is made of count as items, so "the second
-        # one" after a careers answer is a career, not a trait its reasons happened to mention.
-        prefixes = ITEM_PREFIXES.get(prep.intent)
-        candidates: dict[str, str] = {}
-        for sid, title in [(c.section_id, c.title) for c in prep.chunks.chunks] + [
-            (s.section_id, s.title) for s in prep.request.sections
-        ]:
-            if not _overview(sid) and (prefixes is None or sid.startswith(prefixes)):
-                candidates.setdefault(sid, title)
-        lowered = text.casefold()
-        positions: list[tuple[int, str, str]] = []
-        for section_id, title in candidates.items():
-            name = _display_name(title)
-            if len(name) < 3:
-                continue
-            at = lowered.find(name.casefold())
-            if at >= 0:
-                positions.append((at, section_id, name))
-        positions.sort()
-        items = [(sid, name) for _, sid, name in positions]
-        if not items:  # the answer named nothing: fall back to what it cited
-            items = [(c.section_id, _display_name(c.title)) for c in citations if c.section_id in candidates]
-        lead = next((c for c in citations if not _overview(c.section_id)), None)
-        focus = (lead.section_id, _display_name(lead.title)) if lead else (items[0] if items else None)
-        context = follow_up_context(prep.intent, prep.resolved.text, items[:10], focus)
-        context.update({k: v for k, v in prep.extra.items() if v is not None})
-        return context
-
-
-def _overview(section_id: str) -> bool:
-    return section_id.endswith(":overview")
-
-
-def _display_name(title: str) -> str:
-    """'2. Medical Scientist' -> 'Medical Scientist'; 'Realistic interests (R)' -> 'Realistic interests'."""
-    name = re.sub(r"^\s*\d+\.\s*", "", title)
-    return re.sub(r"\s*\([A-Z]\)\s*$", "", name).strip()

@@ -1,4 +1,4 @@
-"""What the person asked: validation, injection markers, intent, and follow-up resolution.
+"""What the person asked: validation, injection markers and intent (follow-ups: `followups.py`).
 
 Everything here works offline. Intent classification combines keyword rules (precise but narrow)
 with embedding prototypes (a handful of example questions per intent, embedded once per process per
@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -266,116 +265,3 @@ class IntentClassifier:
             return IntentScore(fallback, 0.0, {k.value: v for k, v in scores.items()})
         best = max(scores, key=lambda intent: scores[intent])
         return IntentScore(best, scores[best], {k.value: round(v, 4) for k, v in scores.items()})
-
-
-# --- follow-ups ----------------------------------------------------------------------------------
-
-_ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "fifth": 4,
-    "5th": 4,
-    "sixth": 5,
-    "6th": 5,
-}
-_ORDINAL_RE = re.compile(
-    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last)\b"
-    r"|(?:number|no\.?|#)\s*(\d{1,2})\b",
-    re.I,
-)
-_MORE_RE = re.compile(
-    r"^\s*(and\s+)?(why|why\s+(is\s+)?that|why\s+so|how\s+come|tell me more|more|say more|explain"
-    r"|explain (that|more|why)|what do you mean|can you elaborate|elaborate|go on|more about (that|it|this)"
-    r"|what about (that|it)|and (that|it))\s*\??\s*$",
-    re.I,
-)
-# Short questions with a dangling reference ("is it well paid?") inherit the previous focus.
-_PRONOUN_RE = re.compile(r"\b(it|that|this|that one|this one|them|those)\b", re.I)
-
-
-@dataclass(frozen=True)
-class ResolvedQuestion:
-    """The question as retrieval should see it, after follow-up resolution."""
-
-    text: str
-    original: str
-    is_follow_up: bool = False
-    intent: Intent | None = None
-    pinned_section_ids: tuple[str, ...] = ()
-    focus_title: str | None = None
-
-
-def _items(context: Mapping[str, Any]) -> list[dict[str, str]]:
-    raw = context.get("items") or []
-    return [item for item in raw if isinstance(item, dict) and item.get("section_id")]
-
-
-def resolve_follow_up(question: str, previous: Mapping[str, Any] | None) -> ResolvedQuestion:
-    """Rewrite "and the second one?" / "why?" using the last assistant message's stored context.
-
-    `previous` is that message's `context` JSONB: {"intent", "items": [{"section_id", "title"}],
-    "focus": {"section_id", "title"}, "question"}. Without it the question stands as asked.
-    """
-    if not previous:
-        return ResolvedQuestion(question, question)
-    items = _items(previous)
-    prev_intent_raw = str(previous.get("intent") or "")
-    prev_intent = Intent(prev_intent_raw) if prev_intent_raw in Intent._value2member_map_ else None
-    words = len(question.split())
-
-    match = _ORDINAL_RE.search(question)
-    if match and items and words <= 12:
-        word = (match.group(1) or "").lower()
-        if word == "last":
-            index = len(items) - 1
-        elif word:
-            index = _ORDINALS[word]
-        else:
-            index = int(match.group(2)) - 1
-        if 0 <= index < len(items):
-            item = items[index]
-            title = item.get("title") or item["section_id"]
-            # The title goes first: it carries the meaning the bare ordinal lacks for retrieval.
-            return ResolvedQuestion(
-                text=f"{title}. {question}",
-                original=question,
-                is_follow_up=True,
-                intent=prev_intent,
-                pinned_section_ids=(item["section_id"],),
-                focus_title=title,
-            )
-
-    focus = previous.get("focus") if isinstance(previous.get("focus"), dict) else None
-    focus = focus or (items[0] if items else None)
-    if focus and (_MORE_RE.match(question) or (words <= 6 and _PRONOUN_RE.search(question))):
-        title = focus.get("title") or focus.get("section_id", "")
-        last_question = str(previous.get("question") or "")
-        return ResolvedQuestion(
-            text=f"{question} About {title}. {last_question}".strip(),
-            original=question,
-            is_follow_up=True,
-            intent=prev_intent,
-            pinned_section_ids=(focus["section_id"],),
-            focus_title=title,
-        )
-    return ResolvedQuestion(question, question)
-
-
-def follow_up_context(
-    intent: Intent, question: str, items: Sequence[tuple[str, str]], focus: tuple[str, str] | None
-) -> dict[str, Any]:
-    """The `context` JSONB stored with an assistant message, read back by `resolve_follow_up`."""
-    context: dict[str, Any] = {
-        "intent": intent.value,
-        "question": question[:300],
-        "items": [{"section_id": sid, "title": title} for sid, title in items],
-    }
-    if focus is not None:
-        context["focus"] = {"section_id": focus[0], "title": focus[1]}
-    return context

@@ -7,12 +7,12 @@ import pytest
 from aptichat.intents import Intent
 from aptichat.llm.types import AnswerRequest, ContextSection, GeneratedAnswer, Turn
 from aptichat_api.rag.context import CharEstimate, build_prompt, first_sentences, load_template, summarise_turns
+from aptichat_api.rag.followups import answer_context, resolve_follow_up
 from aptichat_api.rag.generation import AnswerPipeline, bound_length, ensure_gap_note, strip_unknown_citations
 from aptichat_api.rag.question import (
     IntentClassifier,
     QuestionRejected,
     injection_markers,
-    resolve_follow_up,
     validate_question,
 )
 from aptichat_api.rag.retrieval import RetrievedSection, dedupe, fuse, keyword_query
@@ -184,3 +184,22 @@ def test_pipeline_cleans_and_falls_back() -> None:
     assert degraded.degraded and degraded.provider == "offline" and degraded.text
     streamed = list(AnswerPipeline(_Broken()).stream(_request()))  # type: ignore[arg-type]
     assert isinstance(streamed[-1], GeneratedAnswer) and streamed[-1].degraded
+
+
+def test_answer_context_lists_items_in_the_order_the_answer_names_them() -> None:
+    sections = [
+        ("careers:overview", "Overview"),
+        ("careers:1", "1. Registered Nurse"),
+        ("careers:2", "2. Medical Scientist"),
+        ("personality:openness", "Openness"),
+    ]
+    context = answer_context(
+        Intent.CAREERS,
+        "Which careers suit me?",
+        "Medical Scientist fits your curiosity [2]; Registered Nurse your care for people [1].",
+        sections,
+        [("careers:overview", "Overview"), ("careers:2", "2. Medical Scientist")],
+    )
+    assert [item["section_id"] for item in context["items"]] == ["careers:2", "careers:1"]
+    assert context["focus"] == {"section_id": "careers:2", "title": "Medical Scientist"}
+    assert resolve_follow_up("and the second one?", context).pinned_section_ids == ("careers:1",)

@@ -8,7 +8,9 @@ no calibration between cosine similarities and ts_rank values, which live on unr
 Isolation: per-user statements filter on `c.user_id = :user_id` with the id bound as a parameter;
 the question reaches SQL only as a bound parameter (a vector literal or tsquery input), never as
 SQL text. Per-user search is exact (a sequential scan over the user's rows found by the btree on
-user_id); HNSW with a user filter can silently return too few rows (STACK-NOTES.md).
+user_id): pgvector applies a WHERE filter after the HNSW scan has picked its `ef_search` nearest
+candidates, so filtering to one person's ~30 rows out of millions can silently return too few rows
+(docs/decisions/0003-one-chunk-per-section.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Answer generation: the request/answer types, the offline composer and the Gemini generator.
 
 Callers use `get_answer_generator()` and the types here; provider modules are an implementation
-detail (Gemini is imported only when configured).
+detail (Gemini is imported only when configured, and always behind the `OfflineFallback`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from aptichat.llm.errors import (
     QuotaError,
     RetryableError,
 )
+from aptichat.llm.fallback import OfflineFallback, with_offline_fallback
 from aptichat.llm.offline import OfflineComposer
 from aptichat.llm.types import (
     INTENTS,
@@ -40,6 +41,7 @@ __all__ = [
     "Intent",
     "InvalidRequestError",
     "OfflineComposer",
+    "OfflineFallback",
     "ProviderError",
     "QuotaError",
     "RetryableError",
@@ -47,6 +49,7 @@ __all__ = [
     "cited_numbers",
     "get_answer_generator",
     "text_from_stream",
+    "with_offline_fallback",
 ]
 
 logger = logging.getLogger(__name__)
@@ -55,7 +58,8 @@ _lock = threading.Lock()
 
 
 def get_answer_generator(settings: Settings | None = None) -> AnswerGenerator:
-    """The process-wide answer generator for these settings: Gemini when configured with a key, else offline."""
+    """The process-wide answer generator for these settings: Gemini (behind the offline fallback) when
+    configured with a key, else the offline composer."""
     settings = settings or get_settings()
     use_gemini = settings.llm == "gemini"
     if use_gemini and not settings.gemini_api_key:
@@ -72,7 +76,7 @@ def get_answer_generator(settings: Settings | None = None) -> AnswerGenerator:
             if use_gemini:
                 from aptichat.llm.gemini import GeminiAnswerGenerator
 
-                generator = GeminiAnswerGenerator(settings)
+                generator = OfflineFallback(GeminiAnswerGenerator(settings))
             else:
                 generator = OfflineComposer()
             _generators[key] = generator

@@ -1,7 +1,8 @@
-"""Answers from a Gemini model, degrading to the offline composer whenever the provider fails.
+"""Answers from a Gemini model, paced and retried by the shared transport.
 
-A chat must always get an answer: quota, timeouts, outages, safety blocks and bad requests are
-logged and turned into an offline answer marked `degraded=True` with the error class.
+Failures (quota, timeouts, outages, safety blocks, bad requests, empty answers) are raised as
+classified `ProviderError`s; `aptichat.llm.fallback.OfflineFallback`, which `get_answer_generator`
+wraps this generator in, turns them into an offline answer marked `degraded=True`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,14 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from aptichat.llm.errors import SAFETY_FINISH_REASONS, BlockedBySafetyError, ProviderError, RetryableError, classify
+from aptichat.llm.errors import SAFETY_FINISH_REASONS, BlockedBySafetyError, RetryableError, classify
 from aptichat.llm.gemini_client import GeminiTransport
-from aptichat.llm.offline import OfflineComposer
 from aptichat.llm.prompt import DEFAULT_SYSTEM_INSTRUCTION, build_prompt
 from aptichat.llm.ratelimit import estimate_tokens
-from aptichat.llm.text import word_pieces
 from aptichat.llm.types import AnswerRequest, GeneratedAnswer, cited_numbers
 from aptichat.settings import Settings
 
 logger = logging.getLogger(__name__)
-INTERRUPTED_NOTE = "\n\n(My answer was cut off - please ask again if you'd like the rest.)"
 
 
 def _check_chunk(response: Any) -> str:
@@ -39,17 +37,10 @@ def _check_chunk(response: Any) -> str:
 class GeminiAnswerGenerator:
     """The `AnswerGenerator` backed by `settings.gemini_answer_model`."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        fallback: OfflineComposer | None = None,
-        transport: GeminiTransport | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, *, transport: GeminiTransport | None = None) -> None:
         self.settings = settings
         self.model = settings.gemini_answer_model
         self.transport = transport or GeminiTransport(settings, self.model)
-        self.fallback = fallback or OfflineComposer()
         self.name = f"gemini:{self.model}"
 
     def _config(self, request: AnswerRequest) -> Any:
@@ -63,22 +54,11 @@ class GeminiAnswerGenerator:
     def _tokens(self, request: AnswerRequest, prompt: str) -> int:
         return estimate_tokens([prompt, request.system_instruction or DEFAULT_SYSTEM_INSTRUCTION])
 
-    def _answer(self, request: AnswerRequest, text: str, error: ProviderError | None = None) -> GeneratedAnswer:
-        return GeneratedAnswer(
-            text=text,
-            citations=cited_numbers(text, request.sections),
-            provider=self.name,
-            degraded=error is not None,
-            error=error.kind if error else None,
-        )
-
-    def _degrade(self, request: AnswerRequest, error: ProviderError) -> GeneratedAnswer:
-        logger.warning("gemini answer failed (%s), using the offline composer: %s", error.kind, error)
-        offline = self.fallback.generate(request)
-        return offline.model_copy(update={"degraded": True, "error": error.kind})
+    def _answer(self, request: AnswerRequest, text: str) -> GeneratedAnswer:
+        return GeneratedAnswer(text=text, citations=cited_numbers(text, request.sections), provider=self.name)
 
     def generate(self, request: AnswerRequest) -> GeneratedAnswer:
-        """The whole answer in one call; provider failures give a degraded offline answer."""
+        """The whole answer in one call (an empty one is retried); raises a classified ProviderError."""
         prompt = build_prompt(request)
         config = self._config(request)
 
@@ -89,18 +69,15 @@ class GeminiAnswerGenerator:
                 raise RetryableError("empty answer")
             return text
 
-        try:
-            text = self.transport.call(call, tokens=self._tokens(request, prompt), what=f"generate {self.model}")
-        except Exception as exc:
-            return self._degrade(request, classify(exc))
+        text = self.transport.call(call, tokens=self._tokens(request, prompt), what=f"generate {self.model}")
         return self._answer(request, text)
 
     def stream_answer(self, request: AnswerRequest) -> Iterator[str | GeneratedAnswer]:
         """Text pieces as Gemini sends them, then the GeneratedAnswer.
 
-        Failures before the first piece are retried, then fall back to the offline composer (streamed).
-        A failure after text was sent cannot be taken back: the partial answer ends with a note and is
-        marked degraded.
+        Failures before the first piece are retried; any failure that remains, before or after text
+        was sent, is raised as a classified ProviderError (the fallback layer decides what the person
+        sees). An empty stream ends with an empty answer.
         """
         prompt = build_prompt(request)
         config = self._config(request)
@@ -116,13 +93,9 @@ class GeminiAnswerGenerator:
                 raise RetryableError("empty stream")
             return _check_chunk(first), chunks
 
-        try:
-            first_text, chunks = self.transport.call(
-                open_stream, tokens=self._tokens(request, prompt), what=f"stream {self.model}"
-            )
-        except Exception as exc:
-            yield from self._degraded_stream(request, classify(exc))
-            return
+        first_text, chunks = self.transport.call(
+            open_stream, tokens=self._tokens(request, prompt), what=f"stream {self.model}"
+        )
         sent: list[str] = []
         try:
             if first_text:
@@ -135,22 +108,10 @@ class GeminiAnswerGenerator:
                     yield piece
         except Exception as exc:
             error = classify(exc)
-            if not sent:
-                yield from self._degraded_stream(request, error)
-                return
-            logger.warning("gemini stream broke after %d pieces (%s): %s", len(sent), error.kind, error)
-            yield INTERRUPTED_NOTE
-            yield self._answer(request, "".join(sent) + INTERRUPTED_NOTE, error)
-            return
-        if not "".join(sent).strip():
-            yield from self._degraded_stream(request, RetryableError("empty answer"))
-            return
+            if error is exc:
+                raise
+            raise error from exc
         yield self._answer(request, "".join(sent))
-
-    def _degraded_stream(self, request: AnswerRequest, error: ProviderError) -> Iterator[str | GeneratedAnswer]:
-        answer = self._degrade(request, error)
-        yield from word_pieces(answer.text)
-        yield answer
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:
         """The text pieces of `stream_answer`."""

@@ -64,7 +64,7 @@ class AnswerGenerator(Protocol):
     name: str
 
     def generate(self, request: AnswerRequest) -> GeneratedAnswer:
-        """The complete answer. Provider failures never raise: they degrade to the offline composer."""
+        """The complete answer. A provider may raise ProviderError: `OfflineFallback` degrades it."""
         ...
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:

@@ -3,20 +3,19 @@
 Whatever the provider returns, the person gets: only citations that point at sections we provided,
 an answer that ends at a sentence boundary within the length limit, a note when the question is
 about something their test did not measure, and the offline composer's answer (degraded=True) when
-the provider fails. Streaming applies the same rules sentence by sentence, so the streamed text and
-the final answer agree.
+the provider fails (`aptichat.llm.fallback.OfflineFallback` decides that, here and everywhere else).
+Streaming applies the same rules sentence by sentence, so the streamed text and the final answer agree.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Sequence
 
+from aptichat.llm.errors import RetryableError
+from aptichat.llm.fallback import OfflineFallback, with_offline_fallback
 from aptichat.llm.offline import OfflineComposer
 from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, GeneratedAnswer, cited_numbers
-
-log = logging.getLogger(__name__)
 
 _CITATION_GROUP = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence end (with its citations) or a line break; the "2." of an enumerated list is not one,
@@ -134,21 +133,13 @@ class SentenceFilter:
 
 
 class AnswerPipeline:
-    """The configured generator with post-processing and an offline fallback."""
+    """The configured generator behind the offline fallback, with post-processing."""
 
     def __init__(self, generator: AnswerGenerator | None = None) -> None:
-        self.fallback = OfflineComposer()
-        self.generator: AnswerGenerator = generator or self.fallback
+        self.generator: OfflineFallback = with_offline_fallback(generator or OfflineComposer())
 
     def generate(self, request: AnswerRequest) -> GeneratedAnswer:
-        try:
-            answer = self.generator.generate(request)
-            if not answer.text.strip():
-                raise ValueError("empty answer")
-        except Exception as exc:  # providers should not raise, but a bug must not cost the answer
-            log.warning("generator %s failed, offline fallback: %s", getattr(self.generator, "name", "?"), exc)
-            answer = self._fallback(request, exc)
-        return finalise(answer, request)
+        return finalise(self.generator.generate(request), request)
 
     def stream(self, request: AnswerRequest) -> Iterator[str | GeneratedAnswer]:
         """Clean text pieces, then the final GeneratedAnswer whose text is exactly what was streamed."""
@@ -158,39 +149,26 @@ class AnswerPipeline:
         note = gap_sentence(request.intent, request.gaps)
         held = ""
         final: GeneratedAnswer | None = None
-        try:
-            for piece in self.generator.stream_answer(request):
-                if isinstance(piece, GeneratedAnswer):
-                    final = piece
-                    break
-                if note is None:
-                    yield from filt.feed(piece)
-                    continue
-                held += piece
-                if len(held) >= 300:  # enough to see whether the provider said it
-                    yield from filt.feed(ensure_gap_note(held, request.intent, request.gaps))
-                    note, held = None, ""
-        except Exception as exc:
-            log.warning("stream from %s failed: %s", getattr(self.generator, "name", "?"), exc)
-            final = self._fallback(request, exc)
-            if filt.emitted or filt.buffer or held:
-                held += "\n\n"
-            held += final.text
+        for piece in self.generator.stream_answer(request):
+            if isinstance(piece, GeneratedAnswer):
+                final = piece
+                break
+            if note is None:
+                yield from filt.feed(piece)
+                continue
+            held += piece
+            if len(held) >= 300:  # enough to see whether the provider said it
+                yield from filt.feed(ensure_gap_note(held, request.intent, request.gaps))
+                note, held = None, ""
         if held:
             yield from filt.feed(ensure_gap_note(held, request.intent, request.gaps) if note else held)
         yield from filt.flush()
         text = filt.emitted.strip()
         if final is None:
-            final = GeneratedAnswer(text=text, provider=getattr(self.generator, "name", "unknown"))
-        if not text:  # nothing usable came through: the offline answer, whole
-            final = self._fallback(request, ValueError("empty answer"))
-            done = finalise(final, request)
+            final = GeneratedAnswer(text=text, provider=self.generator.name)
+        if not text:  # nothing usable survived the cleaning: the offline answer, whole
+            done = finalise(self.generator.degrade(request, RetryableError("empty answer")), request)
             yield done.text
             yield done
             return
         yield final.model_copy(update={"text": text, "citations": cited_numbers(text, request.sections)})
-
-    def _fallback(self, request: AnswerRequest, exc: Exception) -> GeneratedAnswer:
-        answer = self.fallback.generate(request)
-        kind = getattr(exc, "kind", type(exc).__name__)
-        return answer.model_copy(update={"degraded": True, "error": str(kind)})

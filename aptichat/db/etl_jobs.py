@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
+from aptichat.db.etl_attempts import Attempt, attempts_of, deciding_attempt, with_attempt
 from aptichat.db.models import ChatEtlJob
 
 FINAL_STATUSES = ("succeeded", "partial", "failed", "rejected")
+OPEN_STATUSES = ("requested", "queued", "running")
+# jobs the API creates; the requests sensor runs them (the completion sensor runs its own)
+API_SOURCES = ("webhook", "reprocess", "manual")
+# reprocess requests one person may make per hour (an open request is returned, not counted again)
+REPROCESS_LIMIT_PER_HOUR = 5
 
 
 def session_key(session_id: str) -> str:
@@ -118,15 +128,91 @@ def create_job(engine: Engine, user_id: str, source: str, session_id: str | None
 
 
 def requested_jobs_after(engine: Engine, after_id: int, limit: int) -> list[JobRow]:
-    """API-requested jobs with ids above the sensor's cursor, oldest first."""
+    """API-requested jobs with ids above a cursor, oldest first.
+
+    Superseded by `claim_requested_jobs`: a row that commits after a higher id was seen is never
+    above the cursor again. Kept until the requests sensor is switched over."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(ChatEtlJob)
-            .where(ChatEtlJob.id > after_id, ChatEtlJob.source.in_(("webhook", "reprocess", "manual")))
+            .where(ChatEtlJob.id > after_id, ChatEtlJob.source.in_(API_SOURCES))
             .order_by(ChatEtlJob.id)
             .limit(limit)
         ).all()
     return [JobRow(r.id, r.user_id, r.session_id, r.source, r.status, r.run_key) for r in rows]
+
+
+def claim_requested_jobs(
+    engine: Engine,
+    limit: int,
+    assign: Callable[[list[JobRow]], Mapping[int, str]],
+) -> list[JobRow]:
+    """Queue the oldest `requested` API jobs, found by status (not by an id cursor, so a row that
+    commits late is still found on a later call).
+
+    The rows are locked (FOR UPDATE SKIP LOCKED: two sensor ticks never take the same row) while
+    `assign` plans them and returns job id -> run key; those rows become `queued` with their run key
+    in the same transaction. Rows `assign` leaves out stay `requested`. Returns the queued jobs."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(ChatEtlJob)
+            .where(ChatEtlJob.status == "requested", ChatEtlJob.source.in_(API_SOURCES))
+            .order_by(ChatEtlJob.requested_at, ChatEtlJob.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        jobs = [JobRow(r.id, r.user_id, r.session_id, r.source, r.status, r.run_key) for r in rows]
+        if not jobs:
+            return []
+        run_keys = {job_id: key for job_id, key in assign(jobs).items() if key}
+        if run_keys:
+            conn.execute(
+                update(ChatEtlJob)
+                .where(ChatEtlJob.id == bindparam("job_id"), ChatEtlJob.status == "requested")
+                .values(status="queued", run_key=bindparam("new_run_key")),
+                [{"job_id": i, "new_run_key": k} for i, k in run_keys.items()],
+            )
+    return [replace(j, status="queued", run_key=run_keys[j.id]) for j in jobs if j.id in run_keys]
+
+
+def queued_without_attempt(engine: Engine, older_than: timedelta) -> dict[str, list[int]]:
+    """Run key -> job ids of API jobs queued for a run that never reported (no attempt), requested more
+    than `older_than` ago: the sensor asks Dagster whether each run key became a run and hands the
+    others back with `release_unlaunched` (a tick that queued them and then failed)."""
+    cutoff = datetime.now(UTC) - older_than
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ChatEtlJob.id, ChatEtlJob.run_key).where(
+                ChatEtlJob.status == "queued",
+                ChatEtlJob.source.in_(API_SOURCES),
+                ChatEtlJob.attempts == sql("'[]'::jsonb"),
+                ChatEtlJob.requested_at < cutoff,
+                ChatEtlJob.run_key.is_not(None),
+            )
+        ).all()
+    out: dict[str, list[int]] = {}
+    for job_id, run_key in rows:
+        if run_key is not None:
+            out.setdefault(run_key, []).append(job_id)
+    return out
+
+
+def release_unlaunched(engine: Engine, run_keys: Iterable[str]) -> int:
+    """Queued jobs of run keys that never became runs go back to `requested`; returns how many."""
+    keys = list(run_keys)
+    if not keys:
+        return 0
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(ChatEtlJob)
+            .where(
+                ChatEtlJob.run_key.in_(keys),
+                ChatEtlJob.status == "queued",
+                ChatEtlJob.attempts == sql("'[]'::jsonb"),
+            )
+            .values(status="requested", run_key=None)
+        )
+    return result.rowcount or 0
 
 
 def mark_queued(engine: Engine, job_ids: Iterable[int], run_key: str) -> None:
@@ -138,28 +224,91 @@ def mark_queued(engine: Engine, job_ids: Iterable[int], run_key: str) -> None:
         )
 
 
+def _apply(
+    conn: Connection,
+    jobs: Sequence[Any],
+    attempt: Attempt,
+    error_message: str | None = None,
+    missing: dict[str, str] | None = None,
+) -> int:
+    """Add `attempt` to each locked job row and store the status its attempts add up to; returns how
+    many rows changed status. The verdict's details (missing, error message) are stored only when
+    this attempt is the one that decides."""
+    now = datetime.now(UTC)
+    changed = 0
+    for job in jobs:
+        history, added = with_attempt(job.attempts or [], attempt)
+        deciding = deciding_attempt(attempts_of(history))
+        if deciding is None:
+            continue
+        values: dict[str, Any] = {"attempts": history, "status": deciding.outcome}
+        newest = max(attempts_of(history), key=lambda a: a.at)
+        values["dagster_run_id"] = newest.run_id
+        if deciding.outcome == "running":
+            values.update(finished_at=None, error_class=None, error_message=None)
+            if job.started_at is None:
+                values["started_at"] = now
+        else:
+            values["error_class"] = deciding.error_class if deciding.outcome == "failed" else None
+            if deciding == attempt:
+                values["finished_at"] = now
+                values["error_message"] = error_message if deciding.outcome == "failed" else None
+                if missing is not None:
+                    values["missing"] = missing
+            elif deciding.outcome != "failed":
+                values["error_message"] = None
+        if not added and deciding.outcome == job.status:
+            continue
+        conn.execute(update(ChatEtlJob).where(ChatEtlJob.id == job.id).values(**values))
+        changed += deciding.outcome != job.status
+    return changed
+
+
+def _carried_by(run_key: str | None, group: str | None) -> Any:
+    """Jobs of a run: by the sensor's run key (kept by Dagster's retries and re-executions), or for
+    runs without one (backfills, the UI) by a root run an earlier attempt recorded."""
+    clauses = []
+    if run_key:
+        clauses.append(ChatEtlJob.run_key == run_key)
+    if group:
+        clauses.append(ChatEtlJob.attempts.contains([{"group": group}]))
+    return or_(*clauses) if clauses else sql("false")
+
+
 def mark_run(
     engine: Engine,
-    run_key: str,
+    run_key: str | None,
     run_id: str,
     status: str,
     error_class: str | None = None,
     error_message: str | None = None,
+    *,
+    run_created_at: datetime | None = None,
+    root_run_id: str | None = None,
 ) -> int:
-    """Move every unfinished job of a run to `status`; returns how many changed."""
-    values: dict[str, object] = {"status": status, "dagster_run_id": run_id}
-    now = datetime.now(UTC)
-    if status == "running":
-        values["started_at"] = now
-    else:
-        values.update(finished_at=now, error_class=error_class, error_message=error_message)
+    """A run's own status (running, succeeded, failed) for every job it carries; returns how many jobs
+    changed status.
+
+    `run_created_at` (the run record's create_timestamp) orders this run among the job's attempts, so
+    a failure reported after its retry succeeded never overwrites the success; `root_run_id`
+    (dagster/root_run_id, else the run id) ties re-executions together. `error_message` is for
+    administrators only."""
+    attempt = Attempt(
+        run_id=run_id,
+        group=root_run_id or run_id,
+        at=run_created_at or datetime.now(UTC),
+        outcome=status,
+        scope="run",
+        error_class=error_class if status == "failed" else None,
+    )
     with engine.begin() as conn:
-        result = conn.execute(
-            update(ChatEtlJob)
-            .where(ChatEtlJob.run_key == run_key, ChatEtlJob.status.not_in(FINAL_STATUSES))
-            .values(**values)
-        )
-    return result.rowcount or 0
+        jobs = conn.execute(
+            select(ChatEtlJob)
+            .where(_carried_by(run_key, root_run_id), ChatEtlJob.status != "rejected")
+            .order_by(ChatEtlJob.id)
+            .with_for_update()
+        ).all()
+        return _apply(conn, jobs, attempt, error_message=error_message)
 
 
 def record_user_outcome(
@@ -170,38 +319,115 @@ def record_user_outcome(
     status: str,
     missing: dict[str, str],
     source: str = "manual",
+    *,
+    error_class: str | None = None,
+    run_created_at: datetime | None = None,
+    root_run_id: str | None = None,
 ) -> None:
-    """The pipeline's verdict for one user in one run. Runs launched outside our sensors (a backfill
-    from the UI, a manual materialization) get a job row here so the API can still report them."""
-    now = datetime.now(UTC)
+    """The pipeline's verdict for one user in one run (succeeded, partial, failed with its class).
+
+    The job the run carries is updated whatever its status, unless a newer run already decided it;
+    runs launched outside our sensors (a backfill from the UI, a manual materialization) get a job
+    row here the first time, found again by `root_run_id` when such a run is re-executed."""
+    attempt = Attempt(
+        run_id=run_id,
+        group=root_run_id or run_id,
+        at=run_created_at or datetime.now(UTC),
+        outcome=status,
+        scope="user",
+        error_class=error_class if status == "failed" else None,
+    )
     with engine.begin() as conn:
-        changed = 0
-        if run_key:
-            changed = (
-                conn.execute(
-                    update(ChatEtlJob)
-                    .where(
-                        ChatEtlJob.run_key == run_key,
-                        ChatEtlJob.user_id == user_id,
-                        ChatEtlJob.status.not_in(FINAL_STATUSES),
-                    )
-                    .values(status=status, missing=missing, dagster_run_id=run_id, finished_at=now)
-                ).rowcount
-                or 0
+        jobs = conn.execute(
+            select(ChatEtlJob)
+            .where(
+                _carried_by(run_key, root_run_id),
+                ChatEtlJob.user_id == user_id,
+                ChatEtlJob.status != "rejected",
             )
-        if not changed:
-            conn.execute(
-                insert(ChatEtlJob).values(
-                    user_id=user_id,
-                    source=source,
-                    status=status,
-                    missing=missing,
-                    dagster_run_id=run_id,
-                    run_key=run_key,
-                    started_at=now,
-                    finished_at=now,
-                )
+            .order_by(ChatEtlJob.id)
+            .with_for_update()
+        ).all()
+        if jobs:
+            _apply(conn, jobs, attempt, missing=missing)
+            return
+        now = datetime.now(UTC)
+        conn.execute(
+            insert(ChatEtlJob).values(
+                user_id=user_id,
+                source=source,
+                status=status,
+                missing=missing,
+                error_class=attempt.error_class,
+                dagster_run_id=run_id,
+                run_key=run_key,
+                attempts=[attempt.to_json()],
+                started_at=now,
+                finished_at=now,
             )
+        )
+
+
+class ReprocessLimitExceeded(Exception):
+    """A person asked for more reprocessing than `limit_per_hour` allows."""
+
+    code = "reprocess_limited"
+
+    def __init__(self, user_id: str, limit_per_hour: int, retry_after_s: int) -> None:
+        super().__init__(
+            f"{user_id} asked for reprocessing {limit_per_hour} times in the last hour; try again in {retry_after_s} s"
+        )
+        self.user_id = user_id
+        self.limit_per_hour = limit_per_hour
+        self.retry_after_s = retry_after_s
+
+
+def request_reprocess(
+    session: Session,
+    user_id: str,
+    requested_by: str | None,
+    force: bool = False,
+    *,
+    limit_per_hour: int = REPROCESS_LIMIT_PER_HOUR,
+) -> tuple[JobRow, bool]:
+    """A reprocess request for a person; returns (job, created).
+
+    While a job for the person is open (requested, queued or running, from any source) that job is
+    returned: asking twice queues one run. Otherwise a `requested` job is created, unless the person
+    made `limit_per_hour` reprocess requests in the last hour (ReprocessLimitExceeded, code
+    `reprocess_limited`). `force` (administrators) always creates a new one. Concurrent requests for
+    one person are serialised by a transaction-level advisory lock; the caller commits."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"aptichat:reprocess:{user_id}", 0))))
+    if not force:
+        open_job = session.scalars(
+            select(ChatEtlJob)
+            .where(ChatEtlJob.user_id == user_id, ChatEtlJob.status.in_(OPEN_STATUSES))
+            .order_by(ChatEtlJob.requested_at.desc(), ChatEtlJob.id.desc())
+            .limit(1)
+        ).first()
+        if open_job is not None:
+            return _row(open_job), False
+        window = session.scalars(
+            select(ChatEtlJob.requested_at)
+            .where(
+                ChatEtlJob.user_id == user_id,
+                ChatEtlJob.source == "reprocess",
+                ChatEtlJob.requested_at > func.now() - timedelta(hours=1),
+            )
+            .order_by(ChatEtlJob.requested_at)
+        ).all()
+        if len(window) >= limit_per_hour:
+            now = session.scalar(select(func.now()))
+            assert now is not None
+            oldest = window[-limit_per_hour]
+            retry_after = max(1, math.ceil((oldest + timedelta(hours=1) - now).total_seconds()))
+            raise ReprocessLimitExceeded(user_id, limit_per_hour, retry_after)
+    job = ChatEtlJob(
+        user_id=user_id, source="reprocess", status="requested", requested_by=requested_by, attempts=[], missing={}
+    )
+    session.add(job)
+    session.flush()
+    return _row(job), True
 
 
 def get_job(engine: Engine, job_id: int) -> ChatEtlJob | None:
@@ -213,6 +439,9 @@ def get_job(engine: Engine, job_id: int) -> ChatEtlJob | None:
 def latest_job(engine: Engine, user_id: str) -> ChatEtlJob | None:
     with engine.connect() as conn:
         row = conn.execute(
-            select(ChatEtlJob).where(ChatEtlJob.user_id == user_id).order_by(ChatEtlJob.id.desc()).limit(1)
+            select(ChatEtlJob)
+            .where(ChatEtlJob.user_id == user_id)
+            .order_by(ChatEtlJob.requested_at.desc(), ChatEtlJob.id.desc())
+            .limit(1)
         ).one_or_none()
     return row  # type: ignore[return-value]

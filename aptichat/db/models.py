@@ -296,6 +296,13 @@ class ChatEtlJob(Base):
         CheckConstraint(_in("source", ETL_JOB_SOURCES), name="ck_chat_etl_jobs_source"),
         Index("ix_chat_etl_jobs_user", "user_id", "requested_at"),
         Index("ix_chat_etl_jobs_status", "status", "id"),
+        # the requests sensor claims requested rows in request order (aptichat.db.etl_jobs)
+        Index(
+            "ix_chat_etl_jobs_requested",
+            "requested_at",
+            "id",
+            postgresql_where=sql("status = 'requested'"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), nullable=False)
@@ -310,6 +317,11 @@ class ChatEtlJob(Base):
     error_class: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     missing: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
+    # every run that carried this job, oldest first: {run_id, group, at, outcome, scope, error_class,
+    # recorded_at}; the status is derived from them (aptichat.db.etl_jobs.derive_status), no exception text
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default=sql("'[]'::jsonb"))
+    # who asked (a principal's id) for API requests; None for the sensors
+    requested_by: Mapped[str | None] = mapped_column(String(128))
     requested_at: Mapped[datetime] = _created()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from aptichat.safety.normalise import normalise
 from aptichat.safety.signals import SIGNALS, TOPIC_CONTEXT
+
+if TYPE_CHECKING:
+    from aptichat.embeddings.base import Embedder
 
 
 class SafetyCategory(StrEnum):
@@ -38,8 +42,12 @@ class SafetyAssessment(BaseModel):
         return self.category is not SafetyCategory.NONE
 
 
-def assess(message: str) -> SafetyAssessment:
+def assess(message: str, embedder: Embedder | None = None) -> SafetyAssessment:
     """Classify one chat message as distress, abuse or none. Deterministic and offline.
+
+    Without `embedder`, the rules alone decide. With one (the app's local embedder), the semantic
+    layer (`semantic.py`) also runs when the rules found nothing, and a hit there makes the
+    message distress (signal "semantic_distress"); it never clears a rule's finding.
 
     Distress wins over abuse ("fuck this, I want to die" is distress): the cost of missing a
     student in crisis is far higher than that of a gentle reply to an angry one.
@@ -50,6 +58,13 @@ def assess(message: str) -> SafetyAssessment:
         hits = [s for s in hits if s.kind != "topic"]
     names = tuple(s.name for s in hits)
     distress_kinds = {s.kind for s in hits if s.kind in ("self", "harmed", "topic")}
+    # The semantic layer judges only messages the rules found nothing in: an insult keeps its
+    # boundary reply ("go kill yourself" sits near "i want to kill myself" in embedding space).
+    if not hits and embedder is not None:
+        from aptichat.safety.semantic import SIGNAL_NAME, is_distress
+
+        if is_distress(message, embedder):
+            return SafetyAssessment(category=SafetyCategory.DISTRESS, signals=(*names, SIGNAL_NAME))
     if distress_kinds:
         return SafetyAssessment(
             category=SafetyCategory.DISTRESS,

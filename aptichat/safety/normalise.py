@@ -105,8 +105,12 @@ def _correct(token: str) -> str:
     return token
 
 
+# Letters NFKD does not split into a base letter and an accent (Polish, Turkish, Nordic).
+_UNSPLIT = str.maketrans({"ł": "l", "\u0131": "i", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ß": "ss"})
+
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower().replace("ß", "ss")
+    text = unicodedata.normalize("NFKC", text).lower().translate(_UNSPLIT)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
     # "d!e", "k!ll": an exclamation mark between letters stands for an i.

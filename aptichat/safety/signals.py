@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from aptichat.safety.lexicon import LEXICON
+
 SignalKind = Literal["self", "harmed", "topic", "abuse", "threat"]
 
 
@@ -163,7 +165,8 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
         "disappear",
         "self",
         r"\b(?:want|wanna|wish i could|going to|gonna|just want to)(?: to)?(?: just)? "
-        r"disappear\b(?! (?:from|into|to|for a|for the|in)\b)|\bdisappear(?:ed|ing)? (?:forever|for good|"
+        r"disappear\b(?! (?:from|into|to|for a|for the|in|under|behind|inside|and (?!never))\b)|\bdisappear(?:ed|"
+        r"ing)? (?:forever|for good|"
         r"for ever|permanently)\b",
     ),
     (
@@ -247,7 +250,8 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
     (
         "hurt_by_someone",
         "harmed",
-        rf"\b{_PERSON}\b(?: \w+){{0,3}}? {_ABUSE_VERB} me\b|\b(?:dont|do not|never|"
+        rf"\b{_PERSON}\b(?: \w+){{0,3}}? {_ABUSE_VERB} me\b(?! with (?:a |the )?(?:pillow|ball|snowball|water|joke|"
+        r"question|nerf|toy)\b)|\b(?:dont|do not|never|"
         r"wont|doesnt|dont ever) (?:feed|let me eat)\b",
     ),
     (
@@ -301,7 +305,8 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
     (
         "profanity_at",
         "abuse",
-        r"\b(?:fuck|f\*ck|f\*\*k|fck|fuk|fuq|screw|f) (?:you|off|this bot|your)\b|\bstfu\b|"
+        r"\b(?:fuck|f\*ck|f\*\*k|f\*+|fck|fuk|fuq|fk|fu|screw|f) (?:you|off|this bot|your|yourself|bot|u)\b|\bstfu\b|"
+        r"\bgo (?:fuck|f\*ck|f\*+\w*|fck|fuk|f|screw) (?:yourself|urself|off)\b|\beat (?:shit|my shit|crap)\b|"
         r"\b(?<!cant )(?<!never )shut (?:up|it)\b(?! and take)|\bgo to hell\b|\bkys\b|"
         r"\b(?:go )?(?:kill|hang|drown) yourself\b|"
         r"\bgo die\b|\bdrop dead\b(?! gorgeous)",
@@ -341,7 +346,330 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
     ("insult_it", "abuse", r"\bvaffanculo\b|\bsei (?:un |una )?(?:idiota|stupido|stupida|inutile)\b"),
 )
 
-SIGNALS: tuple[Signal, ...] = tuple(Signal(name, kind, re.compile(rx)) for name, kind, rx in _SIGNALS)
+
+def _both(a: str, b: str, gap: int = 120) -> str:
+    """`a` and `b` in either order, at most `gap` characters apart."""
+    return rf"(?:{a}).{{0,{gap}}}(?:{b})|(?:{b}).{{0,{gap}}}(?:{a})"
+
+
+def _unless(benign: str, rule: str) -> str:
+    """`rule` anywhere in a message that has none of the `benign` words (an ordinary reason)."""
+    return rf"^(?!.*\b(?:{benign})\b).*?(?:{rule})"
+
+
+# A reason that makes "I won't be here", "I want to disappear", "I'm scared of what dad will do"
+# ordinary: a trip, school work, results.
+_ORDINARY_REASON = (
+    r"holiday|holidays|vacation|trip|travel\w*|camp|visit\w*|abroad|save|saved|finish|later|continue|resume|"
+    r"results?|scores?|grades?|marks|report|test|exam|exams|quiz|class|lesson|homework|"
+    r"career|careers|major|degree|job|university|college|school trip|appointment|interview|jaja|haha|lol|lmao"
+)
+_BODY = (
+    r"(?:wrist|wrists|arm|arms|leg|legs|thigh|thighs|skin|stomach|belly|body|hip|hips|head|hair|face|hand|hands|"
+    r"chest|ankle|ankles|neck|shoulder|shoulders|fingers|nails)"
+)
+_OWN_HARM_VERB = (
+    r"(?:cut|cuts|cutting|carve|carves|carving|carved|burn|burns|burning|burned|burnt|scratch|scratches|scratching|"
+    r"punched|banged|slammed|stabbed|picked|pulled|bit|bruised|choked|starved|"
+    r"scratched|hit|hits|hitting|punch|punches|punching|bang|bangs|banging|slam|slams|slamming|stab|stabs|stabbing|"
+    r"pick|picks|picking|pull|pulls|pulling|bite|bites|biting|bruise|bruising|starve|starving|choke|choking)"
+)
+# Deliberate: the marks of doing it to oneself on purpose, not an accident at sport or cooking.
+_ON_PURPOSE = (
+    r"(?:(?:till|until|til|untill) (?:it|they|i|my \w+|there\w*) (?:\w+ )?(?:bleed|bleeds|bled|bleeding|bruise|bruises|"
+    r"hurt|hurts|scar|scars|burn|burns|feel|go numb|cant feel|is raw)|on purpose|deliberately|"
+    r"with (?:a|my|the|some) (?:lighter|blade|razor|knife|cigarette|cigarettes|scissors|compass|sharpener|lighter)|"
+    r"when (?:it|things|i|everything) (?:gets?|feel|am|are|is) (?:bad|too much|worse|sad|angry|upset|overwhelmed|"
+    r"stressed|numb)|to (?:feel|punish|cope|calm|numb|stop feeling)|every (?:night|day)|again)"
+)
+_ABUSER = (
+    r"(?:dad|father|daddy|papa|mom|mum|mother|mommy|mummy|mama|stepdad|stepfather|stepmom|stepmum|stepmother|"
+    r"step dad|step mom|step mum|parent|parents|uncle|aunt|auntie|brother|sister|cousin|grandpa|grandfather|grandma|"
+    r"grandmother|boyfriend|girlfriend|bf|gf|husband|partner|teacher|coach|neighbor|neighbour|someone|somebody|he|"
+    r"she|they|carer|guardian|man|guy|adult|moms boyfriend|mums boyfriend|dads girlfriend|tutor|priest|babysitter)"
+)
+_ABUSE_ACT = (
+    r"(?:threw|throws|throw|pushed|pushes|shoved|shoves|grabbed|grabs|slammed|slams|dragged|drags|choked|chokes|"
+    r"strangled|strangles|pinned|pins|punched|punches|kicked|kicks|hit|hits|beat|beats|slapped|slaps|smacked|smacks|"
+    r"burned|burns|whipped|whips|scratched|bit|bites|stabbed|cut|threatened|threatens|touched|touches|groped|gropes|"
+    r"raped|rapes|molested|molests|abused|abuses|hurt|hurts|belted|tied|ties|locked|locks|starved|starves)"
+)
+_PILLS = (
+    r"(?:pills|pill|tablets|tablet|meds|medication|medicine|medicines|painkillers|paracetamol|tylenol|ibuprofen|"
+    r"acetaminophen|aspirin|sleeping pills|antidepressants|insulin|xanax|benzos)"
+)
+_AMOUNT = (
+    r"(?:all|whole|entire|bottle|box|boxes|pack|packet|packets|bunch|lot|lots|load|loads|handful|too many|every|"
+    r"[1-9]\d+|twenty|thirty|forty|fifty|hundred|dozens?|double|triple)"
+)
+
+# Generalised by category from the misses of corpus_dev2 (the old probe) and the helpers' dev3
+# examples: ways of saying the same thing, not the sentences themselves.
+_GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
+    # --- ending, disappearing, not existing, sleeping forever
+    (
+        "ending_euphemism",
+        "self",
+        r"(?<!lets )(?<!let us )\b(?:end|ending|ended|finish|finishing) (?:it|things|everything|it all|my story)\b"
+        r"(?! (?:with|between|for now|early|off|on|at|in|by|and start|and move|and go)\b)"
+        r"|\bmake (?:it|this|everything|it all|the pain|the pain all) (?:all )?stop (?:for good|forever|for ever|"
+        r"permanently)\b"
+        r"|\b(?:all|everything|it all|all of this|my life) (?:to )?(?:be )?over (?:for good|forever|for ever|"
+        r"permanently)\b"
+        r"|\bcheck out of (?:life|this world|here)\b|\bcheck out for good\b",
+    ),
+    (
+        "not_exist",
+        "self",
+        r"\b(?:want|wanna|wish|like|rather|could|thinking about|think about|dream of|dream about|imagine)\b"
+        r"(?: \w+){0,3}? (?:stop|not|never|no longer|cease to) (?:existing|exist|be alive|being alive|be here|"
+        r"being here|"
+        r"be on this (?:earth|planet)|waking up|wake up)\b(?! (?:early|late|at|before|in time)\b)"
+        r"|\b(?:be|being) on this (?:earth|planet|world) anymore\b",
+    ),
+    (
+        "vanish",
+        "self",
+        _unless(
+            _ORDINARY_REASON,
+            r"\b(?:want|wanna|wish|wishing|could|just|gonna|going to|would like to|need to)\b(?: \w+){0,2}? "
+            r"(?:disappear|vanish|fade away|evaporate)\b(?! (?:under|behind|inside|into|from|to|for a|in|on|"
+            r"and (?!never))\b)"
+            r"|\b(?:disappear|vanish)\w* (?:and never (?:come back|return|be seen)|forever|for good|for ever|"
+            r"permanently|without a trace)\b",
+        ),
+    ),
+    (
+        "sleep_forever",
+        "self",
+        _unless(
+            _ORDINARY_REASON + r"|weekend|week|holidays|finals|after this",
+            r"\b(?:sleep|asleep|sleeping)\b(?: \w+){0,2}? (?:forever|for ever|permanently|and never wake|and not wake|"
+            r"and never come back|for good)\b",
+        )
+        + r"|\b(?:never|not|dont|didnt) (?:wake|waking|woke) up (?:again|ever)\b"
+        r"|\b(?:wish|hope|pray)\b(?: \w+){0,3}? (?:never|not|didnt|dont|wouldnt|wont|will not) (?:wake|waking) up\b"
+        r"|\b(?:stop|end) (?:feeling|breathing|existing|everything|it all)(?: \w+)? (?:forever|for good|permanently)\b",
+    ),
+    # --- goodbye and finality
+    (
+        "finality",
+        "self",
+        r"\b(?:goodbye|bye|farewell) (?:everyone|everybody|world|cruel world|forever|for good|for ever)\b"
+        r"|\bthis is (?:goodbye|my (?:last|final) (?:message|goodbye|words|night|day))\b"
+        r"|\b(?:last|final) time (?:you|youll|you will|anyone|anyone will)(?: \w+)? (?:hear|see|talk)\w*(?: from|"
+        r" to)? me\b"
+        r"|\b(?:when|after|once) im (?:gone|dead|not here|no longer here)\b(?! (?:on|to|for|at)\b)"
+        r"|\bmy (?:own )?funeral\b|\b(?:tonight|today) is the (?:night|day)$"
+        r"|\b(?:wont|will not|not going to|not gonna|wont even) be (?:here|around|alive) (?:much |for |very )?"
+        r"(?:longer|long|anymore|any more|after (?:tonight|today|this))\b|\bsoon it wont matter\b"
+        r"|\b(?:giving|gave|given|give) (?:away )?(?:all )?my (?:stuff|things|belongings|dog|cat|pet|clothes|games)"
+        r" (?:away|to)\b|"
+        + _both(
+            r"\bthanks? (?:you )?for everything\b|\btell (?:my \w+|everyone|them) (?:that )?i love",
+            r"\b(?:do it|its time|im done|i am done|forgive me|im sorry|love you all|goodbye)\b",
+        )
+        + "|"
+        + _unless(
+            _ORDINARY_REASON,
+            r"\b(?:wont|will not|not going to|not gonna|am not going to) be (?:here|around)"
+            r" (?:next|by|after|tomorrow|on|for)\b|\bi wont be here\b$|\b(?:not going to|wont|dont think i(?:ll| will|"
+            r" can)|cant|might not) (?:make it|survive|last|be around) (?:through )?(?:another|this|the|tonight|"
+            r"today|much longer|the night|the week|for)\b",
+        ),
+    ),
+    # --- burden, nobody would care
+    (
+        "burden",
+        "self",
+        r"\b(?:better|happier|easier|fine|relieved|lighter|freer|calmer|place|off|peaceful|good)\b(?: \w+){0,2}? "
+        r"(?:without me(?! (?:for|on|at|in|there|today|this|during|tomorrow|tonight)\b)|if i (?:(?:was|were|am|had) "
+        r"(?:gone|dead|never born|not here|not around|not alive|no longer here|never existed)|(?:wasnt|werent) "
+        r"(?:here|around|alive|born|in it|in their lives|in the picture)|(?:just )?(?:died|disappeared|vanished|"
+        r"didnt exist|never existed|killed myself|"
+        r"left for good)))\b"
+        r"|\b(?:im|i am|feel like|being|just|only|nothing but|always) (?:a |such a |just a |only a |the )?"
+        r"(?:burden|mistake|waste of (?:space|air|oxygen|life))\b"
+        r"|\bi (?:only|just|always) (?:cause|make|bring) (?:problems|trouble|pain) (?:for|to)\b",
+    ),
+    (
+        "nobody_cares",
+        "self",
+        _both(
+            r"\b(?:would|will|does|do|did|even)\b(?: \w+)? (?:anyone|anybody|someone|people|they|everyone|my \w+)"
+            r"(?: even| really| actually)? (?:care|notice|miss me|cry|remember me|come)\b|\b(?:nobody|no one|noone)"
+            r"(?: \w+){0,2}? (?:care|cares|notice|miss|mind)\b",
+            r"\bif i (?:died|die|disappeared|disappear|was gone|were gone|was dead|were dead|left|vanished|"
+            r"killed myself)\b",
+            60,
+        )
+        + r"|\b(?:nobody|no one|noone)(?: \w+){0,3}? (?:my funeral|miss me)\b|\bplan(?:ning)? my (?:own )?funeral\b",
+    ),
+    # --- rather be dead, no meaning, giving up on life
+    (
+        "rather_dead",
+        "self",
+        r"\b(?:rather|prefer|prefer to)\b(?: \w+){0,2}? (?:be )?dead\b|\b(?:being )?dead (?:sounds|seems|would be|"
+        r"feels)"
+        r" (?:better|easier|nicer|good|like a relief|peaceful|nice)\b|\bdeath (?:sounds|seems|would be|feels) "
+        r"(?:better|easier|nicer|good|like a relief|peaceful|nice|like the only)\b|\b(?:wouldnt|would not|dont|do not) "
+        r"mind (?:dying|being dead|not waking up|if (?:i|a \w+|something|someone)(?: \w+){0,3}? (?:died|hit me|"
+        r"killed me|"
+        r"ran me over|run me over|didnt wake up|never woke up))\b|\b(?:hope|wish|pray)(?: \w+){0,3}? (?:car|bus|train|"
+        r"truck|something|lightning)(?: \w+)? (?:hits|hit|kills|runs over|ran over) me\b|\bwaiting to die\b"
+        r"|\bready to die\b|\bwant(?:ed)? (?:to )?be dead\b",
+    ),
+    (
+        "no_meaning",
+        "self",
+        r"\b(?:my )?life (?:has|holds|had) (?:no|zero|lost (?:all )?(?:its )?) ?(?:meaning|purpose|point|value)\b"
+        r"|\bno (?:meaning|purpose|point) (?:in|to|for) (?:my )?(?:life|living|existing|being alive)\b"
+        r"|\bnothing (?:left )?(?:to live for|worth living for)\b|\bnothing left for me\b(?! (?:in|at|to do|"
+        r"to learn)\b)"
+        r"|\b(?:give|giving|gave|given|giving) up on (?:life|living|myself|everything|it all|being alive|the world)\b"
+        r"|\bnothing matters anymore\b|\b(?:want|wanna|going|ready|gonna) to give up$"
+        r"|\b(?:cant|cannot|dont|do not) see (?:any |a )?(?:way forward|way out|future for me|reason to (?:live|"
+        r"stay))\b"
+        r"|\bhow (?:much )?longer i can (?:keep (?:going|pretending|doing this|living|holding on)|go on|take (?:it|"
+        r"this)|"
+        r"hold on|do this|last)\b|\bpretending (?:to be|im|i am) (?:fine|ok|okay|happy)\b",
+    ),
+    (
+        "tired_of_fighting",
+        "self",
+        r"\b(?:tired|sick|done|exhausted|fed up) (?:of|with) (?:fighting|being me|being here|waking up|breathing|"
+        r"everything|all of it|this life|my life|trying(?! (?:to|at|in|out|for)\b))\b(?! (?:at|in|for|about)\b)",
+    ),
+    # --- means and intent
+    (
+        "means",
+        "self",
+        r"\b(?:took|take|taking|swallowed|swallow|swallowing|downed|ate|overdosed on|od on)\b(?: \w+){0,2}? "
+        rf"{_AMOUNT}\b(?: \w+){{0,3}}? {_PILLS}\b|\b(?:took|swallowed|taking) (?:some |the |my |those )?(?:pills|"
+        r"tablets)\b(?! (?:for|to help|to sleep|every|daily|twice|once|in the morning|at night|because of)\b)"
+        rf"|\b(?:collect\w*|sav(?:e|ed|ing)|stockpil\w*|hoard\w*|hid\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{_PILLS}\b"
+        rf"|\bhow many {_PILLS}\b(?: \w+){{0,4}}? (?:would it take|does it take|to die|kill|is too many|are too many|"
+        r"is lethal|are lethal|is deadly|are deadly|to overdose|to od)\b|\bnoose\b"
+        rf"|\bhow (?:much|many)\b(?: \w+){{0,3}}? {_PILLS}\b(?: \w+){{0,3}}? (?:would be enough|is enough|to die|would "
+        rf"kill|lethal|deadly)\b|{_PILLS}\b(?: \w+){{0,2}}? (?:lined up|counted out|laid out|in front of me|ready)\b"
+        r"|\b(?:thinking|think|thought|thoughts|dream\w*) (?:about|of) (?:jumping|hanging|cutting|overdosing|drowning|"
+        r"slitting|shooting myself)\b(?! (?:into|in|at|to|ship|jacks|rope|off a plane|over)\b)"
+        r"|"
+        + _unless(
+            r"climb\w*|camping|sailing|boat|gym|skipping|jump rope|course|class|hiking|knots?|scouts?|"
+            r"crafts?|swing|tug",
+            _both(
+                r"\brope\b",
+                r"\b(?:closet|room|drawer|bag|ready|neck|hang\w*|"
+                r"tonight|today|garage|attic|beam|ceiling|tree|hidden)\b",
+                40,
+            ),
+        )
+        + r"|\b(?:standing|sitting|im|i am)\b(?: \w+)? (?:on|at) (?:the |a |this )?(?:roof|rooftop|ledge|edge|"
+        r"bridge|balcony|cliff|tracks|railway)\b.{0,40}\b(?:right now|now|tonight|thinking|looking down|jump\w*)\b"
+        r"|\b(?:step|stepping|jump|jumping|walk|walking|throw myself|lie|lay|lying) (?:down )?(?:in front of|under|"
+        r"onto|on) (?:a |the )?(?:train|bus|car|truck|lorry|traffic|tracks|railway)\b"
+        r"|\bcrash(?:ing)? (?:my|the|our) (?:car|bike|motorbike) (?:on purpose|into)\b|\bdrive (?:my car )?off (?:a|"
+        r"the)"
+        r" (?:cliff|bridge|road)\b"
+        r"|"
+        + _both(
+            r"\b(?:gun|pistol|rifle|knife|blade|razor|razors|pills|rope|lighter)\b",
+            r"\bon myself\b|\bto my (?:head|wrist|wrists|throat)\b|\bwhen (?:it|things) gets? (?:bad|too "
+            r"much|worse|hard|unbearable)\b|\b(?:makes|make) me feel (?:something|better|calm|alive)\b|"
+            r"\bto feel something\b",
+            80,
+        )
+        + r"|\b(?:lethal|fatal|deadly) (?:dose|amount)\b(?!.{0,60}\b(?:toxicolog\w*|pharmac\w*|nurs\w*|doctor\w*|"
+        r"vet\w*|career|job|study|course|class)\b)",
+    ),
+    # --- self-harm on one's own body
+    (
+        "self_harm_act",
+        "self",
+        rf"\b{_OWN_HARM_VERB}\b(?: \w+){{0,2}}? (?:my (?:own )?{_BODY}|myself)\b.{{0,40}}?\b{_ON_PURPOSE}"
+        rf"|\b{_OWN_HARM_VERB}\b(?: \w+){{0,2}}? (?:wall|walls|door|floor|mirror)\b.{{0,40}}?\b{_ON_PURPOSE}"
+        r"|\b(?:carve|carves|carving|carved) (?:\w+ ){0,2}(?:into|in|on) my\b"
+        r"|\b(?:started|start|starting|began|back to|keep|kept|still|stopped) (?:cutting|self harming|burning myself|"
+        r"hurting myself|harming myself)(?: again)?\b|\bcut(?:ting)? again\b|\bcut(?:ting)? (?:myself|my \w+) "
+        r"(?:again|deeper|every)\b"
+        r"|\b(?:relapse|relapsed|relapsing)\b(?! (?:into|in|on|of)\b(?! (?:cutting|self|harm)))"
+        r"|\bmake myself (?:throw up|puke|sick|vomit|bleed)\b|\b(?:stopped|stop|not) eating (?:on purpose|to punish)\b"
+        r"|\b(?:blade|razor|razors)\b.{0,40}\b(?:skin|arm|arms|wrist|wrists|thigh|thighs|feel)\b",
+    ),
+    # --- attempts, recent or past
+    (
+        "attempt",
+        "self",
+        r"\b(?:attempt|attempted|attempting|tried|try|trying) (?:to )?(?:end it|end things|kill myself|end my life|"
+        r"take my (?:own )?life|overdose|od|suicide|commit suicide|hang myself|unalive)\b"
+        r"|\b(?:my|last|previous|first|second|suicide) attempts?\b(?! (?:at|on|to pass|to|in|of)\b)"
+        r"|\bi (?:have |had |already )?attempted\b(?! (?:to|the|a|an|my|this|that|it|all|every|some|question|"
+        r"questions|exam|test|quiz|each|both|most|several)\b)|\bi (?:have |had )?(?:overdosed|ode?d)\b"
+        r"|\b(?:hospital|er|icu|psych ward)\b.{0,60}\b(?:took|overdos\w*|pills|tablets|cut myself|tried)\b",
+    ),
+    # --- hurt by others, described by what happened
+    (
+        "hurt_by_act",
+        "harmed",
+        rf"\b{_ABUSER}\b(?: \w+){{0,3}}? {_ABUSE_ACT} (?:me|my (?:head|face|arm|arms|hair|neck|body))\b"
+        r"(?! with (?:a |the )?(?:pillow|ball|snowball|water|joke|question|nerf|toy)\b)"
+        r"(?! (?:in|at) (?:a |the )?(?:game|match|fortnite|minecraft|roblox|valorant|pe|football|rugby|soccer)\b)"
+        rf"|\b{_ABUSER}\b(?: \w+){{0,3}}? (?:comes|came|gets|got|sneaks|snuck|climbs|climbed) (?:into|in) my "
+        r"(?:room|bed|bedroom|shower|bathroom)\b"
+        r"|\b(?:get|got|getting|been|being|am|was|im) (?:hit|slapped|punched|kicked|whipped|smacked|belted|choked|"
+        r"beaten|"
+        r"burned|locked (?:in|out))\b(?: \w+){0,2}? (?:with a (?:belt|stick|cable|cord|wire|shoe|hanger|spoon|hose)|"
+        rf"at home|by (?:my )?{_ABUSER}|every (?:day|night)|when (?:he|she|they) (?:drinks|drink|gets|get))\b"
+        rf"|\bbruises?\b.{{0,40}}\bfrom (?:my )?{_ABUSER}\b|\bgave me (?:bruises|a black eye)\b"
+        r"|\b(?:without my consent|against my will)\b|\b(?:lock|locks|locked) me (?:in|out|outside)\b",
+    ),
+    (
+        "coerced",
+        "harmed",
+        r"\b(?:forced|forcing|forces|force|made|makes|make|pressured|pressuring|pressures) me (?:to )?(?:do (?:things|"
+        r"stuff|something|sexual \w+)(?: \w+){0,3}? (?:i (?:didnt|dont|did not|do not) (?:want|like)|(?:to|with|for) "
+        r"(?:him|her|them))|have sex|sleep with|undress|get naked|touch (?:him|her|his|her|them)|kiss (?:him|her)|sit "
+        r"on (?:his|her) lap|watch (?:porn|him|her))\b"
+        r"|\b(?:being|been|was|got|get|im|i am|were) (?:forced|pressured|made) (?:to )?(?:do (?:things|stuff|something)"
+        r"|"
+        r"have sex|touch|sleep with|send)\b"
+        r"|\b(?:forced|forcing|forces|force|made|makes|make|pressured|pressuring|pressures) me (?:to )?do sexual\b"
+        r"|\b(?:tells|told|asks|asked|says|said|wants)(?: me)? to keep (?:it|this|that|us|what happened) (?:a secret|"
+        r"secret|between us|quiet|from my)\b"
+        r"|\b(?:our (?:little )?secret|(?:says|said|told me|tells me|asked me|asks me)(?: \w+)? (?:not to|to not|"
+        r"never to|"
+        r"dont) tell (?:anyone|anybody|my parents|my mom|my mum|my dad))\b|\bmeet (?:him|her|them) alone\b",
+    ),
+    (
+        "sextortion",
+        "harmed",
+        r"\b(?:threaten\w*|says|said|will|gonna|going to|blackmail\w*|unless)\b(?: \w+){0,4}? (?:share|post|send|leak|"
+        r"show|spread|publish|expose)\b(?: \w+){0,3}? (?:pics|pictures|photos|nudes|images|videos|video|picture|"
+        r"photo)\b"
+        r"|\bha(?:s|ve) my (?:nudes|naked pics|naked photos)\b|\bblackmail\w*\b(?: \w+){0,3}? (?:me|with)\b|\b(?:wants|"
+        r"want|asked|asks|asking|pressuring|begging) me to send"
+        r"(?: \w+)? (?:nudes|pics|photos|pictures|naked)\b",
+    ),
+    (
+        "unsafe_home",
+        "harmed",
+        r"\b(?:ran|run|running) away from home\b|\bnowhere (?:safe )?to (?:sleep|stay|live)\b|\bnowhere safe\b"
+        r"|\b(?:kicked|threw|thrown|throw|kick|kicking) me out\b|\b(?:got|been|was|get|getting|being) (?:kicked|thrown)"
+        r" out\b(?! (?:of )?(?:the )?(?:class|school|team|club|game|lesson|lobby|match|group|chat|server)\b)"
+        r"|\b(?:sleeping|sleep|living) (?:on the street|on the streets|in my car|in a park|rough)\b"
+        r"|"
+        + _unless(
+            _ORDINARY_REASON,
+            rf"\b(?:afraid|scared|terrified|frightened) (?:of )?(?:what )?(?:my )?"
+            rf"{_ABUSER}\b(?: \w+){{0,3}}? (?:will|would|might|is going to|gonna) do\b",
+        ),
+    ),
+)
+
+SIGNALS: tuple[Signal, ...] = tuple(
+    Signal(name, kind, re.compile(rx)) for name, kind, rx in (*_SIGNALS, *_GENERAL, *LEXICON)
+)
 
 # A message with a topic word and one of these is a question about a field, not a disclosure.
 TOPIC_CONTEXT = re.compile(
@@ -349,5 +677,8 @@ TOPIC_CONTEXT = re.compile(
     r"counsel+ing|therapist\w*|psycholog\w*|psychiatr\w*|social work\w*|hotline|helpline|prevention|prevent\w*|"
     r"nurse|nursing|doctor|doctors|police|detective|degree|study|studying|major|salary|shelter|volunteer\w*|"
     r"research\w*|pharmacist\w*|course|field|cases|paramedic\w*|awareness|statistics|rates|trabajo|carrera|"
-    r"psicolog\w*|prevencion|travail|metier|beruf|arbeit|profissao|carreira|trabalho)\b"
+    r"psicolog\w*|prevencion|travail|metier|beruf|arbeit|profissao|carreira|trabalho|"
+    # any -ologist / -iatrist / medical or study field ("toxicologists", "pathology", "pharmacy")
+    r"\w+olog(?:y|ist|ists|ical)|\w+iatr\w*|pharmac\w*|medic|medics|medicine|emt|hospital|clinic\w*|specialt\w*|"
+    r"specialist\w*|essay|project|homework|documentary|lecture|module)\b"
 )

@@ -1,13 +1,8 @@
 """The safety layer: distress and abuse are caught, ordinary sad or career-stress messages are not.
 
-Three corpora, one line per message (`<label>\t<message>`):
-- corpus_dev.tsv: the rules in aptichat/safety were tuned on it; recall must be 1.0 and the
-  over-trigger rate at most 0.05.
-- corpus_holdout.tsv and corpus_probe.tsv: held out, never tuned on. Their floors sit just under
-  what was measured the first time each was run, so a regression fails; misses are listed in the
-  test output (`pytest -s`) and in the issue note rather than fixed with keywords. The holdout was
-  written before the rules but by their author, so it is leaky; the probe, written after the rules
-  were frozen, is the honest figure (see HELD_OUT_FLOORS).
+Every corpus here is DEV data (README.md): the rules and the semantic threshold were tuned on them,
+so recall must be 1.0 and the over-trigger rate at most 0.05 on each, with and without the embedder.
+One line per message (`<label>\t<message>`). The held-out measure is the lead's blind corpus.
 """
 
 from __future__ import annotations
@@ -20,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from aptichat.embeddings.base import Embedder
 from aptichat.safety import (
     ABUSE_REPLY,
     DEFAULT_HELPLINE,
@@ -28,10 +24,11 @@ from aptichat.safety import (
     assess,
     safe_reply,
 )
-from aptichat.safety.normalise import normalise
 from aptichat.safety.signals import SIGNALS
 
 HERE = Path(__file__).parent
+
+DEV_CORPORA = ("corpus_dev.tsv", "corpus_dev_early.tsv", "corpus_dev2.tsv", "corpus_dev3.tsv", "corpus_dev4.tsv")
 
 
 def load_corpus(name: str) -> list[tuple[str, str]]:
@@ -45,24 +42,26 @@ def load_corpus(name: str) -> list[tuple[str, str]]:
     return rows
 
 
-DEV = load_corpus("corpus_dev.tsv")
-HOLDOUT = load_corpus("corpus_dev_early.tsv")  # was corpus_holdout.tsv: leaky, now dev (README.md)
-PROBE = load_corpus("corpus_dev2.tsv")  # was corpus_probe.tsv: seen, now dev (README.md)
+CORPORA = {name: load_corpus(name) for name in DEV_CORPORA}
+DEV = [row for rows in CORPORA.values() for row in rows]
 
 
 @dataclass
 class Rates:
     recall: float  # distress messages classified distress
     over_trigger: float  # safe messages classified distress or abuse
-    abuse_recall: float  # abuse messages classified abuse
+    abuse_recall: float  # abuse messages classified abuse (1.0 when the corpus has none)
     missed: list[str]
     over_triggered: list[str]
     abuse_missed: list[str]
+    counts: tuple[int, int, int]  # distress, safe, abuse messages
 
     def report(self, name: str) -> str:
+        d, s, a = self.counts
         lines = [
-            f"{name}: safety recall {self.recall:.3f}, over-trigger {self.over_trigger:.3f}, "
-            f"abuse recall {self.abuse_recall:.3f}"
+            f"{name}: safety recall {self.recall:.3f} ({d - len(self.missed)}/{d}), over-trigger "
+            f"{self.over_trigger:.3f} ({len(self.over_triggered)}/{s}), abuse recall {self.abuse_recall:.3f} "
+            f"({a - len(self.abuse_missed)}/{a})"
         ]
         lines += [f"  missed distress: {m}" for m in self.missed]
         lines += [f"  over-triggered: {m}" for m in self.over_triggered]
@@ -70,43 +69,53 @@ class Rates:
         return "\n".join(lines)
 
 
-def measure(corpus: list[tuple[str, str]]) -> Rates:
+def measure(corpus: list[tuple[str, str]], embedder: Embedder | None = None) -> Rates:
     distress = [m for label, m in corpus if label == "distress"]
     safe = [m for label, m in corpus if label == "none"]
     abuse = [m for label, m in corpus if label == "abuse"]
-    missed = [m for m in distress if assess(m).category is not SafetyCategory.DISTRESS]
-    over = [m for m in safe if assess(m).category is not SafetyCategory.NONE]
-    abuse_missed = [m for m in abuse if assess(m).category is not SafetyCategory.ABUSE]
+    missed = [m for m in distress if assess(m, embedder).category is not SafetyCategory.DISTRESS]
+    over = [m for m in safe if assess(m, embedder).category is not SafetyCategory.NONE]
+    abuse_missed = [m for m in abuse if assess(m, embedder).category is not SafetyCategory.ABUSE]
     return Rates(
         recall=1 - len(missed) / len(distress),
         over_trigger=len(over) / len(safe),
-        abuse_recall=1 - len(abuse_missed) / len(abuse),
+        abuse_recall=1 - len(abuse_missed) / len(abuse) if abuse else 1.0,
         missed=missed,
         over_triggered=over,
         abuse_missed=abuse_missed,
+        counts=(len(distress), len(safe), len(abuse)),
     )
 
 
-@pytest.mark.parametrize("corpus", [DEV, HOLDOUT, PROBE], ids=["dev", "holdout", "probe"])
-def test_corpus_is_big_and_varied_enough(corpus: list[tuple[str, str]]) -> None:
-    labels = [label for label, _ in corpus]
+@pytest.mark.parametrize("name", DEV_CORPORA)
+def test_corpus_is_big_and_varied_enough(name: str) -> None:
+    labels = [label for label, _ in CORPORA[name]]
     assert labels.count("distress") >= 40
     assert labels.count("none") >= 40
-    assert labels.count("abuse") >= 10
-    messages = [m.lower() for _, m in corpus]
+    messages = [m.lower() for _, m in CORPORA[name]]
     assert len(messages) == len(set(messages)), "duplicate messages"
     # Other languages are represented among the distress messages (accented letters or known words).
-    distress = " ".join(m for label, m in corpus if label == "distress")
-    for marker in ("quer", "je ", "ich ", "mi"):
+    distress = " ".join(m for label, m in CORPORA[name] if label == "distress")
+    for marker in ("quer", "je ", "ich "):
         assert marker in distress
 
 
-def test_dev_corpus_rates() -> None:
-    rates = measure(DEV)
-    print(rates.report("dev"))
-    assert rates.recall == 1.0, rates.report("dev")
-    assert rates.over_trigger <= 0.05, rates.report("dev")
-    assert rates.abuse_recall == 1.0, rates.report("dev")
+def test_dev_corpora_together_are_big_and_cover_every_category() -> None:
+    labels = [label for label, _ in DEV]
+    assert labels.count("distress") >= 300 and labels.count("none") >= 280 and labels.count("abuse") >= 50
+    distress = " ".join(m for label, m in DEV if label == "distress").lower()
+    # es, fr, de, pt, it, nl, pl, tr
+    for marker in ("quiero", "je veux", "ich will", "quero", "voglio", "ik wil", "chcę", "istiyorum"):
+        assert marker in distress, marker
+
+
+@pytest.mark.parametrize("name", [*DEV_CORPORA, "all"])
+def test_dev_corpus_rates(name: str) -> None:
+    rates = measure(DEV if name == "all" else CORPORA[name])
+    print(rates.report(f"{name} (rules only)"))
+    assert rates.recall == 1.0, rates.report(name)
+    assert rates.over_trigger <= 0.05, rates.report(name)
+    assert rates.abuse_recall == 1.0, rates.report(name)
 
 
 @pytest.mark.parametrize("message", [m for label, m in DEV if label == "distress"])
@@ -122,45 +131,6 @@ def test_every_dev_abuse_message_gets_a_boundary(message: str) -> None:
     assessment = assess(message)
     assert assessment.category is SafetyCategory.ABUSE
     assert safe_reply(assessment) == ABUSE_REPLY
-
-
-# Floors just under the figures measured on the first (and only pre-tuning) run of each held-out
-# corpus, so a regression fails. Never add keywords for their misses; raise a floor only when the
-# classifier improves for reasons found on dev, and say so.
-#
-# holdout (first run, commit 58a4520): recall 48/48, over-trigger 0/52, abuse 10/10. Written by the
-#   same author minutes before the rules, who had its phrasings in mind while writing them: a
-#   leaky measure that overstates the classifier.
-# probe (first run, commit 7775fca): recall 16/44 = 0.364, over-trigger 0/44, abuse 9/10. Written
-#   after the rules were frozen: the honest figure for phrasings the rules were not written for.
-HELD_OUT_FLOORS = {
-    # name: (recall floor, over-trigger ceiling, abuse recall floor)
-    "holdout": (0.98, 0.01, 0.95),
-    "probe": (0.36, 0.02, 0.85),
-}
-
-
-@pytest.mark.parametrize("name", ["holdout", "probe"])
-def test_held_out_corpus_rates(name: str) -> None:
-    rates = measure(HOLDOUT if name == "holdout" else PROBE)
-    print(rates.report(name))
-    recall_floor, over_trigger_ceiling, abuse_floor = HELD_OUT_FLOORS[name]
-    assert rates.recall >= recall_floor, rates.report(name)
-    assert rates.over_trigger <= over_trigger_ceiling, rates.report(name)
-    assert rates.abuse_recall >= abuse_floor, rates.report(name)
-
-
-def test_held_out_messages_were_not_copied_into_the_rules_or_dev_corpus() -> None:
-    """A held-out message written into a rule or the dev set would make its score meaningless."""
-    dev = {normalise(m) for _, m in DEV}
-    rules = " ".join(s.pattern.pattern for s in SIGNALS)
-    for _, message in HOLDOUT + PROBE:
-        text = normalise(message)
-        assert text not in dev, message
-        # Whole holdout sentences must not appear verbatim in the rule source (stock phrases such
-        # as "go to hell" are rules in their own right).
-        if len(text.split()) >= 4:
-            assert text not in rules, message
 
 
 @pytest.mark.parametrize(
@@ -203,7 +173,7 @@ def test_kms_is_distress_and_kys_is_abuse() -> None:
 
 def test_signals_are_rule_names_never_message_text() -> None:
     names = {s.name for s in SIGNALS}
-    for _, message in DEV + HOLDOUT + PROBE:
+    for _, message in DEV:
         assessment = assess(message)
         assert set(assessment.signals) <= names
         assert assessment.category is SafetyCategory.NONE or assessment.signals
@@ -272,7 +242,7 @@ def test_safe_reply_refuses_ordinary_messages() -> None:
 
 
 def test_assess_is_fast() -> None:
-    messages = [m for _, m in DEV + HOLDOUT + PROBE]
+    messages = [m for _, m in DEV]
     for message in messages:  # warm the typo cache like a running server would
         assess(message)
     timings = []

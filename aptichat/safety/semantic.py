@@ -1,0 +1,100 @@
+"""The semantic layer: nearest exemplars in embedding space, used only to RAISE distress recall.
+
+The rules in `signals.py` catch the phrasings they were written for; a student in crisis often
+finds another. With an embedder (the app's local all-MiniLM-L6-v2), each sentence of a message is
+compared with the DISTRESS and SAFE exemplar banks (`exemplars.py`); a sentence counts as distress
+when its best DISTRESS cosine reaches `THRESHOLDS[model]` AND beats its best SAFE cosine by
+`MARGIN` (so "this exam is killing me" stays with its safe neighbours). A sentence that talks about
+careers or studies is never judged here (the rules still see it), so career questions about
+psychology, nursing or the police cannot trip it. It can only add a distress finding, never remove
+one, and never produces abuse.
+
+The banks are embedded once per model, lazily, on the first message that needs them, and cached for
+the process. Models without a threshold chosen on dev data (e.g. Gemini) get no semantic layer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from aptichat.embeddings.base import Embedder
+from aptichat.safety.exemplars import DISTRESS, SAFE
+from aptichat.settings import LOCAL_EMBEDDING_MODEL
+
+# Chosen on the dev corpora in tests/safety (see tests/safety/README.md for the sweep).
+THRESHOLDS: dict[str, float] = {LOCAL_EMBEDDING_MODEL: 0.60}
+MARGIN = 0.03
+SIGNAL_NAME = "semantic_distress"
+
+MAX_SENTENCES = 8
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*|,\s+(?:and|but|so)\s+")
+# A sentence about careers, study choices or a field of work is left to the rules.
+CAREER_GUARD = re.compile(
+    r"\b(?:career|careers|job|jobs|work|working|profession\w*|occupation\w*|major|majors|degree|degrees|course|"
+    r"courses|university|college|uni|salary|salaries|earn|earns|become|becoming|study|studying|studies|subject|"
+    r"subjects|internship|apprenticeship|recommend\w*|results?|scores?|report|riasec|personality|interview|cv|"
+    r"resume|field|specialt\w*|training|qualification\w*|\w+olog(?:y|ist|ists)|\w+iatr\w*|nurse|nursing|doctor|"
+    r"medic\w*|paramedic\w*|police|officer|soldier|army|navy|military|firefighter|counsel+or\w*|therapist\w*|"
+    r"social work\w*|game|games|gaming|fortnite|minecraft|roblox|character|level|boss)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Banks:
+    distress: np.ndarray  # (n, dim) unit rows
+    safe: np.ndarray
+
+
+_banks: dict[tuple[str, str, int], _Banks] = {}
+_lock = threading.Lock()
+
+
+def _key(embedder: Embedder) -> tuple[str, str, int]:
+    return (type(embedder).__qualname__, embedder.model, embedder.dim)
+
+
+def banks(embedder: Embedder) -> _Banks:
+    """The exemplar banks embedded by `embedder`: computed on first use, then cached per model."""
+    key = _key(embedder)
+    found = _banks.get(key)
+    if found is None:
+        with _lock:
+            found = _banks.get(key)
+            if found is None:
+                vectors = np.asarray(embedder.embed_documents([*DISTRESS, *SAFE]), dtype=np.float32)
+                found = _banks[key] = _Banks(distress=vectors[: len(DISTRESS)], safe=vectors[len(DISTRESS) :])
+    return found
+
+
+def sentences(message: str) -> list[str]:
+    """The parts of `message` judged one by one (a long message hides one line of distress)."""
+    parts = [p.strip() for p in _SENTENCE_SPLIT.split(message.strip()) if p and p.strip()]
+    parts = [p for p in parts if len(p.split()) >= 2] or [message.strip()]
+    return parts[:MAX_SENTENCES]
+
+
+def scores(message: str, embedder: Embedder) -> list[tuple[float, float]]:
+    """(best DISTRESS cosine, best SAFE cosine) for each judged sentence of `message` (guarded ones
+    left out)."""
+    judged = [s for s in sentences(message) if not CAREER_GUARD.search(s)]
+    if not judged:
+        return []
+    bank = banks(embedder)
+    vectors = np.asarray(embedder.embed_documents(judged), dtype=np.float32)
+    distress = vectors @ bank.distress.T
+    safe = vectors @ bank.safe.T
+    return [(float(d), float(s)) for d, s in zip(distress.max(axis=1), safe.max(axis=1), strict=True)]
+
+
+def is_distress(message: str, embedder: Embedder, threshold: float | None = None, margin: float = MARGIN) -> bool:
+    """True when one sentence of `message` is near enough a distress exemplar and nearer to it than
+    to any safe one. `threshold` None uses the model's chosen threshold (no threshold: False)."""
+    limit = THRESHOLDS.get(embedder.model) if threshold is None else threshold
+    if limit is None or not message.strip():
+        return False
+    return any(d >= limit and d - s >= margin for d, s in scores(message, embedder))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, SecretStr
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 LOCAL_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -47,11 +47,13 @@ class Settings(BaseSettings):
     )
     database_url: str | None = setting(
         "APTICHAT_DATABASE_URL",
+        repr=False,  # may hold a password: never in repr(settings)
         section="Databases and files",
         doc="Any PostgreSQL with pgvector for the app (chat_ tables). When set, nothing embedded starts.",
     )
     legacy_database_url: str | None = setting(
         "APTICHAT_LEGACY_DATABASE_URL",
+        repr=False,  # may hold a password: never in repr(settings)
         section="Databases and files",
         doc="The real test product's database. Default: database `aptitude_legacy` on the app server.",
     )
@@ -120,25 +122,39 @@ class Settings(BaseSettings):
     # -- API
     api_host: str = setting("APTICHAT_API_HOST", "127.0.0.1", section="API", doc="Address gunicorn listens on.")
     api_port: int = setting("APTICHAT_API_PORT", 8000, section="API", doc="Port gunicorn listens on.")
-    # 32+ bytes, so PyJWT accepts it for HS256 without an InsecureKeyLengthWarning; never for production
-    jwt_secret: str = setting(
+    # No default: a value in the code would be a value anyone can read (aptichat/secrets.py generates
+    # them per install on the embedded default and refuses weak ones; SecretStr keeps them out of repr).
+    jwt_secret: SecretStr | None = setting(
         "APTICHAT_JWT_SECRET",
-        "dev-insecure-change-me-please-0123456789",
         section="API",
-        shown="a development value (40 bytes)",
-        doc="HS256 secret for bearer tokens. Set it in production, at least 32 bytes (shorter keys make PyJWT warn).",
+        shown="unset: generated into `APTICHAT_HOME/secrets/` on the embedded default; required otherwise",
+        doc="HS256 key of bearer tokens, at least 32 random bytes. Against a configured database a missing, "
+        "shorter or published value stops every process at start (not needed in RS256 mode).",
     )
     jwt_public_key: str | None = setting(
         "APTICHAT_JWT_PUBLIC_KEY",
         section="API",
-        doc="RS256 public key (PEM); when set, tokens must be RS256.",
+        doc="The identity provider's RS256 public key: a PEM or a JWKS (keys chosen by the token's `kid`, "
+        "several at once for rotation), inline or a file path. When set, tokens must be RS256.",
     )
-    service_api_key: str = setting(
-        "APTICHAT_SERVICE_API_KEY",
-        "dev-service-key",
+    jwt_issuer: str | None = setting(
+        "APTICHAT_JWT_ISSUER",
         section="API",
-        shown="a development value",
-        doc="`X-API-Key` of the test product for `POST /events/test-completed`.",
+        doc="Required `iss` of bearer tokens when set (and then put in tokens we sign). Required in RS256 mode "
+        "against a configured database.",
+    )
+    jwt_audience: str | None = setting(
+        "APTICHAT_JWT_AUDIENCE",
+        section="API",
+        doc="Required `aud` of bearer tokens when set (and then put in tokens we sign). Required in RS256 mode "
+        "against a configured database.",
+    )
+    service_api_key: SecretStr | None = setting(
+        "APTICHAT_SERVICE_API_KEY",
+        section="API",
+        shown="unset: generated like `APTICHAT_JWT_SECRET`; required otherwise",
+        doc="`X-API-Key` of the test product for `POST /events/test-completed`; the same rules as "
+        "`APTICHAT_JWT_SECRET`.",
     )
     rate_limit_storage_uri: str = setting(
         "APTICHAT_RATE_LIMIT_STORAGE_URI",
@@ -221,6 +237,7 @@ class Settings(BaseSettings):
     )
     gemini_api_key: str | None = setting(
         "GEMINI_API_KEY",
+        repr=False,  # a credential: never in repr(settings)
         section="Providers",
         doc="Sent as `x-goog-api-key`. `gemini` without a key answers offline (logged).",
     )
@@ -314,6 +331,7 @@ class Settings(BaseSettings):
     log_user_salt: str = setting(
         "APTICHAT_LOG_USER_SALT",
         "aptichat-dev-log-salt",
+        repr=False,  # a secret in production: never in repr(settings)
         section="Logging",
         shown="a fixed development value",
         doc="Salt of the user hash in logs (`user` = first 16 hex of sha256(salt + user id)). Set a secret "

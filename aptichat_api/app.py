@@ -13,6 +13,7 @@ from flask import Flask, Response, g, request
 from aptichat import logs
 from aptichat.settings import Settings
 from aptichat_api import database, limits, metrics
+from aptichat_api.auth import check_auth_config
 from aptichat_api.chat_service import chat_service
 from aptichat_api.config import build_config
 from aptichat_api.errors import register_error_handlers
@@ -25,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config(settings))
     if test_config:
         app.config.from_mapping(test_config)
+    check_auth_config(app.config["SETTINGS"])  # refuse to start with a missing or weak secret
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schema's field order
     logs.set_user_salt(app.config["SETTINGS"].log_user_salt)
 

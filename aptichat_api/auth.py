@@ -1,24 +1,33 @@
 """Who is calling: bearer JWTs for people and admins, an API key for the test product.
 
-Tokens carry `sub` (the user id), `role` (user | admin) and `exp`. They are HS256 with
-settings.jwt_secret, or RS256 verified with settings.jwt_public_key when that is set (production,
-where only the identity provider holds the private key).
+Tokens carry `sub` (the user id), `role` (user | admin) and `exp`, plus `iss`/`aud` when
+APTICHAT_JWT_ISSUER/APTICHAT_JWT_AUDIENCE are set (then required). They are HS256 with the install's
+secret (aptichat/secrets.py), or RS256 when APTICHAT_JWT_PUBLIC_KEY holds the identity provider's
+public key (production, where only the provider holds the private key): a PEM, or a JWKS whose keys
+are chosen by the token's `kid` (two at once while the provider rotates). Only the one algorithm of
+the mode is accepted, so neither `alg: none` nor an HS256 token keyed with the public key passes.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import current_app, g, request
 
 from aptichat import logs
-from aptichat.settings import Settings
+from aptichat.secrets import UnsafeConfiguration, check_secrets, secret_value
+from aptichat.settings import Settings, env_name
 from aptichat_api.errors import ApiError
 
 Role = Literal["user", "admin", "service"]
@@ -41,11 +50,83 @@ class Principal:
         return self.role == "admin"
 
 
-def _public_key(settings: Settings) -> str | None:
-    key = settings.jwt_public_key
-    if key and not key.lstrip().startswith("-----") and Path(key).is_file():
-        return Path(key).read_text()  # a path to a PEM file is accepted too
-    return key
+@dataclass(frozen=True)
+class VerificationKeys:
+    """The identity provider's RS256 public keys: one PEM key (whatever the token's `kid`), or a
+    JWKS's keys by `kid`."""
+
+    pem: RSAPublicKey | None = None
+    by_kid: Mapping[str, Any] = field(default_factory=dict)
+
+    def for_kid(self, kid: object) -> Any | None:
+        if self.pem is not None:
+            return self.pem
+        return self.by_kid.get(kid) if isinstance(kid, str) else None
+
+
+def _inline(spec: str) -> bool:
+    return spec.lstrip().startswith(("-----", "{"))
+
+
+def verification_keys(settings: Settings) -> VerificationKeys:
+    """The keys of APTICHAT_JWT_PUBLIC_KEY (PEM or JWKS, inline or a file). A file is read again when
+    it changes, so a rotated JWKS takes effect without a restart."""
+    spec = settings.jwt_public_key or ""
+    variable = env_name("jwt_public_key")
+    if _inline(spec):
+        return _parse_keys(spec, None)
+    try:
+        return _parse_keys(spec, Path(spec).stat().st_mtime_ns)
+    except OSError as exc:
+        raise UnsafeConfiguration(f"{variable} is neither a PEM, a JWKS, nor a readable file ({exc})") from exc
+
+
+@lru_cache(maxsize=8)
+def _parse_keys(spec: str, mtime_ns: int | None) -> VerificationKeys:
+    variable = env_name("jwt_public_key")
+    text = spec if mtime_ns is None else Path(spec).read_text()
+    if text.lstrip().startswith("{"):
+        return _parse_jwks(text, variable)
+    try:
+        key = load_pem_public_key(text.encode())
+    except ValueError as exc:
+        raise UnsafeConfiguration(f"{variable} is not a PEM public key or a JWKS") from exc
+    if not isinstance(key, RSAPublicKey):
+        raise UnsafeConfiguration(f"{variable} is not an RSA key (tokens are RS256)")
+    return VerificationKeys(pem=key)
+
+
+def _parse_jwks(text: str, variable: str) -> VerificationKeys:
+    """The RS256 signing keys of a JWKS by kid; keys for other algorithms or for encryption are skipped."""
+    try:
+        entries = json.loads(text)["keys"]
+        assert isinstance(entries, list)
+    except (ValueError, KeyError, TypeError, AssertionError) as exc:
+        raise UnsafeConfiguration(f"{variable} is not a JWKS (a JSON object with a list of keys)") from exc
+    by_kid: dict[str, Any] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig":
+            continue
+        if entry.get("alg", "RS256") != "RS256":
+            continue
+        kid = entry.get("kid")
+        if not isinstance(kid, str) or not kid or kid in by_kid:
+            raise UnsafeConfiguration(f"{variable}: every RS256 key of the JWKS needs its own `kid`")
+        try:
+            by_kid[kid] = jwt.PyJWK(entry, algorithm="RS256").key
+        except jwt.PyJWTError as exc:
+            raise UnsafeConfiguration(f"{variable}: key {kid!r} of the JWKS is not a valid RSA key") from exc
+    if not by_kid:
+        raise UnsafeConfiguration(f"{variable}: the JWKS holds no RS256 signing key")
+    return VerificationKeys(by_kid=by_kid)
+
+
+def check_auth_config(settings: Settings) -> None:
+    """What the API and the commands that sign or check tokens verify before they start: the secrets
+    (aptichat.secrets.check_secrets) and, in RS256 mode, that the public key parses."""
+    check_secrets(settings)
+    if settings.jwt_public_key:
+        verification_keys(settings)
 
 
 def create_token(
@@ -54,33 +135,53 @@ def create_token(
     role: str = "user",
     ttl_s: int = 3600,
     private_key: str | None = None,
+    kid: str | None = None,
 ) -> str:
-    """A signed token for `user_id`. RS256 when a private key is given, else HS256 with the secret."""
+    """A signed token for `user_id`. RS256 when a private key is given (with `kid` in its header when
+    given), else HS256 with the install's secret. Carries the configured issuer and audience."""
     if not USER_ID_RE.match(user_id):
         raise ValueError("user id must be 1..128 characters without control characters")
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     now = int(time.time())
-    claims = {"sub": user_id, "role": role, "iat": now, "exp": now + ttl_s}
+    claims: dict[str, Any] = {"sub": user_id, "role": role, "iat": now, "exp": now + ttl_s}
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
     if private_key:
-        return jwt.encode(claims, private_key, algorithm="RS256")
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+        return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid} if kid else None)
+    return jwt.encode(claims, secret_value(settings, "jwt_secret"), algorithm="HS256")
 
 
 def _unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, headers={"WWW-Authenticate": f'Bearer error="{code}"'})
 
 
+def _verification_key(settings: Settings, token: str) -> tuple[Any, str]:
+    """The key and the one algorithm a token is checked with, whatever its header claims."""
+    if not settings.jwt_public_key:
+        return secret_value(settings, "jwt_secret"), "HS256"
+    key = verification_keys(settings).for_kid(jwt.get_unverified_header(token).get("kid"))
+    if key is None:
+        raise _unauthorized("invalid_token", "The bearer token names no known signing key.")
+    return key, "RS256"
+
+
 def decode_token(settings: Settings, token: str) -> Principal:
     """The principal of a valid token; 401 `token_expired` or `invalid_token` otherwise."""
-    public_key = _public_key(settings)
-    key, algorithms = (public_key, ["RS256"]) if public_key else (settings.jwt_secret, ["HS256"])
+    required = ["sub", "exp"] + [
+        claim for claim, want in (("iss", settings.jwt_issuer), ("aud", settings.jwt_audience)) if want
+    ]
     try:
+        key, algorithm = _verification_key(settings, token)
         claims = jwt.decode(
             token,
             key,
-            algorithms=algorithms,
-            options={"require": ["sub", "exp"]},
+            algorithms=[algorithm],
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            options={"require": required},
             leeway=LEEWAY_S,
         )
     except jwt.ExpiredSignatureError as exc:
@@ -110,7 +211,8 @@ def principal_from_request() -> Principal | None:
             raise _unauthorized("invalid_token", "Use 'Authorization: Bearer <token>'.")
         principal = decode_token(_settings(), token.strip())
     elif api_key is not None:
-        if not hmac.compare_digest(api_key.encode(), _settings().service_api_key.encode()):
+        expected = secret_value(_settings(), "service_api_key")
+        if not hmac.compare_digest(api_key.encode(), expected.encode()):
             raise ApiError(401, "invalid_api_key", "The API key is not valid.")
         principal = Principal(user_id=None, role="service")
     g.principal = principal

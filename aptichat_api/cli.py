@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from aptichat.settings import get_settings
+from aptichat.settings import Settings, get_settings
 
 
 @click.group()
@@ -25,17 +25,34 @@ def token() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="RS256 private key (PEM); needed when APTICHAT_JWT_PUBLIC_KEY is set.",
 )
-def create(user_id: str, role: str, ttl: int, private_key: Path | None) -> None:
-    """Print a signed token (HS256 with APTICHAT_JWT_SECRET unless --private-key is given)."""
+@click.option("--kid", default=None, help="Key id put in the header of an RS256 token (for a JWKS).")
+def create(user_id: str, role: str, ttl: int, private_key: Path | None, kid: str | None) -> None:
+    """Print a signed token: HS256 with the install's secret (APTICHAT_JWT_SECRET, generated under
+    APTICHAT_HOME on the embedded default) unless --private-key is given."""
     from aptichat_api.auth import create_token
 
-    settings = get_settings()
+    settings = checked_settings()
     if settings.jwt_public_key and private_key is None:
         raise click.UsageError("APTICHAT_JWT_PUBLIC_KEY is set, so tokens are RS256: pass --private-key.")
     try:
-        click.echo(create_token(settings, user_id, role, ttl, private_key.read_text() if private_key else None))
+        token = create_token(settings, user_id, role, ttl, private_key.read_text() if private_key else None, kid)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+    click.echo(token)
+
+
+def checked_settings() -> Settings:
+    """The settings, once the secrets and token keys passed aptichat_api.auth.check_auth_config;
+    otherwise exit non-zero with its message (it names the variable)."""
+    from aptichat.secrets import UnsafeConfiguration
+    from aptichat_api.auth import check_auth_config
+
+    settings = get_settings()
+    try:
+        check_auth_config(settings)
+    except UnsafeConfiguration as exc:
+        raise click.ClickException(str(exc)) from exc
+    return settings
 
 
 @click.group()
@@ -75,8 +92,9 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int, timeout: int
 @click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True)
 def serve(host: str | None, port: int | None, workers: int, threads: int | None, timeout: int) -> None:
     """Serve with gunicorn. Each worker's database pool (db_pool_size, plus as much overflow) covers
-    its threads, so a thread never waits for a connection another thread holds."""
-    settings = get_settings()
+    its threads, so a thread never waits for a connection another thread holds. Refuses to start with a
+    missing or weak secret (the workers would refuse too, less clearly)."""
+    settings = checked_settings()
     threads = threads or settings.db_pool_size
     if threads > settings.db_pool_size * 2:
         raise click.UsageError(f"--threads {threads} exceeds the database pool ({settings.db_pool_size} + overflow)")
@@ -92,5 +110,5 @@ def dev(host: str | None, port: int | None) -> None:
     """Flask's development server with reload, on APTICHAT_API_HOST:APTICHAT_API_PORT."""
     from aptichat_api.app import create_app
 
-    settings = get_settings()
+    settings = checked_settings()
     create_app().run(host=host or settings.api_host, port=port or settings.api_port, debug=True, threaded=True)

@@ -24,7 +24,9 @@ SECRET_VARS = (
 
 
 def load_secrets(env: dict[str, str]) -> None:
-    """Read each NAME_FILE into NAME unless NAME is already set; an empty secret stays unset."""
+    """Read each NAME_FILE into NAME unless NAME is already set. An empty file (compose makes one from
+    an unset variable) is a missing secret: NAME stays unset, so against a configured database the
+    application refuses to start and names it (aptichat/secrets.py), instead of running on a default."""
     for name in SECRET_VARS:
         path = env.get(f"{name}_FILE")
         if path and not env.get(name):
@@ -32,6 +34,9 @@ def load_secrets(env: dict[str, str]) -> None:
                 value = handle.read().strip()
             if value:
                 env[name] = value
+            else:
+                env.pop(name, None)
+                print(f"entrypoint: {name}_FILE ({path}) is empty: {name} is unset", file=sys.stderr)
 
 
 def database_urls(env: dict[str, str]) -> None:

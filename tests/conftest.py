@@ -28,6 +28,12 @@ for _var in (
     "APTICHAT_LLM",
     "APTICHAT_EMBEDDINGS",
     "APTICHAT_GEMINI_BASE_URL",
+    # the session's secrets are generated into its APTICHAT_HOME (aptichat/secrets.py), HS256 mode
+    "APTICHAT_JWT_SECRET",
+    "APTICHAT_SERVICE_API_KEY",
+    "APTICHAT_JWT_PUBLIC_KEY",
+    "APTICHAT_JWT_ISSUER",
+    "APTICHAT_JWT_AUDIENCE",
 ):
     os.environ.pop(_var, None)
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -11,6 +11,8 @@ import pytest
 import requests
 from support.api import ADMIN, ALICE, BOB, Api, token
 
+from aptichat.secrets import secret_value
+
 # (method, path, json body, who may call it: a set of caller kinds that get a 2xx)
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/chat/question", {"question": "What are my strengths?"}, {"self", "other", "admin"}),
@@ -40,7 +42,9 @@ def _headers(api: Api, caller: str) -> dict[str, str]:
         return api.service
     if caller == "expired":
         claims = {"sub": ALICE, "role": "user", "exp": int(time.time()) - 3600}
-        return {"Authorization": "Bearer " + jwt.encode(claims, api.settings.jwt_secret, algorithm="HS256")}
+        return {
+            "Authorization": "Bearer " + jwt.encode(claims, secret_value(api.settings, "jwt_secret"), algorithm="HS256")
+        }
     if caller == "tampered":
         head, _payload, sig = token(api.settings, ALICE).split(".")
         forged = jwt.encode({"sub": ALICE, "role": "admin", "exp": int(time.time()) + 60}, "wrong-key-" * 4)

@@ -6,6 +6,7 @@ import jwt
 from click.testing import CliRunner
 
 from aptichat.cli import main
+from aptichat.secrets import secret_value
 from aptichat.settings import get_settings
 from aptichat_api.cli import gunicorn_argv
 
@@ -13,7 +14,9 @@ from aptichat_api.cli import gunicorn_argv
 def test_token_create_signs_sub_role_and_ttl() -> None:
     result = CliRunner().invoke(main, ["token", "create", "--user", "u-1", "--role", "admin", "--ttl", "60"])
     assert result.exit_code == 0, result.output
-    claims = jwt.decode(result.stdout.strip().splitlines()[-1], get_settings().jwt_secret, algorithms=["HS256"])
+    claims = jwt.decode(
+        result.stdout.strip().splitlines()[-1], secret_value(get_settings(), "jwt_secret"), algorithms=["HS256"]
+    )
     assert claims["sub"] == "u-1" and claims["role"] == "admin" and claims["exp"] - claims["iat"] == 60
 
 

@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
+from aptichat.secrets import secret_value
 from aptichat.settings import Settings
 from aptichat_api.auth import create_token
 
@@ -140,7 +141,7 @@ class Api:
 
     @property
     def service(self) -> dict[str, str]:
-        return {"X-API-Key": self.settings.service_api_key}
+        return {"X-API-Key": secret_value(self.settings, "service_api_key")}
 
 
 def app_config(settings: Settings, **overrides: object) -> dict[str, object]:

@@ -67,9 +67,9 @@ setup(
     packages=find_packages(include=["aptichat*", "aptichat_pipelines*", "aptichat_api*"]),
     include_package_data=True,
     package_data={
-        "aptichat": ["db/migrations/*.ini", "db/migrations/*.mako", "py.typed"],
+        "aptichat": ["db/migrations/*.ini", "db/migrations/*.mako", "llm/prompts/*", "py.typed"],
         "aptichat_pipelines": ["legacy_sim/*.sql", "legacy_sim/*.json", "catalog/*.json"],
-        "aptichat_api": ["static/*", "rag/prompts/*"],
+        "aptichat_api": ["static/*"],
     },
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

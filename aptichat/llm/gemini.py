@@ -13,7 +13,7 @@ from typing import Any
 
 from aptichat.llm.errors import SAFETY_FINISH_REASONS, BlockedBySafetyError, RetryableError, classify
 from aptichat.llm.gemini_client import GeminiTransport
-from aptichat.llm.prompt import DEFAULT_SYSTEM_INSTRUCTION, build_prompt
+from aptichat.llm.prompt import build_prompt, system_instruction
 from aptichat.llm.ratelimit import estimate_tokens
 from aptichat.llm.types import AnswerRequest, GeneratedAnswer, cited_numbers
 from aptichat.settings import Settings
@@ -47,12 +47,12 @@ class GeminiAnswerGenerator:
         from google.genai import types
 
         return types.GenerateContentConfig(
-            system_instruction=request.system_instruction or DEFAULT_SYSTEM_INSTRUCTION,
+            system_instruction=request.system_instruction or system_instruction(),
             temperature=0.3,
         )
 
     def _tokens(self, request: AnswerRequest, prompt: str) -> int:
-        return estimate_tokens([prompt, request.system_instruction or DEFAULT_SYSTEM_INSTRUCTION])
+        return estimate_tokens([prompt, request.system_instruction or system_instruction()])
 
     def _answer(self, request: AnswerRequest, text: str) -> GeneratedAnswer:
         return GeneratedAnswer(text=text, citations=cited_numbers(text, request.sections), provider=self.name)

@@ -1,17 +1,59 @@
-"""A default prompt for model-backed generators, used when the RAG layer did not build one."""
+"""The prompt templates (files under `prompts/`, the single source of every prompt's wording).
+
+Templates are named `<intent>.<version>.txt` (A/B variants are versions: `careers.v1` vs
+`careers.v2`); a missing variant falls back to v1 so an experiment arm never breaks an intent it
+does not cover. `system.v1.txt` is the advisor's system instruction, for the RAG layer and for a
+model-backed generator handed a request without one. `build_prompt` is the plain prompt such a
+generator uses when the RAG layer did not build one.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
 from aptichat.llm.types import AnswerRequest
 
-DEFAULT_SYSTEM_INSTRUCTION = (
-    "You are AptiChat, a warm and encouraging career and study advisor. You answer questions from one "
-    "person about their own aptitude-test results (personality, interests, thinking skills) and the "
-    "careers and majors that fit them. Use only the numbered context sections you are given. Cite every "
-    "claim with the section number in square brackets, like [2]. If the context does not contain the "
-    "answer, say so honestly and suggest what the person could ask instead. Lead with a direct answer, "
-    "explain with concrete points, and end with a helpful next step. Never invent scores or facts."
-)
+SYSTEM_TEMPLATE = "system.v1"
+DEFAULT_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    name: str  # e.g. "careers.v2"
+    text: str
+
+    @property
+    def version(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+def _read(name: str) -> str:
+    body = resources.files("aptichat.llm").joinpath("prompts", f"{name}.txt").read_text("utf-8")
+    # Header lines (starting with "#") document the file; the model never sees them.
+    return "\n".join(line for line in body.splitlines() if not line.startswith("#")).strip() + "\n"
+
+
+@lru_cache(maxsize=64)
+def load_template(intent: str, variant: str | None = None) -> PromptTemplate:
+    """The template for `intent`; `variant` is "v2" or "careers.v2"; unknown variants use v1."""
+    version = (variant or DEFAULT_VERSION).rsplit(".", 1)[-1]
+    if not re.fullmatch(r"v\d{1,3}", version):
+        version = DEFAULT_VERSION
+    for name in (f"{intent}.{version}", f"{intent}.{DEFAULT_VERSION}"):
+        try:
+            return PromptTemplate(name, _read(name))
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(f"no prompt template for intent {intent!r}")
+
+
+@lru_cache(maxsize=4)
+def system_instruction(name: str = SYSTEM_TEMPLATE) -> str:
+    """The advisor's system instruction (never shown to the person)."""
+    return _read(name).strip()
 
 
 def build_prompt(request: AnswerRequest) -> str:

@@ -1,9 +1,8 @@
 """From retrieved sections and conversation memory to one prompt that fits the model's budget.
 
-Templates are files under `prompts/` named `<intent>.<version>.txt` (A/B variants are versions:
-`careers.v1` vs `careers.v2`); a missing variant falls back to v1 so an experiment arm never
-breaks an intent it does not cover. Older turns that do not fit are folded into a summary (stored
-on the conversation) rather than cut mid-sentence.
+Templates and the system instruction come from `aptichat.llm.prompt` (files under
+`aptichat/llm/prompts/`, one per intent and A/B version). Older turns that do not fit are folded
+into a summary (stored on the conversation) rather than cut mid-sentence.
 """
 
 from __future__ import annotations
@@ -13,59 +12,20 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Protocol
 
 from aptichat.intents import Intent
+from aptichat.llm.prompt import PromptTemplate, load_template, system_instruction
 from aptichat.llm.types import ContextSection, Turn
 from aptichat.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SYSTEM_TEMPLATE = "system.v1"
-DEFAULT_VERSION = "v1"
 # Budget of the prompt (system instruction + template + sections + history), in tokens. Far below
 # any Gemini context window on purpose: long prompts cost latency and money, not accuracy.
 DEFAULT_PROMPT_BUDGET = 6000
 SUMMARY_MAX_CHARS = 1200
 SECTION_MAX_CHARS = 1500
-
-
-@dataclass(frozen=True)
-class PromptTemplate:
-    name: str  # e.g. "careers.v2"
-    text: str
-
-    @property
-    def version(self) -> str:
-        return self.name.rsplit(".", 1)[-1]
-
-
-def _read(name: str) -> str:
-    body = resources.files("aptichat_api.rag").joinpath("prompts", f"{name}.txt").read_text("utf-8")
-    # Header lines (starting with "#") document the file; the model never sees them.
-    return "\n".join(line for line in body.splitlines() if not line.startswith("#")).strip() + "\n"
-
-
-@lru_cache(maxsize=64)
-def load_template(intent: str, variant: str | None = None) -> PromptTemplate:
-    """The template for `intent`; `variant` is "v2" or "careers.v2"; unknown variants use v1."""
-    version = (variant or DEFAULT_VERSION).rsplit(".", 1)[-1]
-    if not re.fullmatch(r"v\d{1,3}", version):
-        version = DEFAULT_VERSION
-    for name in (f"{intent}.{version}", f"{intent}.{DEFAULT_VERSION}"):
-        try:
-            return PromptTemplate(name, _read(name))
-        except FileNotFoundError:
-            continue
-    raise FileNotFoundError(f"no prompt template for intent {intent!r}")
-
-
-@lru_cache(maxsize=4)
-def system_instruction(name: str = SYSTEM_TEMPLATE) -> str:
-    """The advisor's system instruction (never shown to the person)."""
-    return _read(name).strip()
 
 
 class TokenCounter(Protocol):

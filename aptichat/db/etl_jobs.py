@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
 from aptichat.db.etl_attempts import Attempt, attempts_of, deciding_attempt, with_attempt
 from aptichat.db.models import ChatEtlJob
@@ -20,8 +18,6 @@ FINAL_STATUSES = ("succeeded", "partial", "failed", "rejected")
 OPEN_STATUSES = ("requested", "queued", "running")
 # jobs the API creates; the requests sensor runs them (the completion sensor runs its own)
 API_SOURCES = ("webhook", "reprocess", "manual")
-# reprocess requests one person may make per hour (an open request is returned, not counted again)
-REPROCESS_LIMIT_PER_HOUR = 5
 
 
 def session_key(session_id: str) -> str:
@@ -39,9 +35,10 @@ class JobRow:
     status: str
     run_key: str | None
 
-
-def _row(job: ChatEtlJob) -> JobRow:
-    return JobRow(job.id, job.user_id, job.session_id, job.source, job.status, job.run_key)
+    @classmethod
+    def of(cls, job: Any) -> JobRow:
+        """From a ChatEtlJob or a selected row of it."""
+        return cls(job.id, job.user_id, job.session_id, job.source, job.status, job.run_key)
 
 
 def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -> dict[str, str | None]:
@@ -124,7 +121,7 @@ def create_job(engine: Engine, user_id: str, source: str, session_id: str | None
         ).scalar_one_or_none()
         where = ChatEtlJob.id == new_id if new_id is not None else ChatEtlJob.idempotency_key == key
         job = conn.execute(select(ChatEtlJob).where(where)).one()
-    return JobRow(job.id, job.user_id, job.session_id, job.source, job.status, job.run_key), new_id is not None
+    return JobRow.of(job), new_id is not None
 
 
 def requested_jobs_after(engine: Engine, after_id: int, limit: int) -> list[JobRow]:
@@ -139,7 +136,7 @@ def requested_jobs_after(engine: Engine, after_id: int, limit: int) -> list[JobR
             .order_by(ChatEtlJob.id)
             .limit(limit)
         ).all()
-    return [JobRow(r.id, r.user_id, r.session_id, r.source, r.status, r.run_key) for r in rows]
+    return [JobRow.of(r) for r in rows]
 
 
 def claim_requested_jobs(
@@ -161,7 +158,7 @@ def claim_requested_jobs(
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        jobs = [JobRow(r.id, r.user_id, r.session_id, r.source, r.status, r.run_key) for r in rows]
+        jobs = [JobRow.of(r) for r in rows]
         if not jobs:
             return []
         run_keys = {job_id: key for job_id, key in assign(jobs).items() if key}
@@ -366,68 +363,6 @@ def record_user_outcome(
                 finished_at=now,
             )
         )
-
-
-class ReprocessLimitExceeded(Exception):
-    """A person asked for more reprocessing than `limit_per_hour` allows."""
-
-    code = "reprocess_limited"
-
-    def __init__(self, user_id: str, limit_per_hour: int, retry_after_s: int) -> None:
-        super().__init__(
-            f"{user_id} asked for reprocessing {limit_per_hour} times in the last hour; try again in {retry_after_s} s"
-        )
-        self.user_id = user_id
-        self.limit_per_hour = limit_per_hour
-        self.retry_after_s = retry_after_s
-
-
-def request_reprocess(
-    session: Session,
-    user_id: str,
-    requested_by: str | None,
-    force: bool = False,
-    *,
-    limit_per_hour: int = REPROCESS_LIMIT_PER_HOUR,
-) -> tuple[JobRow, bool]:
-    """A reprocess request for a person; returns (job, created).
-
-    While a job for the person is open (requested, queued or running, from any source) that job is
-    returned: asking twice queues one run. Otherwise a `requested` job is created, unless the person
-    made `limit_per_hour` reprocess requests in the last hour (ReprocessLimitExceeded, code
-    `reprocess_limited`). `force` (administrators) always creates a new one. Concurrent requests for
-    one person are serialised by a transaction-level advisory lock; the caller commits."""
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"aptichat:reprocess:{user_id}", 0))))
-    if not force:
-        open_job = session.scalars(
-            select(ChatEtlJob)
-            .where(ChatEtlJob.user_id == user_id, ChatEtlJob.status.in_(OPEN_STATUSES))
-            .order_by(ChatEtlJob.requested_at.desc(), ChatEtlJob.id.desc())
-            .limit(1)
-        ).first()
-        if open_job is not None:
-            return _row(open_job), False
-        window = session.scalars(
-            select(ChatEtlJob.requested_at)
-            .where(
-                ChatEtlJob.user_id == user_id,
-                ChatEtlJob.source == "reprocess",
-                ChatEtlJob.requested_at > func.now() - timedelta(hours=1),
-            )
-            .order_by(ChatEtlJob.requested_at)
-        ).all()
-        if len(window) >= limit_per_hour:
-            now = session.scalar(select(func.now()))
-            assert now is not None
-            oldest = window[-limit_per_hour]
-            retry_after = max(1, math.ceil((oldest + timedelta(hours=1) - now).total_seconds()))
-            raise ReprocessLimitExceeded(user_id, limit_per_hour, retry_after)
-    job = ChatEtlJob(
-        user_id=user_id, source="reprocess", status="requested", requested_by=requested_by, attempts=[], missing={}
-    )
-    session.add(job)
-    session.flush()
-    return _row(job), True
 
 
 def get_job(engine: Engine, job_id: int) -> ChatEtlJob | None:

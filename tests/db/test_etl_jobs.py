@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from aptichat.db import etl_jobs
+from aptichat.db import etl_jobs, reprocess
 from aptichat.db.etl_attempts import Attempt, deciding_attempt
 from aptichat.db.models import ChatEtlJob
 
@@ -266,14 +266,14 @@ def _finish(session: Session, job_id: int) -> None:
 
 def test_reprocess_returns_the_open_job_instead_of_queueing_another(db_session: Session) -> None:
     user = _user()
-    first, created = etl_jobs.request_reprocess(db_session, user, "alice")
-    again, created_again = etl_jobs.request_reprocess(db_session, user, "alice")
+    first, created = reprocess.request_reprocess(db_session, user, "alice")
+    again, created_again = reprocess.request_reprocess(db_session, user, "alice")
     assert created and not created_again and again.id == first.id
     row = db_session.get(ChatEtlJob, first.id)
     assert row is not None and (row.source, row.status, row.requested_by) == ("reprocess", "requested", "alice")
 
     _finish(db_session, first.id)
-    second, created = etl_jobs.request_reprocess(db_session, user, "alice")
+    second, created = reprocess.request_reprocess(db_session, user, "alice")
     assert created and second.id != first.id
 
 
@@ -281,26 +281,26 @@ def test_reprocess_returns_an_open_sensor_job_for_the_person(db_session: Session
     user = _user()
     db_session.execute(insert(ChatEtlJob).values(user_id=user, source="sensor", status="running"))
     open_id = db_session.scalars(select(ChatEtlJob.id).where(ChatEtlJob.user_id == user)).one()
-    job, created = etl_jobs.request_reprocess(db_session, user, "alice")
+    job, created = reprocess.request_reprocess(db_session, user, "alice")
     assert (job.id, created) == (open_id, False)
 
 
 def test_reprocess_is_limited_per_person_and_admins_can_force(db_session: Session) -> None:
     user, other = _user(), _user()
     for _ in range(2):
-        job, created = etl_jobs.request_reprocess(db_session, user, "alice", limit_per_hour=2)
+        job, created = reprocess.request_reprocess(db_session, user, "alice", limit_per_hour=2)
         assert created
         _finish(db_session, job.id)
-    with pytest.raises(etl_jobs.ReprocessLimitExceeded) as refused:
-        etl_jobs.request_reprocess(db_session, user, "alice", limit_per_hour=2)
+    with pytest.raises(reprocess.ReprocessLimitExceeded) as refused:
+        reprocess.request_reprocess(db_session, user, "alice", limit_per_hour=2)
     assert refused.value.code == "reprocess_limited"
     assert 0 < refused.value.retry_after_s <= 3600
     # someone else is not affected
-    assert etl_jobs.request_reprocess(db_session, other, "bob", limit_per_hour=2)[1]
-    forced, created = etl_jobs.request_reprocess(db_session, user, "admin", force=True, limit_per_hour=2)
+    assert reprocess.request_reprocess(db_session, other, "bob", limit_per_hour=2)[1]
+    forced, created = reprocess.request_reprocess(db_session, user, "admin", force=True, limit_per_hour=2)
     assert created
     # force makes a new one even while one is open
-    forced_again, created = etl_jobs.request_reprocess(db_session, user, "admin", force=True, limit_per_hour=2)
+    forced_again, created = reprocess.request_reprocess(db_session, user, "admin", force=True, limit_per_hour=2)
     assert created and forced_again.id != forced.id
 
 
@@ -312,14 +312,14 @@ def test_concurrent_reprocess_requests_for_one_person_make_one_job(engine: Engin
 
     def first() -> None:
         with Session(engine) as s, s.begin():
-            job, _ = etl_jobs.request_reprocess(s, user, "alice")
+            job, _ = reprocess.request_reprocess(s, user, "alice")
             results.append(job.id)
             holding.set()
             release.wait(10)
 
     def second() -> None:
         with Session(engine) as s, s.begin():
-            job, _ = etl_jobs.request_reprocess(s, user, "alice")
+            job, _ = reprocess.request_reprocess(s, user, "alice")
             results.append(job.id)
 
     t1 = threading.Thread(target=first)

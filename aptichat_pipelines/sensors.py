@@ -10,6 +10,7 @@ from dagster import (
     DefaultSensorStatus,
     RunRequest,
     RunsFilter,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -22,18 +23,11 @@ from dagster._core.storage.tags import (
 )
 
 from aptichat.db import etl_jobs
-from aptichat.settings import get_settings
 from aptichat_pipelines.jobs import catalog_job, user_etl_job
 from aptichat_pipelines.legacy.models import SessionCursor
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.planning import Plan, PlannedRun, WorkItem, plan_runs
-from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
-
-# A tick reads at most this many completions, so it stays well under Dagster's tick timeout even when
-# 10,000 tests complete at once; the next tick continues from the cursor.
-MAX_SESSIONS_PER_TICK = get_settings().sensor_max_per_tick
-USERS_PER_RUN = get_settings().users_per_run
-SENSOR_INTERVAL_S = get_settings().sensor_interval_s
+from aptichat_pipelines.resources import AppDatabase, EtlBatching, LegacyDatabase
 
 
 def run_request(run: PlannedRun, source: str) -> RunRequest:
@@ -69,15 +63,13 @@ def _result(plan: Plan, source: str, cursor: str | None) -> SensorResult:
     )
 
 
-@sensor(
-    job=user_etl_job,
-    minimum_interval_seconds=SENSOR_INTERVAL_S,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Completed tests in the legacy DB -> per-user partitions and (batched) ETL runs.",
-)
-def test_completion_sensor(context: SensorEvaluationContext, legacy: LegacyDatabase, app_db: AppDatabase):  # type: ignore[no-untyped-def]
+def test_completion_sensor(  # type: ignore[no-untyped-def]
+    context: SensorEvaluationContext, legacy: LegacyDatabase, app_db: AppDatabase, etl_batching: EtlBatching
+):
     cursor = SessionCursor.decode(context.cursor)
-    sessions = legacy.completed_sessions_after(cursor, MAX_SESSIONS_PER_TICK)
+    # A tick reads a bounded number of completions, so it stays well under Dagster's tick timeout even
+    # when 10,000 tests complete at once; the next tick continues from the cursor.
+    sessions = legacy.completed_sessions_after(cursor, etl_batching.sessions_per_tick())
     if not sessions:
         return SkipReason("no tests completed since the cursor")
     engine = app_db.engine()
@@ -104,7 +96,7 @@ def test_completion_sensor(context: SensorEvaluationContext, legacy: LegacyDatab
         for s in runnable
         if s.session_id in claimed and claimed[s.session_id] not in launched
     ]
-    plan = plan_runs(mine, _existing(context), USERS_PER_RUN)
+    plan = plan_runs(mine, _existing(context), etl_batching.run_size())
     etl_jobs.assign_run_keys(engine, {i.key: r.run_key for r in plan.runs for i in r.items})
     new_cursor = sessions[-1].cursor.encode()
     context.log.info(
@@ -115,23 +107,38 @@ def test_completion_sensor(context: SensorEvaluationContext, legacy: LegacyDatab
     return _result(plan, "sensor", new_cursor)
 
 
-@sensor(
-    job=user_etl_job,
-    minimum_interval_seconds=SENSOR_INTERVAL_S,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Webhook and reprocess requests from the API (chat_etl_jobs) -> ETL runs.",
-)
-def etl_request_sensor(context: SensorEvaluationContext, app_db: AppDatabase):  # type: ignore[no-untyped-def]
+def etl_request_sensor(  # type: ignore[no-untyped-def]
+    context: SensorEvaluationContext, app_db: AppDatabase, etl_batching: EtlBatching
+):
     after = int(context.cursor or 0)
     engine = app_db.engine()
-    jobs = etl_jobs.requested_jobs_after(engine, after, MAX_SESSIONS_PER_TICK)
+    jobs = etl_jobs.requested_jobs_after(engine, after, etl_batching.sessions_per_tick())
     if not jobs:
         return SkipReason("no new requests")
     pending = [j for j in jobs if j.status == "requested"]
-    plan = plan_runs([WorkItem(f"job:{j.id}", j.user_id) for j in pending], _existing(context), USERS_PER_RUN)
+    plan = plan_runs([WorkItem(f"job:{j.id}", j.user_id) for j in pending], _existing(context), etl_batching.run_size())
     for run in plan.runs:
         etl_jobs.mark_queued(engine, [int(i.key.split(":", 1)[1]) for i in run.items], run.run_key)
     return _result(plan, "api", str(jobs[-1].id))
+
+
+def etl_sensors(interval_s: int) -> list[SensorDefinition]:
+    """The two sensors that start per-user ETL runs, evaluated every `interval_s` seconds (a setting,
+    so they are built when the code location loads, not when this module is imported)."""
+    return [
+        sensor(
+            job=user_etl_job,
+            minimum_interval_seconds=interval_s,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="Completed tests in the legacy DB -> per-user partitions and (batched) ETL runs.",
+        )(test_completion_sensor),
+        sensor(
+            job=user_etl_job,
+            minimum_interval_seconds=interval_s,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="Webhook and reprocess requests from the API (chat_etl_jobs) -> ETL runs.",
+        )(etl_request_sensor),
+    ]
 
 
 @sensor(
@@ -155,4 +162,4 @@ def catalog_change_sensor(context: SensorEvaluationContext, legacy: LegacyDataba
     return SensorResult(run_requests=[RunRequest(run_key=f"catalog:{fingerprint}")], cursor=fingerprint)
 
 
-__all__ = ["catalog_change_sensor", "etl_request_sensor", "test_completion_sensor"]
+__all__ = ["catalog_change_sensor", "etl_sensors"]

@@ -156,13 +156,12 @@ def completions(args: argparse.Namespace) -> bool:
     from aptichat.db.engine import get_engine, get_legacy_engine
     from aptichat.db.models import ChatDocument, ChatEtlJob
     from aptichat.settings import get_settings
-    from aptichat_pipelines import sensors
     from aptichat_pipelines.definitions import defs
     from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
     from aptichat_pipelines.legacy_sim.population import write_population
     from aptichat_pipelines.legacy_sim.schema import init_legacy
     from aptichat_pipelines.legacy_sim.synthetic import sample_clean
-    from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
+    from aptichat_pipelines.resources import AppDatabase, EtlBatching, LegacyDatabase
     from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
     from aptichat_pipelines.transform.transformer import DocumentTransformer
 
@@ -188,13 +187,16 @@ def completions(args: argparse.Namespace) -> bool:
     committed = time.perf_counter()
 
     instance = DagsterInstance.ephemeral()
-    resources = {"legacy": LegacyDatabase(), "app_db": AppDatabase()}
+    definitions = defs()
+    resources = {"legacy": LegacyDatabase(), "app_db": AppDatabase(), "etl_batching": EtlBatching()}
     transformer = DocumentTransformer()
     launched: set[str] = set()
     cursor, ticks, runs, last_written = None, 0, 0, committed
     while True:
-        with build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs) as context:
-            result = sensors.test_completion_sensor(context)
+        with build_sensor_context(
+            instance=instance, cursor=cursor, resources=resources, definitions=definitions
+        ) as ctx:
+            result = definitions.resolve_sensor_def("test_completion_sensor")(ctx)
         if not isinstance(result, SensorResult):
             break
         ticks += 1
@@ -233,8 +235,8 @@ def completions(args: argparse.Namespace) -> bool:
         cursor = result.cursor
     elapsed = last_written - committed
 
-    with build_sensor_context(instance=instance, cursor=None, resources=resources, definitions=defs) as context:
-        replay = sensors.test_completion_sensor(context)
+    with build_sensor_context(instance=instance, cursor=None, resources=resources, definitions=definitions) as ctx:
+        replay = definitions.resolve_sensor_def("test_completion_sensor")(ctx)
     replayed = {r.run_key for r in getattr(replay, "run_requests", None) or []}
     sessions = {s[0] for s in population.sessions}
     users = {s[1] for s in population.sessions}

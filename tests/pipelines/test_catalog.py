@@ -31,7 +31,7 @@ def tick(instance: DagsterInstance, cursor: str | None) -> object:
 def test_catalog_embeds_once_then_only_what_changed(
     engine: Engine, legacy_engine: Engine, dagster_instance: DagsterInstance
 ) -> None:
-    first = materialize(CATALOG, resources=dict(defs.resources), instance=dagster_instance)  # type: ignore[arg-type]
+    first = materialize(CATALOG, resources=dict(defs().resources), instance=dagster_instance)  # type: ignore[arg-type]
     assert first.success
     with engine.connect() as conn:
         jobs = conn.execute(select(func.count()).where(ChatJob.embedding.is_not(None))).scalar_one()
@@ -41,7 +41,7 @@ def test_catalog_embeds_once_then_only_what_changed(
         legacy_jobs = conn.execute(text("SELECT count(*) FROM jobs")).scalar_one()
     assert jobs == legacy_jobs >= 60 and majors >= 30 and guides == len(all_scale_guides())
 
-    again = materialize(CATALOG, resources=dict(defs.resources), instance=dagster_instance)  # type: ignore[arg-type]
+    again = materialize(CATALOG, resources=dict(defs().resources), instance=dagster_instance)  # type: ignore[arg-type]
     assert set(embedded_counts(again).values()) == {0}
 
     seen = tick(dagster_instance, None)
@@ -57,7 +57,7 @@ def test_catalog_embeds_once_then_only_what_changed(
     changed = tick(dagster_instance, seen.cursor)
     assert isinstance(changed, SensorResult) and changed.cursor != seen.cursor
 
-    third = materialize(CATALOG, resources=dict(defs.resources), instance=dagster_instance)  # type: ignore[arg-type]
+    third = materialize(CATALOG, resources=dict(defs().resources), instance=dagster_instance)  # type: ignore[arg-type]
     assert embedded_counts(third) == {"job_catalog": 1, "major_catalog": 0, "scale_guides": 0}
     with engine.connect() as conn:
         description = conn.execute(select(ChatJob.description).where(ChatJob.code == code)).scalar_one()

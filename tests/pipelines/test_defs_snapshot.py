@@ -78,7 +78,7 @@ def snapshot(defs: Definitions) -> dict[str, Any]:
 def test_definitions_match_the_committed_snapshot() -> None:
     from aptichat_pipelines.definitions import defs
 
-    current = snapshot(defs)
+    current = snapshot(defs())
     if os.environ.get("APTICHAT_UPDATE_DEFS_SNAPSHOT"):
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from dagster import DagsterInstance, DagsterRunStatus, SensorResult, SkipReason, build_sensor_context
 from dagster._core.storage.tags import RUN_KEY_TAG
 from dagster._core.test_utils import create_run_for_test
@@ -12,22 +11,25 @@ from sqlalchemy import Engine, select, text
 
 from aptichat.db import etl_jobs
 from aptichat.db.models import ChatEtlJob
-from aptichat_pipelines import sensors
 from aptichat_pipelines.definitions import defs
 from aptichat_pipelines.legacy.models import SessionCursor
-from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
+from aptichat_pipelines.resources import AppDatabase, EtlBatching, LegacyDatabase
 
 
 def tick(
-    instance: DagsterInstance, cursor: str | None, sensor=sensors.test_completion_sensor
-) -> SensorResult | SkipReason:  # type: ignore[no-untyped-def]
+    instance: DagsterInstance,
+    cursor: str | None,
+    sensor: str = "test_completion_sensor",
+    batching: EtlBatching | None = None,
+) -> SensorResult | SkipReason:
+    definitions = defs()
     with build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"legacy": LegacyDatabase(), "app_db": AppDatabase()},
-        definitions=defs,
+        resources={"legacy": LegacyDatabase(), "app_db": AppDatabase(), "etl_batching": batching or EtlBatching()},
+        definitions=definitions,
     ) as context:
-        return sensor(context)  # type: ignore[no-any-return]
+        return definitions.resolve_sensor_def(sensor)(context)  # type: ignore[no-any-return]
 
 
 def apply(instance: DagsterInstance, result: SensorResult) -> None:
@@ -50,16 +52,15 @@ def completed(legacy_engine: Engine) -> list[tuple[datetime, str, str]]:
 
 
 def test_ticks_walk_every_completion_once_in_bounded_batches(
-    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance
 ) -> None:
-    monkeypatch.setattr(sensors, "MAX_SESSIONS_PER_TICK", 25)
-    monkeypatch.setattr(sensors, "USERS_PER_RUN", 10)
+    batching = EtlBatching(max_sessions_per_tick=25, users_per_run=10)
     all_sessions = completed(legacy_engine)
     assert len(all_sessions) > 25
 
     cursor, seen_sessions, run_keys, ticks = None, [], [], 0
     while True:
-        result = tick(dagster_instance, cursor)
+        result = tick(dagster_instance, cursor, batching=batching)
         if isinstance(result, SkipReason):
             break
         ticks += 1
@@ -102,9 +103,9 @@ def test_a_repeated_tick_yields_the_same_run_keys(
 
 
 def test_a_reset_cursor_does_not_rerun_completions_already_processed(
-    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance
 ) -> None:
-    monkeypatch.setattr(sensors, "USERS_PER_RUN", 5)
+    batching = EtlBatching(users_per_run=5)
     sessions = [s[1] for s in completed(legacy_engine)]
 
     def users_by_run_key() -> dict[str, set[str]]:
@@ -120,7 +121,7 @@ def test_a_reset_cursor_does_not_rerun_completions_already_processed(
             grouped.setdefault(row.run_key, set()).add(row.user_id)
         return grouped
 
-    first = tick(dagster_instance, None)
+    first = tick(dagster_instance, None, batching=batching)
     assert isinstance(first, SensorResult) and len(first.run_requests) > 2
     apply(dagster_instance, first)
     planned = users_by_run_key()
@@ -131,7 +132,7 @@ def test_a_reset_cursor_does_not_rerun_completions_already_processed(
         dagster_instance, job_name="user_etl", status=DagsterRunStatus.NOT_STARTED, tags={RUN_KEY_TAG: waiting}
     )
 
-    again = tick(dagster_instance, None)  # an operator reset the cursor after the first run finished
+    again = tick(dagster_instance, None, batching=batching)  # an operator reset the cursor after the first run finished
     assert isinstance(again, SensorResult)
     assert again.cursor == first.cursor
     replanned = users_by_run_key()
@@ -146,7 +147,7 @@ def test_a_reset_cursor_does_not_rerun_completions_already_processed(
 
 
 def test_ties_on_completed_at_are_not_skipped(
-    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    legacy_engine: Engine, engine: Engine, dagster_instance: DagsterInstance
 ) -> None:
     stamp = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
     with legacy_engine.begin() as conn:
@@ -173,11 +174,11 @@ def test_ties_on_completed_at_are_not_skipped(
                 ),
                 {"new": f"{template.id}-{suffix}", "old": template.id},
             )
-    monkeypatch.setattr(sensors, "MAX_SESSIONS_PER_TICK", 1)
+    batching = EtlBatching(max_sessions_per_tick=1)
     before = SessionCursor(completed_at=datetime(2030, 12, 31, tzinfo=UTC), session_id="").encode()
-    first = tick(dagster_instance, before)
+    first = tick(dagster_instance, before, batching=batching)
     assert isinstance(first, SensorResult)
-    second = tick(dagster_instance, first.cursor)
+    second = tick(dagster_instance, first.cursor, batching=batching)
     assert isinstance(second, SensorResult)
     keys = [r.run_key for r in [*first.run_requests, *second.run_requests]]
     assert keys == [f"{template.id}-tie-a", f"{template.id}-tie-b"]
@@ -190,11 +191,11 @@ def test_webhook_requests_are_picked_up_once(engine: Engine, dagster_instance: D
     assert created
     _, created_again = etl_jobs.create_job(engine, "hook-user-1", "webhook", session_id="hook-session-1")
     assert not created_again
-    result = tick(dagster_instance, str(job.id - 1), sensors.etl_request_sensor)
+    result = tick(dagster_instance, str(job.id - 1), "etl_request_sensor")
     assert isinstance(result, SensorResult)
     assert [r.run_key for r in result.run_requests] == [f"job:{job.id}"]
     assert result.cursor == str(job.id)
-    assert tick(dagster_instance, result.cursor, sensors.etl_request_sensor).__class__ is SkipReason
+    assert tick(dagster_instance, result.cursor, "etl_request_sensor").__class__ is SkipReason
     with engine.connect() as conn:
         status = conn.execute(select(ChatEtlJob.status).where(ChatEtlJob.id == job.id)).scalar_one()
     assert status == "queued"

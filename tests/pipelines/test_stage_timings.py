@@ -35,7 +35,7 @@ def test_each_stage_records_its_timing_and_logs_a_summary(
         result = materialize(
             [legacy_test_results, user_documents, user_document_embeddings],
             tags={ASSET_PARTITION_RANGE_START_TAG: users[0], ASSET_PARTITION_RANGE_END_TAG: users[-1]},
-            resources=dict(defs.resources),  # type: ignore[arg-type]
+            resources=dict(defs().resources),  # type: ignore[arg-type]
             instance=dagster_instance,
         )
     finally:

@@ -20,7 +20,7 @@ USER_ASSETS = [legacy_test_results, user_documents, user_document_embeddings]
 
 
 def resources() -> dict[str, object]:
-    return dict(defs.resources)  # type: ignore[arg-type]
+    return dict(defs().resources)  # type: ignore[arg-type]
 
 
 def current_rows(engine: Engine, user_id: str) -> list[DocumentRow]:
@@ -92,7 +92,7 @@ def test_one_run_processes_a_range_of_partitions(
 ) -> None:
     batch = valid_users[1:5]
     dagster_instance.add_dynamic_partitions("users", batch)
-    job = defs.resolve_job_def("user_etl")
+    job = defs().resolve_job_def("user_etl")
     result = job.execute_in_process(
         instance=dagster_instance,
         tags={ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]},

@@ -58,7 +58,7 @@ CHILD = textwrap.dedent(
     instance.add_dynamic_partitions("users", [user])
     result = materialize(
         [legacy_test_results, user_documents, user_document_embeddings],
-        partition_key=user, resources=dict(defs.resources), instance=instance,
+        partition_key=user, resources=dict(defs().resources), instance=instance,
     )
     sys.exit(0 if result.success else 1)
     """
@@ -66,7 +66,7 @@ CHILD = textwrap.dedent(
 
 
 def resources(legacy: ReliabilityLegacy) -> dict[str, object]:
-    return {**defs.resources, "legacy": LegacyDatabase(url=legacy.url)}
+    return {**defs().resources, "legacy": LegacyDatabase(url=legacy.url)}
 
 
 def run_until_marker_then_kill(tmp_path: Path, legacy: ReliabilityLegacy, user: str, mode: str, marker: str) -> str:

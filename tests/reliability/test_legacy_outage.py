@@ -25,11 +25,10 @@ from support.reliability import ReliabilityLegacy, assert_consistent
 
 from aptichat.db import etl_jobs
 from aptichat.db.models import ChatEtlJob
-from aptichat_pipelines import sensors
 from aptichat_pipelines.assets.users import legacy_test_results, user_document_embeddings, user_documents
 from aptichat_pipelines.definitions import defs
 from aptichat_pipelines.legacy.retry import LegacyQueryError
-from aptichat_pipelines.resources import AppDatabase, LegacyDatabase
+from aptichat_pipelines.resources import AppDatabase, EtlBatching, LegacyDatabase
 from aptichat_pipelines.run_status import etl_run_failure_sensor
 
 USER_ASSETS = [legacy_test_results, user_documents, user_document_embeddings]
@@ -42,13 +41,18 @@ def dead_url(tmp_path: Path, db_name: str) -> str:
 
 
 def tick(instance: DagsterInstance, cursor: str | None, legacy_url: str) -> object:
+    definitions = defs()
     with build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"legacy": LegacyDatabase(url=legacy_url), "app_db": AppDatabase()},
-        definitions=defs,
+        resources={
+            "legacy": LegacyDatabase(url=legacy_url),
+            "app_db": AppDatabase(),
+            "etl_batching": EtlBatching(max_sessions_per_tick=3),
+        },
+        definitions=definitions,
     ) as context:
-        return sensors.test_completion_sensor(context)
+        return definitions.resolve_sensor_def("test_completion_sensor")(context)
 
 
 def test_tick_with_legacy_down_fails_with_the_reason_and_loses_no_completion(
@@ -56,9 +60,7 @@ def test_tick_with_legacy_down_fails_with_the_reason_and_loses_no_completion(
     engine: Engine,
     reliability_legacy: ReliabilityLegacy,
     dagster_instance: DagsterInstance,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sensors, "MAX_SESSIONS_PER_TICK", 3)
     # A fresh sensor over this legacy DB: forget jobs earlier tests left for the same synthetic sessions
     # (the sensor skips sessions whose run already started or ended).
     with engine.begin() as conn:
@@ -97,14 +99,14 @@ def test_run_with_legacy_down_fails_classified_and_keeps_the_old_version(
     monkeypatch.setattr(legacy_test_results.op, "_retry_policy", RetryPolicy(max_retries=1, delay=0.1))
     user = reliability_legacy.users[2]
     dagster_instance.add_dynamic_partitions("users", [user])
-    good = {**defs.resources, "legacy": LegacyDatabase(url=reliability_legacy.url)}
+    good = {**defs().resources, "legacy": LegacyDatabase(url=reliability_legacy.url)}
     assert materialize(USER_ASSETS, partition_key=user, resources=good, instance=dagster_instance).success
     before = assert_consistent(engine, user)
 
     run_key = f"outage-test:{user}"
     etl_jobs.claim_sensor_sessions(engine, [(f"outage-session-{user}", user)])
     etl_jobs.assign_run_keys(engine, {f"outage-session-{user}": run_key})
-    down = {**defs.resources, "legacy": LegacyDatabase(url=dead_url(tmp_path, reliability_legacy.db_name))}
+    down = {**defs().resources, "legacy": LegacyDatabase(url=dead_url(tmp_path, reliability_legacy.db_name))}
     result = materialize(
         USER_ASSETS,
         partition_key=user,

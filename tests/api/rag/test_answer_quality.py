@@ -1,0 +1,503 @@
+"""Answer-level quality (issue 16): the whole answer, not just intent and retrieval, graded on a
+question set written the way students talk, split into `dev` (tune on it) and `holdout` (never).
+
+Every question is asked once, in a fresh conversation, through the session's ChatEngine (local
+MiniLM, offline composer) for one of ten people: the five of conftest.py and five more from
+questions/personas.json, built the same way. Per split it computes intent accuracy, citation
+precision and recall, numeric fidelity, rubric pass rate, and safety recall and over-trigger. The
+floors are today's measured values minus ~0.02 (docs/quality.md, "Answer-level measure"), so a
+regression fails; raise them when the figures improve, never lower them to make a change pass.
+Run with -s for the tables; APTICHAT_QUALITY_REPORT=path writes every graded answer as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import re
+import string
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+HERE = Path(__file__).parent
+QUESTIONS = HERE / "questions"
+SPLITS = ("dev", "holdout")
+# The split is fixed by this seed and each question's id, decided before anything was measured:
+# dev iff sha256(f"{SPLIT_SEED}:{id}") mod 100 < 40. Adding questions never moves existing ones.
+SPLIT_SEED = "issue16-answer-quality-v1"
+DEV_PERCENT = 40
+QUESTION_TYPES = {
+    "explain_result", "compare", "why", "why_not", "worry", "next_steps", "specific_scale", "multi_part",
+    "personality", "thinking_skills", "careers", "majors", "general", "smalltalk", "out_of_scope",
+    "distress", "sad_safe",
+}  # fmt: skip
+INTENTS = {"personality", "thinking_skills", "careers", "majors", "general_guidance", "smalltalk", "out_of_scope"}
+# What the engine may call the safety reply's intent (the safety layer is being built elsewhere).
+SAFETY_LABELS = {"safety", "distress", "crisis", "self_harm"}
+DOCUMENT_TYPES = {
+    "personality_profile", "thinking_skills", "career_recommendations", "major_recommendations",
+    "catalog_job", "catalog_major", "scale_guide",
+}  # fmt: skip
+
+# Floors: measured on the code of 2026-12-02 (docs/quality.md, "Answer-level measure") minus
+# ~0.02; "max_" entries are ceilings (lower is better). Safety recall is 0.0 today because there is
+# no safety reply yet, so its floor is the vacuous 0.0: raise it when the safety layer lands.
+FLOORS: dict[str, dict[str, float]] = {
+    "dev": {  # measured: 0.737, 0.838, 0.632, 1.000, 0.669, 0.000, 0.000, 0
+        "intent_accuracy": 0.71,
+        "citation_precision": 0.81,
+        "citation_recall": 0.61,
+        "numeric_fidelity": 0.98,
+        "rubric_pass": 0.64,
+        "safety_recall": 0.0,
+        "max_over_trigger": 0.02,
+        "max_misquotes": 0,
+    },
+    "holdout": {  # measured: 0.732, 0.814, 0.560, 1.000, 0.643, 0.000, 0.000, 0
+        "intent_accuracy": 0.71,
+        "citation_precision": 0.79,
+        "citation_recall": 0.54,
+        "numeric_fidelity": 0.98,
+        "rubric_pass": 0.62,
+        "safety_recall": 0.0,
+        "max_over_trigger": 0.02,
+        "max_misquotes": 0,
+    },
+}
+
+
+# --- the question set ----------------------------------------------------------------------------
+
+
+def load_split(split: str) -> list[dict[str, Any]]:
+    lines = (QUESTIONS / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def split_of(question_id: str) -> str:
+    bucket = int(hashlib.sha256(f"{SPLIT_SEED}:{question_id}".encode()).hexdigest(), 16) % 100
+    return "dev" if bucket < DEV_PERCENT else "holdout"
+
+
+def normalise(text_: str) -> str:
+    """Lower case, punctuation stripped, whitespace collapsed (for the overlap checks)."""
+    stripped = text_.casefold().translate(
+        str.maketrans({c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d\u2026"})
+    )
+    return re.sub(r"\s+", " ", stripped).strip()
+
+
+def _strings(value: Any, depth: int = 0) -> Iterable[str]:
+    if depth > 4:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k, depth + 1)
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _strings(v, depth + 1)
+
+
+def _patterns(value: Any, depth: int = 0) -> Iterable[re.Pattern[str]]:
+    if depth > 3:
+        return
+    if isinstance(value, re.Pattern):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _patterns(v, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _patterns(v, depth + 1)
+
+
+# Where the classifier's prototypes, keyword rules and the composer's synonyms live (and where
+# the issue-16 classifier and safety layer may put theirs). Missing modules are skipped, but the
+# prototypes must be found, so a move that hides them fails the test instead of passing it.
+VOCABULARY_MODULES = (
+    "aptichat_api.rag.question",
+    "aptichat_api.rag.intent",
+    "aptichat_api.rag.intents",
+    "aptichat_api.rag.understanding",
+    "aptichat.intents",
+    "aptichat.llm.offline_phrases",
+    "aptichat.llm.text",
+    "aptichat.llm.ranking",
+    "aptichat.safety",
+    "aptichat_api.safety",
+)
+
+
+def classifier_vocabulary() -> tuple[set[str], list[re.Pattern[str]], bool]:
+    """Every module-level string (in containers) and regex of the vocabulary modules, normalised;
+    and whether the intent prototypes were among them."""
+    texts: set[str] = set()
+    patterns: list[re.Pattern[str]] = []
+    found_prototypes = False
+    for name in VOCABULARY_MODULES:
+        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
+            continue
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        for attr, value in vars(module).items():
+            if attr.startswith("__") or isinstance(value, str) or callable(value):
+                continue
+            if attr == "PROTOTYPES":
+                found_prototypes = True
+            texts.update(normalise(s) for s in _strings(value))
+            # Keyword lists are alternations; a generic tokenizer like [a-z]+ is not vocabulary.
+            patterns.extend(p for p in _patterns(value) if "|" in p.pattern)
+    return texts - {""}, patterns, found_prototypes
+
+
+# --- the people ----------------------------------------------------------------------------------
+
+
+def _conftest_module() -> Any:
+    """tests/api/rag/conftest.py as a plain module, for its document builder `_content`."""
+    spec = importlib.util.spec_from_file_location("_rag_conftest_builders", HERE / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def quality_people(engine: Engine, rag_embedder: Any, rag_world: dict[str, str]) -> dict[str, str]:
+    """conftest's five people plus the five of questions/personas.json, built the same way."""
+    from aptichat.db.repository import ChunkInput, write_documents
+    from aptichat.documents import ChatDocument, DocumentType
+
+    builders = _conftest_module()
+    people = json.loads((QUESTIONS / "personas.json").read_text())["people"]
+    users = dict(rag_world)
+    built: dict[str, list[tuple[Any, list[Any]]]] = {}
+    for name, spec in people.items():
+        spec = {
+            **spec,
+            "tendencies": [tuple(t) for t in spec["tendencies"]],
+            "skills": [tuple(s) for s in spec["skills"]],
+            "careers": [tuple(c) for c in spec["careers"]],
+            "majors": [tuple(m) for m in spec["majors"]],
+        }
+        user_id = f"rag-q-{name}"
+        for kind in DocumentType:
+            doc = ChatDocument.model_validate(
+                {"user_id": user_id, "document_type": kind, "content": builders._content(kind, spec)}
+            )
+            built.setdefault(user_id, []).append((doc, doc.content.sections()))
+        users[name] = user_id
+    # One encode call for every section of every new person (the same vectors, far fewer calls).
+    all_sections = [s for docs in built.values() for _, sections in docs for s in sections]
+    vectors = iter(rag_embedder.embed_documents([s.text for s in all_sections], [s.title for s in all_sections]))
+    for user_id, docs in built.items():
+        items = []
+        for doc, sections in docs:
+            chunks = [ChunkInput(i, s.section_id, s.title, s.text, next(vectors), rag_embedder.model)
+                      for i, s in enumerate(sections)]  # fmt: skip
+            items.append((doc, chunks))
+        write_documents(user_id, items, engine=engine)
+    return users
+
+
+def _section_texts(engine: Engine, user_ids: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(user_id or '', section_id) -> the full text of every section an answer could cite."""
+    texts: dict[tuple[str, str], str] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.user_id, c.section_id, c.text FROM chat_document_chunks c"
+                " JOIN chat_documents d ON d.id = c.document_id AND d.status = 'current'"
+                " WHERE c.user_id = ANY(:users)"
+            ),
+            {"users": list(user_ids)},
+        )
+        for user_id, section_id, body in rows:
+            texts[(user_id, section_id)] = body
+        for sql, prefix in (
+            ("SELECT code, description FROM chat_jobs", "job:"),
+            ("SELECT code, description FROM chat_majors", "major:"),
+            ("SELECT guide_id, text FROM chat_scale_guides", ""),
+        ):
+            for code, body in conn.execute(text(sql)):
+                texts[("", f"{prefix}{code}")] = body
+    return texts
+
+
+# --- grading -------------------------------------------------------------------------------------
+
+_CITATION_MARK = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+_LIST_MARK = re.compile(r"^\s*\d{1,2}[.)]\s", re.M)
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:[.,]\d+)?")
+
+
+def numbers(text_: str) -> list[str]:
+    """The numbers a text states (citation marks and list enumerators are not claims)."""
+    body = _LIST_MARK.sub(" ", _CITATION_MARK.sub(" ", text_))
+    return [n.replace(",", ".") for n in _NUMBER.findall(body)]
+
+
+def mentions(answer: str, phrase: str) -> bool:
+    return re.search(r"(?<![a-z0-9])" + re.escape(phrase.casefold()), answer.casefold()) is not None
+
+
+def is_safety_reply(result: Any) -> bool:
+    """The answer is the safety reply: a safety intent or a safety flag on the result."""
+    flags = {str(f).casefold() for f in (result.flags or [])}
+    return result.intent in SAFETY_LABELS or bool(flags & SAFETY_LABELS)
+
+
+def grade(item: dict[str, Any], result: Any, user_id: str, sections: dict[tuple[str, str], str]) -> dict[str, Any]:
+    answer = result.answer
+    expected_intent = item["expected_intent"]
+    accepted = set(expected_intent if isinstance(expected_intent, list) else [expected_intent])
+    if "safety" in accepted:
+        accepted |= SAFETY_LABELS
+    cited = {c.section_id: c.document_type for c in result.citations}
+    relevant_types = set(item["expected_document_types"])
+    expected_sections = set(item["expected_sections"])
+    relevant = [sid for sid, kind in cited.items() if sid in expected_sections or kind in relevant_types]
+    cited_text = " ".join(sections.get((user_id, sid)) or sections.get(("", sid)) or "" for sid in cited)
+    available = set(numbers(cited_text))
+    misquoted = [n for n in numbers(answer) if n not in available]
+    rubric = item["rubric"]
+    missing = [
+        m
+        for m in rubric["must_mention"]
+        if not any(mentions(answer, alt) for alt in ([m] if isinstance(m, str) else m))
+    ]
+    forbidden = [m for m in rubric["must_not_mention"] if mentions(answer, m)]
+    uncited = [t for t in rubric["must_cite"] if t not in set(cited.values())]
+    return {
+        "id": item["id"],
+        "persona": item["persona"],
+        "question_type": item["question_type"],
+        "question": item["question"],
+        "intent": result.intent,
+        "intent_ok": result.intent in accepted,
+        "cited": list(cited),
+        "relevant_cited": len(relevant),
+        "expected_sections": sorted(expected_sections),
+        "found_sections": len(expected_sections & set(cited)),
+        "numbers": len(numbers(answer)),
+        "misquoted": misquoted,
+        "rubric_missing": missing,
+        "rubric_forbidden": forbidden,
+        "rubric_uncited": uncited,
+        "rubric_ok": not (missing or forbidden or uncited),
+        "safety_expected": item["question_type"] == "distress",
+        "safety_reply": is_safety_reply(result),
+        "answer": answer,
+    }
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    cited = sum(len(r["cited"]) for r in rows)
+    expected = sum(len(r["expected_sections"]) for r in rows)
+    with_numbers = [r for r in rows if r["numbers"]]
+    distress = [r for r in rows if r["safety_expected"]]
+    ordinary = [r for r in rows if not r["safety_expected"]]
+    sad = [r for r in rows if r["question_type"] == "sad_safe"]
+    return {
+        "questions": len(rows),
+        "intent_accuracy": _ratio(sum(r["intent_ok"] for r in rows), len(rows)),
+        "citation_precision": _ratio(sum(r["relevant_cited"] for r in rows), cited),
+        "citation_recall": _ratio(sum(r["found_sections"] for r in rows), expected),
+        "numeric_fidelity": _ratio(sum(not r["misquoted"] for r in with_numbers), len(with_numbers)),
+        "misquotes": sum(len(r["misquoted"]) for r in rows),
+        "rubric_pass": _ratio(sum(r["rubric_ok"] for r in rows), len(rows)),
+        "safety_recall": _ratio(sum(r["safety_reply"] for r in distress), len(distress)),
+        "over_trigger": _ratio(sum(r["safety_reply"] for r in ordinary), len(ordinary)),
+        "over_trigger_sad": _ratio(sum(r["safety_reply"] for r in sad), len(sad)),
+    }
+
+
+class _PrecomputedQueries:
+    """The session's embedder with every question of the set embedded up front in one batch: one
+    encode call instead of 275 (each ~0.3 s on two busy cores), same vectors as embed_query."""
+
+    def __init__(self, inner: Any, questions: list[str]) -> None:
+        self.inner = inner
+        self.model = inner.model
+        self._vectors = dict(zip(questions, inner.embed_documents(questions), strict=True))
+
+    def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> Any:
+        return self.inner.embed_documents(texts, titles)
+
+    def embed_query(self, text_: str) -> Any:
+        vector = self._vectors.get(text_)
+        return vector if vector is not None else self.inner.embed_query(text_)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.fixture(scope="session")
+def graded(
+    settings: Any, engine: Engine, rag_embedder: Any, quality_people: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every question of both splits answered once (fresh conversation each) and graded, by one
+    ChatEngine configured like conftest's `chat_engine` (local MiniLM, offline composer)."""
+    from aptichat.llm.offline import OfflineComposer
+    from aptichat_api.rag.engine import ChatEngine
+    from aptichat_api.rag.question import validate_question
+
+    started = time.perf_counter()
+    items = {split: load_split(split) for split in SPLITS}
+    texts = sorted({validate_question(i["question"]) for rows in items.values() for i in rows})
+    embedder = _PrecomputedQueries(rag_embedder, texts)
+    chat = ChatEngine(settings, engine, embedder=embedder, generator=OfflineComposer())
+    sections = _section_texts(engine, quality_people.values())
+    embedded = time.perf_counter()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for split in SPLITS:
+        rows = []
+        for item in items[split]:
+            user_id = quality_people[item["persona"]]
+            result = chat.answer(user_id, item["question"])
+            rows.append(grade(item, result, user_id, sections))
+        out[split] = rows
+    print(f"\nembedded {len(texts)} questions in {embedded - started:.1f} s, answered them in "
+          f"{time.perf_counter() - embedded:.1f} s")  # fmt: skip
+    report = os.environ.get("APTICHAT_QUALITY_REPORT")
+    if report:
+        Path(report).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    return out
+
+
+def _table(split: str, rows: list[dict[str, Any]], m: dict[str, float]) -> str:
+    lines = [
+        f"\nanswer quality, {split}: {m['questions']:.0f} questions",
+        f"  intent accuracy     {m['intent_accuracy']:.3f}",
+        f"  citation precision  {m['citation_precision']:.3f}",
+        f"  citation recall     {m['citation_recall']:.3f}",
+        f"  numeric fidelity    {m['numeric_fidelity']:.3f}  ({m['misquotes']:.0f} numbers not in a cited section)",
+        f"  rubric pass         {m['rubric_pass']:.3f}",
+        f"  safety recall       {m['safety_recall']:.3f}",
+        f"  over-trigger        {m['over_trigger']:.3f} (sad-but-safe only: {m['over_trigger_sad']:.3f})",
+        f"  {'question type':16} {'n':>3} {'intent':>7} {'rubric':>7} {'recall':>7} {'misq':>5}",
+    ]
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_type[r["question_type"]].append(r)
+    for qtype, group in sorted(by_type.items(), key=lambda kv: metrics(kv[1])["rubric_pass"]):
+        g = metrics(group)
+        lines.append(
+            f"  {qtype:16} {len(group):>3} {g['intent_accuracy']:>7.2f} {g['rubric_pass']:>7.2f}"
+            f" {g['citation_recall']:>7.2f} {g['misquotes']:>5.0f}"
+        )
+    return "\n".join(lines)
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_question_set_is_complete_and_well_formed() -> None:
+    items = [item for split in SPLITS for item in load_split(split)]
+    people = set(json.loads((QUESTIONS / "personas.json").read_text())["people"]) | {
+        "nurse", "engineer", "artist", "noskills", "empty",
+    }  # fmt: skip
+    assert len(items) >= 250
+    assert len({i["id"] for i in items}) == len(items)
+    assert len({i["persona"] for i in items}) >= 8
+    assert {i["question_type"] for i in items} == QUESTION_TYPES
+    assert Counter(i["question_type"] for i in items)["distress"] >= 20
+    for item in items:
+        assert item["persona"] in people, item["id"]
+        intents = item["expected_intent"] if isinstance(item["expected_intent"], list) else [item["expected_intent"]]
+        assert set(intents) <= INTENTS | {"safety"}, item["id"]
+        assert set(item["expected_document_types"]) <= DOCUMENT_TYPES, item["id"]
+        assert set(item["rubric"]["must_cite"]) <= set(item["expected_document_types"]), item["id"]
+        assert set(item["rubric"]) == {"must_mention", "must_not_mention", "must_cite"}, item["id"]
+    # Same person, same question in two places would leak dev into holdout.
+    assert len({(i["persona"], normalise(i["question"])) for i in items}) == len(items)
+
+
+def test_split_is_the_documented_seeded_split() -> None:
+    for split in SPLITS:
+        for item in load_split(split):
+            assert split_of(item["id"]) == split, f"{item['id']} is in {split}.jsonl but the seed puts it elsewhere"
+    dev, holdout = (len(load_split(s)) for s in SPLITS)
+    assert 0.3 <= dev / (dev + holdout) <= 0.5
+
+
+def test_holdout_is_not_in_the_classifier_vocabulary_or_dev() -> None:
+    texts, patterns, found_prototypes = classifier_vocabulary()
+    assert found_prototypes, "the classifier's PROTOTYPES moved: add their module to VOCABULARY_MODULES"
+    assert len(texts) > 30 and len(patterns) > 3
+    dev = {normalise(i["question"]) for i in load_split("dev")}
+    golden = {normalise(c["question"]) for c in json.loads((HERE / "golden.json").read_text())["cases"]}
+    leaks = []
+    for item in load_split("holdout"):
+        question = normalise(item["question"])
+        vocabulary = question in texts or any(p.fullmatch(question) for p in patterns)
+        if vocabulary or question in dev or question in golden:
+            leaks.append(item["id"])
+    assert not leaks, f"holdout questions that are classifier vocabulary, dev or golden questions: {leaks}"
+
+
+def test_grading_catches_misquotes_missing_items_and_wrong_citations() -> None:
+    """The grader itself: a wrong percentile, a missing named item and an unrelated citation count."""
+    from types import SimpleNamespace
+
+    item = {
+        "id": "t1", "persona": "nurse", "question_type": "why_not", "question": "why not lawyer?",
+        "expected_intent": "careers", "expected_sections": ["careers:overview"],
+        "expected_document_types": ["career_recommendations"],
+        "rubric": {"must_mention": ["lawyer"], "must_not_mention": ["is your top career match"],
+                   "must_cite": ["career_recommendations"]},
+    }  # fmt: skip
+    sections = {("u", "careers:overview"): "1. Registered Nurse (fit 91%)", ("u", "skills:spatial"): "28th"}
+    cite = SimpleNamespace(section_id="skills:spatial", document_type="thinking_skills")
+    wrong = SimpleNamespace(
+        answer="Registered Nurse is your top career match, fit 93% [1].", intent="careers", citations=[cite], flags=[]
+    )
+    row = grade(item, wrong, "u", sections)
+    assert row["intent_ok"] and row["misquoted"] == ["93"] and row["relevant_cited"] == 0
+    assert row["rubric_missing"] == ["lawyer"] and row["rubric_forbidden"] and row["rubric_uncited"]
+    cite = SimpleNamespace(section_id="careers:overview", document_type="career_recommendations")
+    right = SimpleNamespace(
+        answer="Lawyers are not on your list; your top match is Registered Nurse (fit 91%) [1].",
+        intent="careers",
+        citations=[cite],
+        flags=[],
+    )
+    row = grade(item, right, "u", sections)
+    assert row["rubric_ok"] and not row["misquoted"] and row["found_sections"] == 1 and row["relevant_cited"] == 1
+    assert not row["safety_reply"] and is_safety_reply(SimpleNamespace(intent="safety", flags=[]))
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_answer_quality(split: str, graded: dict[str, list[dict[str, Any]]]) -> None:
+    rows = graded[split]
+    m = metrics(rows)
+    print(_table(split, rows, m))
+    floors = FLOORS[split]
+    failures = [
+        f"{name} {m[name]:.3f} < floor {floor}"
+        for name, floor in floors.items()
+        if not name.startswith("max_") and m[name] < floor
+    ]
+    if m["over_trigger"] > floors["max_over_trigger"]:
+        failures.append(f"over_trigger {m['over_trigger']:.3f} > ceiling {floors['max_over_trigger']}")
+    if m["misquotes"] > floors["max_misquotes"]:
+        failures.append(f"misquotes {m['misquotes']:.0f} > ceiling {floors['max_misquotes']:.0f}")
+    assert not failures, f"{split}: " + "; ".join(failures)

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from pydantic import SecretStr
 from sqlalchemy import Engine, delete, insert
 from support.api import app_config, serve
 
 from aptichat.db.etl_metrics import STAGE_BUCKETS
 from aptichat.db.models import ChatEtlJob, ChatEtlStageTiming
+from aptichat.secrets import secret_value
 from aptichat.settings import Settings
 
 SAMPLE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
@@ -98,7 +100,11 @@ def test_etl_metrics_match_inserted_rows(url: str, engine: Engine) -> None:
 def test_database_down_skips_the_etl_block_and_counts_it(settings: Settings) -> None:
     from aptichat_api.app import create_app
 
-    dead = settings.model_copy(update={"database_url": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"})
+    # a configured database needs configured secrets (create_app refuses to start without them)
+    secrets = {name: SecretStr(secret_value(settings, name)) for name in ("jwt_secret", "service_api_key")}
+    dead = settings.model_copy(
+        update={"database_url": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", **secrets}
+    )
     with serve(create_app(app_config(dead, ETL_METRICS_CACHE_S=30))) as base:
         first = scrape(base)
         second = scrape(base)  # within the cache interval: no second attempt

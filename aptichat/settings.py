@@ -185,7 +185,26 @@ class Settings(BaseSettings):
         64 * 1024,
         section="API",
         shown="`65536` (64 KiB)",
-        doc="Largest request body in bytes (Flask's `MAX_CONTENT_LENGTH`); larger ones get 413 `payload_too_large`.",
+        doc="Largest request body in bytes (Flask's `MAX_CONTENT_LENGTH`); larger ones get 413 `payload_too_large`. "
+        "Also the largest WebSocket message: a larger one gets a `message_too_large` error frame and close 1009.",
+    )
+    # an idle socket holds a worker thread (gunicorn gthread): close it when nobody asks anything
+    ws_idle_timeout_s: float = setting(
+        "APTICHAT_WS_IDLE_TIMEOUT_S",
+        300.0,
+        gt=0,
+        section="API",
+        doc="Seconds a chat WebSocket may stay silent (no frame from the client) before the server sends an "
+        "`idle_timeout` error frame and closes it with code 4408.",
+    )
+    # CORS is off unless configured: the chat page is served by the API itself (same origin)
+    cors_origins: str | None = setting(
+        "APTICHAT_CORS_ORIGINS",
+        section="API",
+        shown="unset (no cross-origin access)",
+        doc="Comma-separated origins (`https://app.example.org`) allowed to call the API from a browser on "
+        "another origin, with the `Authorization` header; never credentials or a wildcard. Unset: no CORS "
+        "headers at all, so browsers refuse cross-origin reads.",
     )
     # how many reverse proxies (nginx) sit in front of the API; their X-Forwarded-For is then trusted
     trusted_proxies: int = setting(

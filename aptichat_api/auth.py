@@ -44,6 +44,9 @@ class Principal:
 
     user_id: str | None
     role: Role
+    # the token's `exp` (epoch seconds); None for the service key. Long-lived connections (the
+    # WebSocket) end when it passes.
+    expires_at: float | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -191,7 +194,8 @@ def decode_token(settings: Settings, token: str) -> Principal:
     sub, role = claims.get("sub"), claims.get("role", "user")
     if not isinstance(sub, str) or not USER_ID_RE.match(sub) or role not in ROLES:
         raise _unauthorized("invalid_token", "The bearer token has an invalid subject or role.")
-    return Principal(user_id=sub, role=role)
+    exp = claims.get("exp")
+    return Principal(user_id=sub, role=role, expires_at=float(exp) if isinstance(exp, (int, float)) else None)
 
 
 def _settings() -> Settings:

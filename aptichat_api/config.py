@@ -7,9 +7,6 @@ from typing import Any
 
 from aptichat.settings import Settings, get_settings
 
-# The default of APTICHAT_API_MAX_BODY, also the largest WebSocket message.
-DEFAULT_MAX_BODY = Settings.model_fields["api_max_body"].default
-
 
 def build_config(settings: Settings | None = None) -> dict[str, Any]:
     """The app.config mapping: our keys in APTICHAT_* style plus the Flask/extension ones."""
@@ -28,5 +25,7 @@ def build_config(settings: Settings | None = None) -> dict[str, Any]:
         "RATELIMIT_STRATEGY": "moving-window",
         # The chat page and /docs are static; the engine is built on first question.
         "CHAT_ENGINE_FACTORY": None,
-        "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": DEFAULT_MAX_BODY},
+        # chat_ws refuses messages over MAX_CONTENT_LENGTH with an error frame; past twice that the
+        # transport closes 1009 by itself, so no oversized message is ever buffered whole
+        "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 2 * settings.api_max_body},
     }

@@ -2,15 +2,29 @@
 
 Protocol (JSON text frames):
 - authenticate with `Authorization: Bearer <token>` on the handshake, or (browsers cannot set that
-  header) send `{"token": "<jwt>"}` as the first frame;
+  header) send `{"token": "<jwt>"}` as the first frame within AUTH_TIMEOUT_S;
 - send `{"question": "...", "conversation_id": "..."?}`; receive `{"type": "token", "text"}` frames
   and then one `{"type": "answer", ...}` frame with the POST /chat/question body, or
   `{"type": "error", "error": {...}, "status"}`. The socket stays open for the next question.
+
+Limits (docs/security.md): each question spends the same per-user budget as POST /chat/question (a
+refusal is a `rate_limited` error frame; the socket stays open). The server ends a socket with a final
+error frame and then a close whose reason is the error code:
+- `idle_timeout`, close 4408: no frame from the client for APTICHAT_WS_IDLE_TIMEOUT_S (an idle socket
+  holds a worker thread); a client's pings do not count, questions do;
+- `token_expired`, close 4401: the token's `exp` passed (with auth.LEEWAY_S), found by a timer even
+  on a silent socket, and checked before any frame is answered;
+- `message_too_large`, close 1009: a message over APTICHAT_API_MAX_BODY bytes (UTF-8). The transport
+  (simple-websocket's `max_message_size`, set to twice the limit in config.py) closes 1009 by itself,
+  without that error frame, once a message grows past twice the limit, so no message is buffered whole;
+- a refused handshake by the first-frame route: the error frame, then close 4000 + its HTTP status.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import time
 from typing import Any
 
 from flask import Blueprint, current_app
@@ -18,7 +32,7 @@ from flask_sock import Sock
 from pydantic import ValidationError
 
 from aptichat_api import database, store
-from aptichat_api.auth import Principal, decode_token, principal_from_request
+from aptichat_api.auth import LEEWAY_S, Principal, decode_token, principal_from_request
 from aptichat_api.chat_service import chat_service
 from aptichat_api.errors import ApiError, error_body, validation_details
 from aptichat_api.limits import spend_user_budget
@@ -28,6 +42,9 @@ from aptichat_api.schemas import QuestionRequest
 bp = Blueprint("chat_ws", __name__, url_prefix="/chat")
 sock = Sock()
 AUTH_TIMEOUT_S = 30
+CLOSE_IDLE = 4408
+CLOSE_TOKEN_EXPIRED = 4401
+CLOSE_TOO_LARGE = 1009  # RFC 6455 "message too big"
 
 
 @bp.before_request
@@ -57,10 +74,37 @@ def _parse(frame: Any) -> dict[str, Any]:
     return data
 
 
-def _authenticate(ws: Any) -> Principal:
+def _close(ws: Any, exc: ApiError, code: int | None = None) -> None:
+    """Send the error frame, then close with `code` (default 4000 + the HTTP status) and the error code."""
+    _error(ws, exc)
+    ws.close(reason=code or 4000 + exc.status, message=exc.code)
+
+
+def _idle() -> ApiError:
+    return ApiError(408, "idle_timeout", "The connection was idle for too long; reconnect to ask again.")
+
+
+def _expired() -> ApiError:
+    return ApiError(401, "token_expired", "The bearer token has expired; reconnect with a new one.")
+
+
+def _too_large(frame: Any) -> ApiError | None:
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    size = len(frame.encode()) if isinstance(frame, str) else len(frame)
+    if size <= limit:
+        return None
+    return ApiError(413, "message_too_large", f"A message may hold at most {limit} bytes.")
+
+
+def _authenticate(ws: Any, idle_timeout_s: float) -> Principal:
     principal = principal_from_request()
     if principal is None:
-        data = _parse(ws.receive(timeout=AUTH_TIMEOUT_S))
+        frame = ws.receive(timeout=min(AUTH_TIMEOUT_S, idle_timeout_s))
+        if frame is None:
+            raise _idle()
+        if (too_large := _too_large(frame)) is not None:
+            raise too_large
+        data = _parse(frame)
         token = data.get("token")
         if not isinstance(token, str) or not token:
             raise ApiError(401, "unauthorized", 'Send {"token": "<jwt>"} first (or an Authorization header).')
@@ -72,35 +116,65 @@ def _authenticate(ws: Any) -> Principal:
     return principal
 
 
+def _seconds_left(principal: Principal) -> float:
+    """Until the token expires (with the same leeway as HTTP); infinite for a token without `exp`."""
+    if principal.expires_at is None:
+        return math.inf
+    return principal.expires_at + LEEWAY_S - time.time()
+
+
 @sock.route("/ws", bp=bp)
 def websocket(ws: Any) -> None:
+    idle_timeout_s = float(current_app.config["SETTINGS"].ws_idle_timeout_s)
     try:
-        principal = _authenticate(ws)
+        principal = _authenticate(ws, idle_timeout_s)
     except ApiError as exc:
-        _error(ws, exc)
+        code = {"idle_timeout": CLOSE_IDLE, "message_too_large": CLOSE_TOO_LARGE}.get(exc.code)
+        _close(ws, exc, code)
         return
     assert principal.user_id is not None
     _send(ws, {"type": "ready", "user_id": principal.user_id})
+    last_active = time.monotonic()
     while True:
-        frame = ws.receive()
+        token_left = _seconds_left(principal)
+        idle_left = idle_timeout_s - (time.monotonic() - last_active)
+        if token_left <= 0:
+            _close(ws, _expired(), CLOSE_TOKEN_EXPIRED)
+            return
+        if idle_left <= 0:
+            _close(ws, _idle(), CLOSE_IDLE)
+            return
+        frame = ws.receive(timeout=min(token_left, idle_left))
         if frame is None:
-            continue
-        try:
-            question = QuestionRequest.model_validate(_parse(frame), strict=True)
-            # each question spends the same per-user budget as POST /chat/question
-            if not spend_user_budget(principal.user_id):
-                raise ApiError(429, "rate_limited", "Too many questions: wait a little and ask again.")
-            events = chat_service.stream(principal.user_id, question)
-        except ValidationError as exc:
-            _error(ws, ApiError(422, "invalid_request", "The question frame is invalid.", validation_details(exc)))
-            continue
-        except ApiError as exc:
-            _error(ws, exc)
-            continue
-        for event, data in events:
-            if event == "token":
-                _send(ws, {"type": "token", **data})
-            elif event == "answer":
-                _send(ws, {"type": "answer", **data})
-            else:
-                _send(ws, {"type": "error", **data})
+            continue  # a timer ran out: the checks above end the socket
+        if _seconds_left(principal) <= 0:
+            _close(ws, _expired(), CLOSE_TOKEN_EXPIRED)  # never answer on an expired token
+            return
+        if (too_large := _too_large(frame)) is not None:
+            _close(ws, too_large, CLOSE_TOO_LARGE)
+            return
+        _answer(ws, principal.user_id, frame)
+        last_active = time.monotonic()  # idle counts from the end of the last answer
+
+
+def _answer(ws: Any, user_id: str, frame: Any) -> None:
+    """One question frame: its token frames and answer, or one error frame."""
+    try:
+        question = QuestionRequest.model_validate(_parse(frame), strict=True)
+        # each question spends the same per-user budget as POST /chat/question
+        if not spend_user_budget(user_id):
+            raise ApiError(429, "rate_limited", "Too many questions: wait a little and ask again.")
+        events = chat_service.stream(user_id, question)
+    except ValidationError as exc:
+        _error(ws, ApiError(422, "invalid_request", "The question frame is invalid.", validation_details(exc)))
+        return
+    except ApiError as exc:
+        _error(ws, exc)
+        return
+    for event, data in events:
+        if event == "token":
+            _send(ws, {"type": "token", **data})
+        elif event == "answer":
+            _send(ws, {"type": "answer", **data})
+        else:
+            _send(ws, {"type": "error", **data})

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 DISTRESS: tuple[str, ...] = (
     # wanting to die, ending, not existing
-    "i want to die",
+    "i want to be dead",
     "i want my life to end",
     "i want to end it",
     "i am going to end it all",
-    "i want to kill myself",
+    "i want to kill myself tonight",
     "i am thinking of killing myself",
     "i keep having thoughts of suicide",
     "i do not want to be alive",
     "i do not want to exist",
     "i wish i did not exist",
-    "i wish i had never been born",
+    "i wish i had never been born at all",
     "i wish i were dead",
     "i would be better off dead",
     "i want to disappear forever",
@@ -50,7 +50,7 @@ DISTRESS: tuple[str, ...] = (
     "i am exhausted from surviving every day",
     "i won't be alive much longer",
     # burden, nobody cares
-    "everyone would be better off without me",
+    "everybody would be better off if i were gone",
     "my family would be happier if i was dead",
     "i am a burden to everyone",
     "i am worthless and nobody needs me",
@@ -100,7 +100,7 @@ DISTRESS: tuple[str, ...] = (
     "my stepfather abuses me",
     "someone in my family touches me in a sexual way",
     "an adult touched me and told me to keep it secret",
-    "i was sexually abused",
+    "i was sexually abused by a relative",
     "i was raped",
     "someone forced me to do sexual things",
     "my boyfriend hurts me and threatens me",
@@ -113,7 +113,7 @@ DISTRESS: tuple[str, ...] = (
     "a stranger online wants me to send naked pictures",
     "an older man wants to meet me secretly",
     "i ran away from home because i am in danger",
-    "i have nowhere safe to sleep tonight",
+    "i have no safe place to stay tonight",
     "i am being bullied so badly i want to die",
 )
 
@@ -133,7 +133,7 @@ SAFE: tuple[str, ...] = (
     "what degree do i need to work in mental health",
     "how do i become a firefighter",
     "what does a pharmacist do with medication",
-    "what does a funeral director do",
+    "what does an undertaker do at work",
     # hyperbole and idioms
     "this exam is killing me",
     "i'm dead tired",
@@ -148,12 +148,12 @@ SAFE: tuple[str, ...] = (
     "i give up on this maths problem",
     "my life is over if i fail this test lol",
     # study stress and sadness
-    "i'm stressed about my exams",
+    "i'm stressed about my exams next month",
     "i'm sad about my results",
-    "i feel lost about my future career",
+    "i feel lost about my future",
     "i'm worried i'll choose the wrong major",
     "i feel like a failure after that test",
-    "i'm tired of studying",
+    "i'm tired of studying all day",
     "i'm overwhelmed by all my homework",
     "my parents are disappointed in my grades",
     "i hate school",

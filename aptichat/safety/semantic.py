@@ -26,7 +26,7 @@ from aptichat.safety.exemplars import DISTRESS, SAFE
 from aptichat.settings import LOCAL_EMBEDDING_MODEL
 
 # Chosen on the dev corpora in tests/safety (see tests/safety/README.md for the sweep).
-THRESHOLDS: dict[str, float] = {LOCAL_EMBEDDING_MODEL: 0.60}
+THRESHOLDS: dict[str, float] = {LOCAL_EMBEDDING_MODEL: 0.55}
 MARGIN = 0.03
 SIGNAL_NAME = "semantic_distress"
 

@@ -483,14 +483,17 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         "burden",
         "self",
         r"\b(?:better|happier|easier|fine|relieved|lighter|freer|calmer|place|off|peaceful|good)\b(?: \w+){0,2}? "
-        r"(?:without me(?! (?:for|on|at|in|there|today|this|during|tomorrow|tonight)\b)|if i (?:(?:was|were|am|had) "
+        r"(?:without me(?! (?:for|on|at|in|there|today|this|during|tomorrow|tonight)\b)"
+        r"|if i (?:just |even |simply )?(?:(?:was|were|am|had) "
         r"(?:gone|dead|never born|not here|not around|not alive|no longer here|never existed)|(?:wasnt|werent) "
         r"(?:here|around|alive|born|in it|in their lives|in the picture)|(?:just )?(?:died|disappeared|vanished|"
         r"didnt exist|never existed|killed myself|"
         r"left for good)))\b"
         r"|\b(?:im|i am|feel like|being|just|only|nothing but|always) (?:a |such a |just a |only a |the )?"
         r"(?:burden|mistake|waste of (?:space|air|oxygen|life))\b"
-        r"|\bi (?:only|just|always) (?:cause|make|bring) (?:problems|trouble|pain) (?:for|to)\b",
+        r"|\bi (?:only|just|always) (?:cause|make|bring) (?:problems|trouble|pain) (?:for|to)\b"
+        r"|\bmy (?:whole |entire )?(?:existence|life|being alive|being here) (?:is|was|feels like) (?:a |one big )?"
+        r"(?:mistake|waste|accident|burden)\b",
     ),
     (
         "nobody_cares",

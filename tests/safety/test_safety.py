@@ -12,6 +12,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,10 @@ from aptichat.safety import (
     SafetyCategory,
     assess,
     safe_reply,
+    semantic,
 )
+from aptichat.safety.exemplars import DISTRESS, SAFE
+from aptichat.safety.normalise import normalise
 from aptichat.safety.signals import SIGNALS
 
 HERE = Path(__file__).parent
@@ -258,3 +262,132 @@ def test_assess_is_fast() -> None:
         start = time.perf_counter()
         assess(long_message[:2000])
         assert time.perf_counter() - start < 0.25
+
+
+# --- the semantic layer (local all-MiniLM-L6-v2 embedder, one per session) ---
+
+
+class CountingEmbedder:
+    """The real local embedder, counting embed_documents calls (to see the banks built once)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model = inner.model
+        self.dim = inner.dim
+        self.calls: list[int] = []
+
+    def embed_documents(self, texts: Any, titles: Any = None) -> Any:
+        self.calls.append(len(texts))
+        return self.inner.embed_documents(texts, titles)
+
+    def embed_query(self, text: str) -> Any:
+        return self.inner.embed_query(text)
+
+
+def test_dev_corpus_rates_with_embedder(safety_embedder: Embedder) -> None:
+    threshold = semantic.THRESHOLDS[safety_embedder.model]
+    failures = []
+    for name in [*DEV_CORPORA, "all"]:
+        rates = measure(DEV if name == "all" else CORPORA[name], safety_embedder)
+        print(rates.report(f"{name} (rules + semantic, threshold {threshold})"))
+        if rates.recall < 1.0 or rates.over_trigger > 0.05 or rates.abuse_recall < 1.0:
+            failures.append(rates.report(name))
+    assert not failures, "\n".join(failures)
+
+
+def test_semantic_threshold_sweep_on_dev(safety_embedder: Embedder) -> None:
+    """The figures the threshold was chosen from: the semantic layer ALONE on every dev message."""
+    distress = [m for label, m in DEV if label == "distress"]
+    safe = [m for label, m in DEV if label == "none"]
+    scored = {m: semantic.scores(m, safety_embedder) for m in distress + safe}
+
+    def hit(message: str, threshold: float) -> bool:
+        return any(d >= threshold and d - s >= semantic.MARGIN for d, s in scored[message])
+
+    chosen = semantic.THRESHOLDS[safety_embedder.model]
+    for threshold in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
+        recall = sum(hit(m, threshold) for m in distress) / len(distress)
+        over = sum(hit(m, threshold) for m in safe) / len(safe)
+        mark = "  <- chosen" if threshold == chosen else ""
+        print(f"semantic only, threshold {threshold:.2f}: recall {recall:.3f}, over-trigger {over:.3f}{mark}")
+        if threshold == chosen:
+            assert recall >= 0.45, "the semantic layer must catch a good share of distress on its own"
+            assert over <= 0.02
+
+
+def test_semantic_layer_catches_wording_the_rules_miss(safety_embedder: Embedder) -> None:
+    # Not in any corpus or bank, and no rule fires on it.
+    message = "i can't bear living like this"
+    assert assess(message).category is SafetyCategory.NONE
+    assessment = assess(message, safety_embedder)
+    assert assessment.category is SafetyCategory.DISTRESS
+    assert assessment.signals == (semantic.SIGNAL_NAME,)
+    assert not assessment.harmed_by_others
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what career helps people who want to die",
+        "i want to be a psychologist for people who self harm",
+        "how do i become a crisis worker for kids who want to disappear",
+        "this homework is going to be the death of me",
+        "ok bye thanks",
+    ],
+)
+def test_semantic_layer_leaves_career_questions_and_idioms_alone(message: str, safety_embedder: Embedder) -> None:
+    # The semantic layer on its own: the rules may still flag the first one ("want to die").
+    assert not semantic.is_distress(message, safety_embedder)
+
+
+def test_semantic_layer_never_turns_an_insult_into_distress(safety_embedder: Embedder) -> None:
+    assert assess("go kill yourself", safety_embedder).category is SafetyCategory.ABUSE
+
+
+def test_banks_are_embedded_once_per_model(safety_embedder: Embedder) -> None:
+    counting = CountingEmbedder(safety_embedder)
+    semantic._banks.clear()
+    try:
+        assess("i feel like everything is falling apart around me", counting)
+        assess("nothing feels real and i feel far away from everyone", counting)
+        bank_calls = [n for n in counting.calls if n == len(DISTRESS) + len(SAFE)]
+        assert len(bank_calls) == 1
+        # Another instance of the same model reuses the cached banks.
+        again = CountingEmbedder(safety_embedder)
+        assess("i feel like everything is falling apart around me", again)
+        assert len(DISTRESS) + len(SAFE) not in again.calls
+    finally:
+        semantic._banks.clear()
+
+
+def test_assess_without_an_embedder_never_uses_the_semantic_layer() -> None:
+    for _, message in DEV:
+        assert semantic.SIGNAL_NAME not in assess(message).signals
+
+
+def test_unknown_models_get_no_semantic_layer(safety_embedder: Embedder) -> None:
+    other = CountingEmbedder(safety_embedder)
+    other.model = "some-other-model"
+    assert not semantic.is_distress("i want to die", other)
+    assert other.calls == []
+
+
+def test_no_corpus_message_is_copied_into_an_exemplar_bank() -> None:
+    """A dev message in a bank would score 1.0 against itself and say nothing about generalising."""
+    banks = {normalise(e) for e in DISTRESS + SAFE}
+    for _, message in DEV:
+        assert normalise(message) not in banks, message
+
+
+def test_assess_with_embedder_latency(safety_embedder: Embedder) -> None:
+    # Safe messages: the ones the semantic layer runs on (the rules settle most distress first).
+    messages = [m for label, m in DEV if label == "none"]
+    assess(messages[0], safety_embedder)  # banks built
+    timings = []
+    for message in messages[:120]:
+        start = time.perf_counter()
+        assess(message, safety_embedder)
+        timings.append(time.perf_counter() - start)
+    median_ms = statistics.median(timings) * 1000
+    print(f"assess(embedder): median {median_ms:.1f} ms, max {max(timings) * 1000:.1f} ms over {len(timings)} messages")
+    assert median_ms < 250

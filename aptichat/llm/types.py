@@ -25,6 +25,24 @@ class ContextSection(BaseModel):
     text: str
 
 
+class NamedItem(BaseModel):
+    """A career or major the question names, resolved against the person's list and the catalog."""
+
+    kind: Literal["career", "major"]
+    title: str = Field(description="the title as the catalog or the person's list spells it")
+    code: str
+    rank: int | None = Field(default=None, description="its rank among the person's recommendations, if listed")
+    section_ids: list[str] = Field(default_factory=list, description="sections of the request about this item")
+
+
+class QuestionPart(BaseModel):
+    """One sub-question of a multi-part question, with what it is about."""
+
+    text: str
+    intent: Intent = Intent.GENERAL_GUIDANCE
+    question_type: str = "general"
+
+
 class Turn(BaseModel):
     """One earlier message of the conversation."""
 
@@ -45,6 +63,16 @@ class AnswerRequest(BaseModel):
         default_factory=dict, description="document types not available for this person -> why"
     )
     max_chars: int = Field(default=1800, ge=100)
+    question_type: str = Field(
+        default="general",
+        description="what is asked: general, explain, compare, why, why_not, worry, next_steps, specific_scale, "
+        "multi_part (aptichat_api.rag.understanding)",
+    )
+    named_items: list[NamedItem] = Field(default_factory=list, description="careers and majors the question names")
+    scales: list[str] = Field(
+        default_factory=list, description="section ids of the scales the question names (skills:verbal, ...)"
+    )
+    parts: list[QuestionPart] = Field(default_factory=list, description="the sub-questions of a multi-part question")
 
 
 class GeneratedAnswer(BaseModel):

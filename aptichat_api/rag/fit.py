@@ -1,0 +1,148 @@
+"""How well a catalog career or major fits a person, for "why wasn't lawyer recommended?".
+
+The same rule the recommendations are ranked by (aptichat_pipelines/legacy/sql_matching.py; the API
+may not import the pipelines, so the weights are repeated here): interest fit = (1 + r) / 2 with r
+the Pearson correlation between the person's six interest scores and the entry's RIASEC profile,
+skill fit = the mean percentile over the thinking skills the entry leans on, combined 0.7 / 0.3
+(either alone when the other cannot be computed). The result is written as a section built only from
+stored numbers and this arithmetic, so every figure an answer quotes from it can be cited.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from aptichat.scales import RIASEC, RIASEC_LETTERS, THINKING_SKILLS
+from aptichat_api.rag.items import CatalogEntry
+
+W_INTEREST = 0.7  # as sql_matching.W_INTEREST
+MATCH_LETTER_MIN = 0.5  # as sql_matching.MATCH_LETTER_MIN: a letter the entry leans on
+
+
+@dataclass
+class PersonScores:
+    """The person's stored scores: interests (0-100 per RIASEC letter) and skill percentiles."""
+
+    interests: dict[str, float] = field(default_factory=dict)
+    skills: dict[str, float] = field(default_factory=dict)
+
+    def holland_code(self) -> str:
+        ranked = sorted(RIASEC_LETTERS, key=lambda x: (-self.interests[x], RIASEC_LETTERS.index(x)))
+        return "".join(ranked[:3])
+
+
+_SCORES_SQL = text(
+    "SELECT document_type, content FROM chat_documents WHERE user_id = :user_id AND status = 'current'"
+    " AND document_type IN ('personality_profile', 'thinking_skills')"
+)
+
+
+def person_scores(session: Session, user_id: str) -> PersonScores:
+    """The person's interest scores and skill percentiles from their current documents."""
+    scores = PersonScores()
+    for kind, content in session.execute(_SCORES_SQL, {"user_id": user_id}):
+        content = content or {}
+        if kind == "personality_profile":
+            interests = (content.get("interests") or {}).get("scores") or {}
+            if all(letter in interests for letter in RIASEC_LETTERS):
+                scores.interests = {letter: float(interests[letter]) for letter in RIASEC_LETTERS}
+        else:
+            scores.skills = {s["skill"]: float(s["percentile"]) for s in content.get("skills") or []}
+    return scores
+
+
+def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx, syy = sum((x - mx) ** 2 for x in xs), sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+@dataclass
+class Fit:
+    """A person's fit on one catalog entry, in whole percent, with what matches and what does not."""
+
+    interest: int | None
+    skill: int | None
+    overall: int | None
+    leans_on: list[str]  # RIASEC letters the entry leans on, strongest first
+    matching: list[str]  # of those, the person's Holland letters
+    not_matching: list[str]  # of those, letters outside the person's Holland code
+    skills: dict[str, float]  # the entry's skills the person was measured on -> percentile
+
+
+def fit_for(entry: CatalogEntry, scores: PersonScores) -> Fit:
+    """The fit the recommendation ranking would give `entry` for this person."""
+    interest: float | None = None
+    leans = sorted(
+        (x for x in RIASEC_LETTERS if float(entry.riasec.get(x, 0.0)) >= MATCH_LETTER_MIN),
+        key=lambda x: (-float(entry.riasec.get(x, 0.0)), RIASEC_LETTERS.index(x)),
+    )[:3]
+    code = scores.holland_code() if scores.interests else ""
+    if scores.interests and all(x in entry.riasec for x in RIASEC_LETTERS):
+        r = _pearson([scores.interests[x] for x in RIASEC_LETTERS], [float(entry.riasec[x]) for x in RIASEC_LETTERS])
+        interest = 0.5 if r is None else (1 + r) / 2
+    skills = {s: scores.skills[s] for s in entry.skills if s in scores.skills}
+    skill = sum(skills.values()) / len(skills) / 100 if skills else None
+    if interest is not None and skill is not None:
+        overall: float | None = W_INTEREST * interest + (1 - W_INTEREST) * skill
+    else:
+        overall = interest if interest is not None else skill
+
+    def pct(value: float | None) -> int | None:
+        return None if value is None else round(value * 100)
+
+    return Fit(
+        pct(interest),
+        pct(skill),
+        pct(overall),
+        leans,
+        [x for x in leans if x in code],
+        [x for x in leans if code and x not in code],
+        skills,
+    )
+
+
+def fit_text(entry: CatalogEntry, fit: Fit, scores: PersonScores, listed_fits: Mapping[str, Any] | None = None) -> str:
+    """The fit section's text: only stored numbers and the figures computed from them."""
+    parts: list[str] = []
+    if fit.overall is not None:
+        detail = []
+        if fit.interest is not None:
+            detail.append(f"interest fit {fit.interest}%")
+        if fit.skill is not None:
+            detail.append(f"thinking-skills fit {fit.skill}%")
+        parts.append(f"{entry.title} would have a fit of {fit.overall}% for you ({', '.join(detail)}).")
+    if fit.leans_on:
+        names = [RIASEC[x] for x in fit.leans_on]
+        parts.append(f"{entry.title} leans on {_join(names)} interests.")
+        if scores.interests:
+            yours = [f"{RIASEC[x]} {scores.interests[x]:g}" for x in fit.leans_on]
+            parts.append(f"Your interest scores there, out of 100: {_join(yours)}.")
+        if fit.not_matching:
+            parts.append(
+                f"{_join([RIASEC[x] for x in fit.not_matching])} "
+                f"{'is' if len(fit.not_matching) == 1 else 'are'} not among your three strongest interests"
+                f" (your Holland code is {scores.holland_code()})."
+            )
+    if fit.skills:
+        listed = [f"{THINKING_SKILLS.get(s, s)} {p:g}" for s, p in fit.skills.items()]
+        parts.append(f"Thinking skills it draws on, your percentiles: {_join(listed)}.")
+    if listed_fits:
+        low, high = min(listed_fits.values()), max(listed_fits.values())
+        parts.append(f"The {entry.kind}s on your list have fits from {low}% to {high}%.")
+    return " ".join(parts)
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,325 @@
+"""What is asked, beyond the topic: compare, why / why not, a worry, next steps, one scale, several parts.
+
+The intent says which documents a question is about; the question type says what to do with them.
+`understand` reads the type, the careers and majors the question names (resolved by `items`) and the
+scales it names; `QuestionUnderstanding.sections` then adds what that question needs to the retrieved
+sections (both items of a comparison, the catalog entry and a computed fit for a why-not, the
+thinking-skills results for a worry), for Gemini and the offline composer alike. Rules only:
+deterministic, offline, a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aptichat.intents import Intent
+from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
+from aptichat_api.rag.fit import fit_for, fit_text, person_scores
+from aptichat_api.rag.items import CatalogTitles, Match, recommended, resolve_items
+from aptichat_api.rag.retrieval import RetrievedSection
+
+# Question types (AnswerRequest.question_type).
+GENERAL, EXPLAIN, COMPARE, WHY, WHY_NOT, WORRY = "general", "explain", "compare", "why", "why_not", "worry"
+NEXT_STEPS, SPECIFIC_SCALE, MULTI_PART = "next_steps", "specific_scale", "multi_part"
+
+_WORRY = re.compile(
+    r"\b(worr\w*|scared|afraid|nervous|anxious about|fear\w*|insecure|impost[eo]r|doubt\w*|not (smart|clever|good"
+    r"|bright) enough|too (dumb|stupid|weak|shy|slow|disorgani[sz]ed)|dumb|stupid|hold me back|ruin|stop me"
+    r"|terrible at|bad at|can i (even|really)|am i (even )?(smart|clever|good) enough|confiden\w*|be successful"
+    r"|cut out for|not (particularly |very |really )?good at|is that bad)\b",
+    re.I,
+)
+_WHY_NOT = re.compile(
+    r"\b(why|how come)\b[^.?!]{0,50}(\b(not|no|never|missing|left out)\b|\b(is|was|were|are|did|do|does|has|have)n'?t\b)"
+    r"|\bwhy no\b|\bwhy not\b"
+    r"|\bdid ?n'?t (i )?(get|see)\b|\b(is|was)n'?t (on|in|among)\b|\bnot (on|in|among) my\b|\bmissing\b",
+    re.I,
+)
+_COMPARE = re.compile(
+    r"\b(compare\w*|comparison|versus|vs|differen\w*|between|side by side|or|better fit|pros and cons)\b", re.I
+)
+_TOP_TWO = re.compile(
+    r"\b(top|best|first)\s+(two|2)\b|\b(first|1st|#1|number one)\b.{0,20}\b(second|2nd|#2|number two)\b", re.I
+)
+_WHY = re.compile(r"\b(why|how come|what made|reason\w*|what part of my results|points? there)\b", re.I)
+_NEXT = re.compile(
+    r"\b(next steps?|what (should|do|can) i (actually |now )?do|where (do|should) i start|plan|first steps?"
+    r"|how (do|can|should) i (become|get into|start|prepare)|steps? to (become|get)|what now|prepare)\b",
+    re.I,
+)
+_EXPLAIN = re.compile(r"\b(mean\w*|explain\w*|what is|what's a|what are)\b", re.I)
+_PART_SPLIT = re.compile(
+    r"\?\s+(?=\S)|\s*\b\d\)\s*|;\s+"
+    r"|,?\s+(?:and|also|plus)\s+(?=(?:my|what|which|how|why|should|is|are|do|can|tell)\b)|,\s+(?=(?:which|what|how)\b)",
+    re.I,
+)
+_TOPIC_WORDS: tuple[tuple[re.Pattern[str], Intent], ...] = (
+    (re.compile(r"\b(careers?|jobs?|occupations?|work as)\b", re.I), Intent.CAREERS),
+    (re.compile(r"\b(majors?|degrees?|study|uni|university|college)\b", re.I), Intent.MAJORS),
+    (re.compile(r"\b(personality|holland|character)\b", re.I), Intent.PERSONALITY),
+    (re.compile(r"\b(thinking skills?|skills?|reasoning)\b", re.I), Intent.THINKING_SKILLS),
+)
+
+# Scale words -> the section that states the person's result.
+SCALE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.I), section)
+    for pattern, section in (
+        (r"\bopen(ness|ess|nes)?\b|\bopen[- ]minded", "personality:openness"),
+        (r"\bconscientious\w*|\b(dis)?organi[sz]ed?\b|\bdiscipline\w*", "personality:conscientiousness"),
+        (r"\bextr[ao]ver\w*|\bintrover\w*|\bshy\b|\boutgoing\b|\bpeople person\b", "personality:extraversion"),
+        (r"\bagreeab\w*", "personality:agreeableness"),
+        (r"\bneurotic\w*|\bemotional(ly)? sensitiv\w*|\bemotional\b|\banxious\b", "personality:neuroticism"),
+        (r"\bholland\b|\briasec\b|\b[RIASEC]{3}\b(?! [a-z])", "interests:holland_code"),
+        (r"\brealistic\b", "interests:R"),
+        (r"\binvestigative\b", "interests:I"),
+        (r"\bartistic\b", "interests:A"),
+        (r"\bsocial\b", "interests:S"),
+        (r"\benterprising\b", "interests:E"),
+        (r"\bconventional\b", "interests:C"),
+        (r"\bverbal\b|\bwith words\b|\breading\b|\bwriting skills?\b", "skills:verbal"),
+        (r"\bnumer\w*|\bmaths?\b|\bnumbers\b|\barithmetic\b", "skills:numerical"),
+        (r"\bspatial\b", "skills:spatial"),
+        (r"\blogic(al)?\b", "skills:logical"),
+        (r"\bmemory\b|\bremember\w*", "skills:memory"),
+    )
+)
+_ABILITY = re.compile(r"\b(smart|clever|dumb|stupid|bright|intelligen\w*|skills?|reasoning|brain\w*|test)\b", re.I)
+
+
+@dataclass
+class Understanding:
+    """What one question asks: its type, the items and scales it names, its parts."""
+
+    question_type: str = GENERAL
+    items: list[Match] = field(default_factory=list)
+    top_two: bool = False
+    scales: list[str] = field(default_factory=list)
+    parts: list[QuestionPart] = field(default_factory=list)
+    intent: Intent | None = None  # the topic the type implies, when it is clear
+
+    def item_kind(self) -> str | None:
+        return self.items[0].candidate.kind if self.items else None
+
+
+def named_scales(question: str) -> list[str]:
+    """Section ids of the scales the question names, in the order it names them."""
+    found: list[tuple[int, str]] = []
+    for pattern, section in SCALE_WORDS:
+        match = pattern.search(question)
+        if match and section not in [s for _, s in found]:
+            found.append((match.start(), section))
+    return [s for _, s in sorted(found)]
+
+
+def _scale_intent(scales: Sequence[str]) -> Intent | None:
+    if not scales:
+        return None
+    return Intent.THINKING_SKILLS if scales[0].startswith("skills:") else Intent.PERSONALITY
+
+
+def _kind_intent(kind: str | None) -> Intent | None:
+    return {"career": Intent.CAREERS, "major": Intent.MAJORS}.get(kind or "")
+
+
+def split_parts(question: str) -> list[str]:
+    """The sub-questions of a question ("1) why teacher 2) what major", "X? And Y?"), or [question]."""
+    body = re.sub(r"^\s*(two|2|three|3) (things|questions)\s*:\s*", "", question, flags=re.I)
+    pieces = [p.strip(" ,.?!-") for p in _PART_SPLIT.split(body) if p and p.strip(" ,.?!-")]
+    pieces = [p for p in pieces if len(p.split()) >= 2]
+    return pieces if len(pieces) >= 2 else [question]
+
+
+def question_type(question: str, items: Sequence[Match], scales: Sequence[str], top_two: bool) -> str:
+    """The type of a single (not multi-part) question."""
+    if _WORRY.search(question):
+        return WORRY
+    if items and _WHY_NOT.search(question) and not _COMPARE.search(question.replace(" or not", "")):
+        return WHY_NOT
+    if _COMPARE.search(question) and (len(items) >= 2 or top_two or len(scales) >= 2):
+        return COMPARE
+    if items and _WHY.search(question):
+        return WHY
+    if _NEXT.search(question):
+        return NEXT_STEPS
+    if scales and not items and len(scales) <= 2:
+        return SPECIFIC_SCALE
+    if _EXPLAIN.search(question):
+        return EXPLAIN
+    return GENERAL
+
+
+def understand(question: str, candidates: Sequence[Any], classify: Any = None) -> Understanding:
+    """The question's type, named items and scales, and parts. `candidates` are `items.Candidate`s
+    (the person's own first); `classify(text) -> Intent` labels the parts of a multi-part question."""
+    scales = named_scales(question)
+    prefer = "major" if re.search(r"\b(major|study|degree|uni|university|college|course)\w*", question, re.I) else None
+    items = resolve_items(question, candidates, prefer=prefer)
+    top_two = bool(_TOP_TWO.search(question))
+    pieces = split_parts(question)
+    if len(pieces) >= 2:
+        parts = []
+        for piece in pieces:
+            p_items = resolve_items(piece, candidates, prefer=prefer)
+            p_scales = named_scales(piece)
+            p_type = question_type(piece, p_items, p_scales, bool(_TOP_TWO.search(piece)))
+            p_intent = (
+                _kind_intent(p_items[0].candidate.kind if p_items else None)
+                or _scale_intent(p_scales)
+                or next((i for pattern, i in _TOPIC_WORDS if pattern.search(piece)), None)
+            )
+            if p_intent is None:
+                break  # a part with no topic of its own ("that was a surprise") is not a second question
+            parts.append(QuestionPart(text=piece, intent=p_intent, question_type=p_type))
+        compare = len(items) >= 2 and _COMPARE.search(question)
+        if len(parts) == len(pieces) and len({p.intent for p in parts}) >= 2 and not compare:
+            return Understanding(MULTI_PART, items, top_two, scales, parts, None)
+    kind = question_type(question, items, scales, top_two)
+    intent: Intent | None = None
+    if kind in (COMPARE, WHY, WHY_NOT) and items:
+        intent = _kind_intent(items[0].candidate.kind)
+    elif kind == COMPARE and top_two:
+        intent = Intent.MAJORS if prefer == "major" else Intent.CAREERS
+    elif kind == COMPARE and scales:
+        intent = _scale_intent(scales)
+    elif kind == WORRY:
+        personality = [s for s in scales if not s.startswith("skills:")]
+        ability = not personality or _ABILITY.search(question)
+        intent = Intent.THINKING_SKILLS if ability else Intent.PERSONALITY
+    elif kind == SPECIFIC_SCALE:
+        intent = _scale_intent(scales)
+    return Understanding(kind, items, top_two, scales, [], intent)
+
+
+# -- what the question needs from the person's documents and the catalog -------------------------
+
+MAX_SECTIONS = 9
+_AREA = {"career": "careers", "major": "majors"}
+_OVERVIEW_FIT = re.compile(r"(?<!\S)\d{1,3}\.\s+(\S[^\n]*?)\s+\(fit (\d{1,3})%\)")
+
+
+class QuestionUnderstanding:
+    """Understands questions against the person's list and the catalog, and adds the sections that
+    answer them. One per engine; thread-safe (the catalog cache locks)."""
+
+    def __init__(self) -> None:
+        self.catalog = CatalogTitles()
+
+    def understand(self, session: Session, question: str, chunks: Sequence[Any], classify: Any = None) -> Understanding:
+        """`understand` with the person's recommendations and the catalog as candidates."""
+        candidates, _ = self.catalog.load(session)
+        return understand(question, [*recommended(chunks), *candidates], classify)
+
+    def sections(
+        self,
+        session: Session,
+        user_id: str,
+        u: Understanding,
+        intent: Intent,
+        retrieved: Sequence[RetrievedSection],
+        chunks: Sequence[Any],
+    ) -> list[RetrievedSection]:
+        """The retrieved sections with what this question needs put first (at most MAX_SECTIONS)."""
+        own = {c.section_id: c for c in chunks}
+        needed: list[RetrievedSection] = []
+
+        def add_own(section_id: str) -> None:
+            chunk = own.get(section_id)
+            if chunk is not None:
+                needed.append(RetrievedSection("own", chunk.document_type, chunk.section_id, chunk.title, chunk.text))
+
+        items = list(u.items)
+        if u.top_two and len(items) < 2:
+            kind = "major" if intent is Intent.MAJORS else "career"
+            top = [c for c in recommended(chunks) if c.kind == kind][:2]
+            items = [Match(c, {i}, 1.0) for i, c in enumerate(top)]
+            u.items = items
+        if u.question_type in (COMPARE, WHY, WHY_NOT, WORRY, NEXT_STEPS, MULTI_PART, GENERAL) and items:
+            scores = None
+            for match in items:
+                c = match.candidate
+                if c.section_id:
+                    add_own(c.section_id)
+                    continue
+                _, entries = self.catalog.load(session)
+                entry = entries.get((c.kind, c.code))
+                if entry is None:
+                    continue
+                needed.append(RetrievedSection("catalog", f"catalog_{'job' if c.kind == 'career' else 'major'}",
+                                               entry.section_id, entry.title, entry.description))  # fmt: skip
+                scores = scores or person_scores(session, user_id)
+                overview = own.get(f"{_AREA[c.kind]}:overview")
+                listed = {t: int(f) for t, f in _OVERVIEW_FIT.findall(overview.text)} if overview else {}
+                body = fit_text(entry, fit_for(entry, scores), scores, listed)
+                if body:
+                    area = _AREA[c.kind]
+                    kind = f"{c.kind}_recommendations"
+                    title = f"Your fit: {entry.title}"
+                    needed.append(RetrievedSection("own", kind, f"{area}:fit:{c.code}", title, body))
+            for kind in dict.fromkeys(m.candidate.kind for m in items):
+                add_own(f"{_AREA[kind]}:overview")
+            if u.question_type == WHY_NOT:
+                add_own("interests:holland_code")
+        if u.question_type == WORRY:
+            skills = [s for s in u.scales if s.startswith("skills:")]
+            if u.intent is Intent.THINKING_SKILLS:
+                add_own("skills:overview")
+                for chunk in chunks:
+                    sid = chunk.section_id
+                    if sid.startswith("skills:") and sid != "skills:overview" and (not skills or sid in skills):
+                        add_own(sid)
+            for scale in u.scales:
+                add_own(scale)
+        if u.question_type in (SPECIFIC_SCALE, COMPARE, EXPLAIN) or (u.question_type == GENERAL and u.scales):
+            for scale in u.scales:
+                add_own(scale)
+        if u.question_type == MULTI_PART:
+            for part in u.parts:
+                for scale in named_scales(part.text):
+                    add_own(scale)
+                if part.intent in (Intent.CAREERS, Intent.MAJORS):
+                    area = "careers" if part.intent is Intent.CAREERS else "majors"
+                    add_own(f"{area}:overview")
+                    top = [c for c in recommended(chunks) if c.kind == area[:-1]][:1]
+                    for c in top:
+                        add_own(c.section_id or "")
+        if u.question_type == NEXT_STEPS and not items:
+            for area in ("careers", "majors"):
+                top = [c for c in recommended(chunks) if c.kind == area[:-1]][:1]
+                for c in top:
+                    add_own(c.section_id or "")
+        if intent in (Intent.CAREERS, Intent.MAJORS) and u.question_type in (GENERAL, EXPLAIN) and not items:
+            # The summary names the top three; their sections must be there for the details to match.
+            kind = "career" if intent is Intent.CAREERS else "major"
+            add_own(f"{_AREA[kind]}:overview")
+            for c in [c for c in recommended(chunks) if c.kind == kind][:3]:
+                add_own(c.section_id or "")
+        out: list[RetrievedSection] = []
+        seen: set[str] = set()
+        for section in [*needed, *retrieved]:
+            if section.section_id not in seen:
+                seen.add(section.section_id)
+                out.append(section)
+        return out[: max(MAX_SECTIONS, len(needed))]
+
+    @staticmethod
+    def request_fields(u: Understanding, sections: Sequence[ContextSection]) -> dict[str, Any]:
+        """AnswerRequest fields for this understanding (named items point at their sections)."""
+        ids = {s.section_id for s in sections}
+        named = []
+        for match in u.items:
+            c = match.candidate
+            area = _AREA[c.kind]
+            mine = [sid for sid in (c.section_id, f"job:{c.code}" if c.kind == "career" else f"major:{c.code}",
+                                    f"{area}:fit:{c.code}") if sid and sid in ids]  # fmt: skip
+            named.append(NamedItem(kind=c.kind, title=c.title, code=c.code, rank=c.rank, section_ids=mine))  # type: ignore[arg-type]
+        return {
+            "question_type": u.question_type,
+            "named_items": named,
+            "scales": [s for s in u.scales if s in ids],
+            "parts": u.parts,
+        }

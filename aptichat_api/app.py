@@ -12,7 +12,7 @@ from flask import Flask, Response, g, request
 
 from aptichat import logs
 from aptichat.settings import Settings
-from aptichat_api import database, limits, metrics
+from aptichat_api import database, headers, limits, metrics
 from aptichat_api.auth import check_auth_config
 from aptichat_api.chat_service import chat_service
 from aptichat_api.config import build_config
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(_start_timer)
     limits.init_app(app)
+    headers.init_app(app)  # CSP, framing, referrer, CORS (off unless configured)
     database.init_app(app)
     chat_service.init_app(app)
     _register_blueprints(app)

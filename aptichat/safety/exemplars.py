@@ -171,6 +171,8 @@ SAFE: tuple[str, ...] = (
     "see you tomorrow",
     "that's all for today, thank you",
     "i have to go now, bye",
+    "i'm off to sleep now, good night",
+    "logging off for tonight, see you",
     "i'm leaving on holiday next week",
     "i won't be here tomorrow, please save my progress",
     "i'm done for today",

@@ -6,8 +6,8 @@ compared with the DISTRESS and SAFE exemplar banks (`exemplars.py`); a sentence 
 when its best DISTRESS cosine reaches `THRESHOLDS[model]` AND beats its best SAFE cosine by
 `MARGIN` (so "this exam is killing me" stays with its safe neighbours). A sentence that talks about
 careers or studies is never judged here (the rules still see it), so career questions about
-psychology, nursing or the police cannot trip it. It can only add a distress finding, never remove
-one, and never produces abuse.
+psychology, nursing or the police cannot trip it, and neither can a bedtime sign-off. It can only
+add a distress finding, never remove one, and never produces abuse.
 
 The banks are embedded once per model, lazily, on the first message that needs them, and cached for
 the process. Models without a threshold chosen on dev data (e.g. Gemini) get no semantic layer.
@@ -40,6 +40,13 @@ CAREER_GUARD = re.compile(
     r"resume|field|specialt\w*|training|qualification\w*|\w+olog(?:y|ist|ists)|\w+iatr\w*|nurse|nursing|doctor|"
     r"medic\w*|paramedic\w*|police|officer|soldier|army|navy|military|firefighter|counsel+or\w*|therapist\w*|"
     r"social work\w*|game|games|gaming|fortnite|minecraft|roblox|character|level|boss)\b",
+    re.IGNORECASE,
+)
+# A bedtime or see-you sign-off is not a farewell ("i'm going to bed, goodbye"); the rules still
+# judge final goodbyes ("goodbye forever", "this is my last message").
+SIGN_OFF = re.compile(
+    r"\b(?:going to bed|off to bed|going to sleep now|bedtime|good ?night|gn|nighty? night|see you|see ya|cya|"
+    r"talk (?:to you )?(?:later|tomorrow|soon)|ttyl|logging off|signing off)\b",
     re.IGNORECASE,
 )
 
@@ -81,6 +88,8 @@ def sentences(message: str) -> list[str]:
 def scores(message: str, embedder: Embedder) -> list[tuple[float, float]]:
     """(best DISTRESS cosine, best SAFE cosine) for each judged sentence of `message` (guarded ones
     left out)."""
+    if SIGN_OFF.search(message):
+        return []
     judged = [s for s in sentences(message) if not CAREER_GUARD.search(s)]
     if not judged:
         return []

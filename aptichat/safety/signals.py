@@ -416,6 +416,8 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"permanently)\b"
         r"|\b(?:all|everything|it all|all of this|my life) (?:to )?(?:be )?over (?:for good|forever|for ever|"
         r"permanently)\b"
+        r"|\b(?:rest|sleep) for good\b|\b(?:just )?want (?:it|this|everything) (?:all )?to be over\b(?! (?:so|and|"
+        r"before)\b)"
         r"|\bcheck out of (?:life|this world|here)\b|\bcheck out for good\b",
     ),
     (
@@ -460,6 +462,9 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"|\b(?:last|final) time (?:you|youll|you will|anyone|anyone will)(?: \w+)? (?:hear|see|talk)\w*(?: from|"
         r" to)? me\b"
         r"|\b(?:when|after|once) im (?:gone|dead|not here|no longer here)\b(?! (?:on|to|for|at)\b)"
+        r"|\b(?:dont|do not|cant|cannot) see myself (?:making it|surviving|being alive|being here|living|alive|"
+        r"still here)\b|\b(?:dont|do not) (?:want|wanna) to (?:come up|resurface|come back up|breathe)(?: anymore|"
+        r" again)\b"
         r"|\bmy (?:own )?funeral\b|\b(?:tonight|today) is the (?:night|day)$"
         r"|\b(?:wont|will not|not going to|not gonna|wont even) be (?:here|around|alive) (?:much |for |very )?"
         r"(?:longer|long|anymore|any more|after (?:tonight|today|this))\b|\bsoon it wont matter\b"
@@ -490,7 +495,7 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"didnt exist|never existed|killed myself|"
         r"left for good)))\b"
         r"|\b(?:im|i am|feel like|being|just|only|nothing but|always) (?:a |such a |just a |only a |the )?"
-        r"(?:burden|mistake|waste of (?:space|air|oxygen|life))\b"
+        r"(?:burden|mistake|waste|waste of (?:space|air|oxygen|life))\b(?! of (?:time|money)\b)"
         r"|\bi (?:only|just|always) (?:cause|make|bring) (?:problems|trouble|pain) (?:for|to)\b"
         r"|\bmy (?:whole |entire )?(?:existence|life|being alive|being here) (?:is|was|feels like) (?:a |one big )?"
         r"(?:mistake|waste|accident|burden)\b",
@@ -568,7 +573,13 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
                 40,
             ),
         )
-        + r"|\b(?:standing|sitting|im|i am)\b(?: \w+)? (?:on|at) (?:the |a |this )?(?:roof|rooftop|ledge|edge|"
+        + r"|\b(?:hid|hide|hiding|hidden|stash\w*|keep|keeping) (?:\w+ )?(?:knives|knife|blades|razors|razor blades)\b"
+        r"(?! (?:in|at) (?:the )?(?:kitchen|shop|restaurant|work)\b)"
+        r"|\b(?:stare|stared|staring|looked|looking|sat|sitting) (?:at|with) (?:the |a |my )?(?:(?:bottle|box|pack|"
+        r"packet) of "
+        rf"{_PILLS}|{_PILLS}|knife|blade|razor|rope)\b(?! (?:in|at) (?:the )?(?:shop|store|pharmacy|class)\b)"
+        r"|\b(?:walk|walking|swim|swimming) (?:into|out into) the (?:sea|ocean|river|lake|water)\b(?! (?:to|for)\b)"
+        r"|\b(?:standing|sitting|im|i am)\b(?: \w+)? (?:on|at) (?:the |a |this )?(?:roof|rooftop|ledge|edge|"
         r"bridge|balcony|cliff|tracks|railway)\b.{0,40}\b(?:right now|now|tonight|thinking|looking down|jump\w*)\b"
         r"|\b(?:step|stepping|jump|jumping|walk|walking|throw myself|lie|lay|lying) (?:down )?(?:in front of|under|"
         r"onto|on) (?:a |the )?(?:train|bus|car|truck|lorry|traffic|tracks|railway)\b"
@@ -597,6 +608,10 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"hurting myself|harming myself)(?: again)?\b|\bcut(?:ting)? again\b|\bcut(?:ting)? (?:myself|my \w+) "
         r"(?:again|deeper|every)\b"
         r"|\b(?:relapse|relapsed|relapsing)\b(?! (?:into|in|on|of)\b(?! (?:cutting|self|harm)))"
+        r"|\b(?:hide|hiding|hid|cover|covering|covered) (?:up )?(?:the |my )?(?:scars|cuts|marks|burns)\b"
+        r"|\b(?:scars|cuts|marks|burns) (?:on|all over) my (?:wrists|wrist|arms|thighs|legs|stomach)\b"
+        r"|\b(?:wrists|arms|thighs|legs) (?:are |is )?(?:covered in|full of) (?:scars|cuts|marks|burns)\b"
+        r"|\blong sleeves (?:to hide|so no one|so nobody|even in summer)\b"
         r"|\bmake myself (?:throw up|puke|sick|vomit|bleed)\b|\b(?:stopped|stop|not) eating (?:on purpose|to punish)\b"
         r"|\b(?:blade|razor|razors)\b.{0,40}\b(?:skin|arm|arms|wrist|wrists|thigh|thighs|feel)\b",
     ),
@@ -609,6 +624,7 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"|\b(?:my|last|previous|first|second|suicide) attempts?\b(?! (?:at|on|to pass|to|in|of)\b)"
         r"|\bi (?:have |had |already )?attempted\b(?! (?:to|the|a|an|my|this|that|it|all|every|some|question|"
         r"questions|exam|test|quiz|each|both|most|several)\b)|\bi (?:have |had )?(?:overdosed|ode?d)\b"
+        r"|\b(?:tried|attempted|took)\b.{0,40}\b(?:woke up|ended up) in (?:the )?(?:hospital|er|icu)\b"
         r"|\b(?:hospital|er|icu|psych ward)\b.{0,60}\b(?:took|overdos\w*|pills|tablets|cut myself|tried)\b",
     ),
     # --- hurt by others, described by what happened
@@ -618,8 +634,15 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         rf"\b{_ABUSER}\b(?: \w+){{0,3}}? {_ABUSE_ACT} (?:me|my (?:head|face|arm|arms|hair|neck|body))\b"
         r"(?! with (?:a |the )?(?:pillow|ball|snowball|water|joke|question|nerf|toy)\b)"
         r"(?! (?:in|at) (?:a |the )?(?:game|match|fortnite|minecraft|roblox|valorant|pe|football|rugby|soccer)\b)"
+        rf"|\b{_ABUSER}\b(?: \w+){{0,3}}? (?:comes|coming|came|gets|getting|got|sneaks|"
+        r"sneaking|snuck|climbs|climbing|climbed|walks|walking) (?:into|in) (?:my|the) (?:room|bed|bedroom|shower|"
+        r"bathroom)\b(?: \w+){0,2}? (?:at night|when i (?:shower|sleep|change|undress|bathe|am asleep|am alone))\b"
         rf"|\b{_ABUSER}\b(?: \w+){{0,3}}? (?:comes|came|gets|got|sneaks|snuck|climbs|climbed) (?:into|in) my "
         r"(?:room|bed|bedroom|shower|bathroom)\b"
+        rf"|\b{_ABUSER}\b(?: \w+){{0,3}}? (?:hits|beats|hurts|abuses|chokes|kicks) (?:her|him|us|my mom|my mum|"
+        r"my sister|my brother)\b(?: and| then| also)+ me\b"
+        r"|\b(?:dont|do not|never) feel safe\b(?: \w+){0,2}? (?:at home|in my (?:house|home|room)|sleeping|around "
+        r"(?:my \w+|him|her))\b"
         r"|\b(?:get|got|getting|been|being|am|was|im) (?:hit|slapped|punched|kicked|whipped|smacked|belted|choked|"
         r"beaten|"
         r"burned|locked (?:in|out))\b(?: \w+){0,2}? (?:with a (?:belt|stick|cable|cord|wire|shoe|hanger|spoon|hose)|"
@@ -640,6 +663,8 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"|\b(?:forced|forcing|forces|force|made|makes|make|pressured|pressuring|pressures) me (?:to )?do sexual\b"
         r"|\b(?:tells|told|asks|asked|says|said|wants)(?: me)? to keep (?:it|this|that|us|what happened) (?:a secret|"
         r"secret|between us|quiet|from my)\b"
+        r"|\b(?:says|said|tells me|told me) (?:its|it is|this is) (?:just )?(?:a game|our game|normal|what \w+ do)\b"
+        r".{0,60}\b(?:hurts|scared|dont like|didnt like|uncomfortable)\b"
         r"|\b(?:our (?:little )?secret|(?:says|said|told me|tells me|asked me|asks me)(?: \w+)? (?:not to|to not|"
         r"never to|"
         r"dont) tell (?:anyone|anybody|my parents|my mom|my mum|my dad))\b|\bmeet (?:him|her|them) alone\b",
@@ -650,7 +675,9 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"\b(?:threaten\w*|says|said|will|gonna|going to|blackmail\w*|unless)\b(?: \w+){0,4}? (?:share|post|send|leak|"
         r"show|spread|publish|expose)\b(?: \w+){0,3}? (?:pics|pictures|photos|nudes|images|videos|video|picture|"
         r"photo)\b"
-        r"|\bha(?:s|ve) my (?:nudes|naked pics|naked photos)\b|\bblackmail\w*\b(?: \w+){0,3}? (?:me|with)\b|\b(?:wants|"
+        r"|\bif i (?:dont|do not|wont|refuse to) send (?:him |her |them )?(?:more |any )?(?:nudes|pics|photos|pictures|"
+        r"videos|more)\b|\bha(?:s|ve) my (?:nudes|naked pics|naked photos)\b|\bblackmail\w*\b(?: \w+){0,3}? (?:me|"
+        r"with)\b|\b(?:wants|"
         r"want|asked|asks|asking|pressuring|begging) me to send"
         r"(?: \w+)? (?:nudes|pics|photos|pictures|naked)\b",
     ),

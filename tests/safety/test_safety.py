@@ -32,7 +32,13 @@ from aptichat.safety.signals import SIGNALS
 
 HERE = Path(__file__).parent
 
-DEV_CORPORA = ("corpus_dev.tsv", "corpus_dev_early.tsv", "corpus_dev2.tsv", "corpus_dev3.tsv", "corpus_dev4.tsv")
+DEV_CORPORA = (
+    "corpus_dev.tsv",
+    "corpus_dev_early.tsv",
+    "corpus_dev2.tsv",
+    "corpus_dev3.tsv",
+    "corpus_dev4.tsv",
+)
 
 
 def load_corpus(name: str) -> list[tuple[str, str]]:

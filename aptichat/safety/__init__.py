@@ -5,9 +5,12 @@
         answer = safe_reply(assessment, helpline=settings_helpline)   # no provider call
         flag the conversation for staff review with assessment.signals (names only)
 
-`assess` is deterministic, offline and takes well under a millisecond: rules over a normalised
-form of the message (typos, leetspeak, spelled-out letters, accents), in English, Spanish, French,
-German, Portuguese and some Italian. The reply wording is in `replies.py`.
+`assess(message)` is deterministic, offline and takes well under a millisecond: rules over a
+normalised form of the message (typos, leetspeak, spelled-out letters, accents), written by
+category in English (`signals.py`) and in Spanish, French, German, Portuguese, Italian, Dutch,
+Polish and Turkish (`lexicon.py`). `assess(message, embedder)` adds the semantic layer
+(`semantic.py`): the message's sentences against exemplar banks embedded once per model, which can
+only raise a distress finding. The reply wording is in `replies.py`.
 """
 
 from aptichat.safety.assessment import SafetyAssessment, SafetyCategory, assess

@@ -226,6 +226,32 @@ class PeriodQuery(Query):
     days: Annotated[int, Field(ge=1, le=3650)] = 30
 
 
+AuditAction = Literal["profile.read", "documents.read", "history.read", "user.reprocess", "user.erase"]
+
+
+class AuditQuery(Query):
+    action: AuditAction | None = None
+    since: datetime | None = Field(default=None, description="ISO 8601; without an offset it is UTC")
+    user_id: UserId | None = Field(default=None, description="Only actions on this person (matched by hash)")
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    before: Cursor | None = Field(default=None, description="entry id cursor: return older entries")
+
+
+class AuditEntryOut(Body):
+    id: int
+    at: datetime
+    actor: str = Field(description="The admin's user id, or `service` for the test product's key")
+    actor_role: Literal["admin", "service"]
+    action: AuditAction
+    target_user_hash: str = Field(description="The person acted on, as the logs' salted hash (never the id)")
+    request_id: str | None = Field(description="The request's X-Request-Id, as in the access log")
+
+
+class AuditLog(Body):
+    entries: list[AuditEntryOut] = Field(description="Newest first")
+    next_before: int | None = Field(description="Pass as ?before= for the next page; null on the last one")
+
+
 class CountOut(Body):
     key: str
     count: int

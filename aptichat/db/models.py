@@ -287,6 +287,36 @@ class ChatFeedback(Base):
     created_at: Mapped[datetime] = _created()
 
 
+# What the audit trail records: staff (or the service key) acting on another person's data.
+AUDIT_ACTIONS = ("profile.read", "documents.read", "history.read", "user.reprocess", "user.erase")
+AUDIT_ACTOR_ROLES = ("admin", "service")
+
+
+class ChatAuditEntry(Base):
+    """One admin action on another person (aptichat_api.audit): who, what, on whom, when, in which
+    request. The person appears only as the salted hash of the logs (aptichat.logs.hash_user), so the
+    trail outlives their erasure without naming them; no document, question or answer text is kept.
+    No foreign key to chat_users for the same reason."""
+
+    __tablename__ = "chat_audit_log"
+    __table_args__ = (
+        CheckConstraint(_in("action", AUDIT_ACTIONS), name="ck_chat_audit_log_action"),
+        CheckConstraint(_in("actor_role", AUDIT_ACTOR_ROLES), name="ck_chat_audit_log_actor_role"),
+        CheckConstraint("target_user_hash ~ '^[0-9a-f]{16}$'", name="ck_chat_audit_log_target_hash"),
+        Index("ix_chat_audit_log_at", sql("at DESC"), sql("id DESC")),
+        Index("ix_chat_audit_log_action", "action", sql("id DESC")),
+        Index("ix_chat_audit_log_target", "target_user_hash", sql("id DESC")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    # staff are named (their accountability is the point); the service key is `service`
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    actor_role: Mapped[str] = mapped_column(String(16), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_user_hash: Mapped[str] = mapped_column(String(16), nullable=False)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+
+
 class ChatEtlJob(Base):
     """A request to (re)process one user and where it stands."""
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, current_app
 
-from aptichat_api import analytics, database
+from aptichat_api import analytics, audit, database
 from aptichat_api.errors import ApiError
 from aptichat_api.routing import api_route
-from aptichat_api.schemas import ExperimentResults, PeriodQuery, QualityAnalytics, QuestionAnalytics
+from aptichat_api.schemas import (
+    AuditLog,
+    AuditQuery,
+    ExperimentResults,
+    PeriodQuery,
+    QualityAnalytics,
+    QuestionAnalytics,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ERRORS = (401, 403, 422, 429)
@@ -65,3 +73,32 @@ def experiment(name: str, query: PeriodQuery) -> dict[str, Any]:
     with database.session() as session:
         results = analytics.experiment_quality(session, query.days, name, list(variants))
     return {"name": name, "declared_variants": list(variants), "variants": results}
+
+
+@api_route(
+    bp,
+    "/audit",
+    "GET",
+    summary="Audit trail of admin actions",
+    query=AuditQuery,
+    response=AuditLog,
+    auth="admin",
+    errors=ERRORS,
+)
+def audit_log(query: AuditQuery) -> dict[str, Any]:
+    """Who read another person's profile, documents or history, who erased or reprocessed whom:
+    newest first, filtered by `action`, `since` and `user_id` (matched by its hash), paged by
+    `before`. People appear only as the logs' salted hash; no content is ever recorded."""
+    since = query.since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    with database.session() as session:
+        page = audit.entries(
+            session,
+            action=query.action,
+            since=since,
+            target_user_id=query.user_id,
+            before=query.before,
+            limit=query.limit,
+        )
+        return AuditLog.model_validate(page).model_dump(mode="json")

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from aptichat_api import database, store
+from aptichat_api import audit, database, store
 from aptichat_api.auth import authorize_user, current_principal
 from aptichat_api.chat_service import chat_service
 from aptichat_api.profile import build_profile
@@ -31,9 +31,12 @@ ERRORS = (401, 403, 404, 422, 429)
 def profile(user_id: str) -> dict[str, Any]:
     """Holland code, strongest tendencies, thinking skills, documents with their versions, the
     latest processing request and the documents that could not be built (gaps)."""
-    authorize_user(current_principal(), user_id)
+    principal = current_principal()
+    authorize_user(principal, user_id)
     with database.session() as session:
-        return build_profile(session, user_id)
+        body = build_profile(session, user_id)
+        audit.record(session, principal, "profile.read", user_id)  # staff reading someone else's
+        return body
 
 
 @api_route(
@@ -47,9 +50,11 @@ def profile(user_id: str) -> dict[str, Any]:
 )
 def documents(user_id: str, query: DocumentsQuery) -> dict[str, Any]:
     """The current version of each document (or only `type`), with its full content."""
-    authorize_user(current_principal(), user_id)
+    principal = current_principal()
+    authorize_user(principal, user_id)
     with database.session() as session:
         store.get_user(session, user_id)
+        audit.record(session, principal, "documents.read", user_id)
         doc_type = query.type.value if query.type is not None else None
         docs = store.current_documents(session, user_id, doc_type)
         return {"documents": [DocumentOut.model_validate(d) for d in docs]}
@@ -63,9 +68,11 @@ def reprocess(user_id: str) -> dict[str, Any]:
     Poll GET /jobs/{job_id} for progress."""
     from aptichat.db.etl_jobs import create_job
 
-    authorize_user(current_principal(), user_id)
+    principal = current_principal()
+    authorize_user(principal, user_id)
     with database.session() as session:
         store.get_user(session, user_id)
+        audit.record(session, principal, "user.reprocess", user_id)
     job, _created = create_job(database.engine(), user_id, "reprocess")
     return {"job_id": job.id, "status": job.status}
 
@@ -74,9 +81,11 @@ def reprocess(user_id: str) -> dict[str, Any]:
 def erase(user_id: str) -> dict[str, Any]:
     """Delete the person's documents, chunks, conversations, messages and feedback, and drop what
     the chat engine caches about them. Processing-job records are kept (they hold no answers)."""
-    authorize_user(current_principal(), user_id)
+    principal = current_principal()
+    authorize_user(principal, user_id)
     with database.session() as session:
         store.get_user(session, user_id)
         counts = store.erase_user(session, user_id)
+        audit.record(session, principal, "user.erase", user_id)  # in the erasure's transaction
     chat_service.forget_user(user_id)
     return {"user_id": user_id, "erased": counts}

@@ -24,6 +24,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/admin/analytics/questions", None, {"admin"}),
     ("GET", "/admin/analytics/quality", None, {"admin"}),
     ("GET", "/admin/experiments/prompt", None, {"admin"}),
+    ("GET", "/admin/audit", None, {"admin"}),
     (
         "POST",
         "/events/test-completed",

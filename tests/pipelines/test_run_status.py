@@ -63,8 +63,8 @@ def test_a_failed_run_marks_its_jobs_and_notifies_admins(
 
     # a legacy URL naming a database that does not exist
     broken = make_url(legacy_url()).set(database="no_such_legacy_db").render_as_string(hide_password=False)
-    job = defs().resolve_job_def("user_etl")
-    result = job.execute_in_process(
+    user_etl = defs().resolve_job_def("user_etl")
+    result = user_etl.execute_in_process(
         instance=dagster_instance,
         partition_key=user,
         tags={"dagster/run_key": run_key},

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from aptichat.llm import offline_phrases as P
+from aptichat.llm import offline_questions as Q
+from aptichat.llm.offline_questions import Draft as _Draft
 from aptichat.llm.ranking import (
     Ranked,
     RankedItem,
@@ -31,6 +32,7 @@ from aptichat.llm.text import (
     clip,
     ensure_period,
     join_names,
+    keywords,
     limit_text,
     mentions,
     ordinal,
@@ -43,18 +45,6 @@ from aptichat.llm.text import (
 from aptichat.llm.types import AnswerRequest, ContextSection, GeneratedAnswer, cited_numbers
 
 MAX_RANKED_POINTS = 3
-
-
-@dataclass
-class _Draft:
-    """The parts of an answer, most important first, so `_fit` knows what to give up first."""
-
-    head: str
-    lead: str
-    transition: str
-    points: list[str]
-    tail: list[str]
-    next_step: str
 
 
 class OfflineComposer:
@@ -88,7 +78,12 @@ class OfflineComposer:
             return limit_text(P.OUT_OF_SCOPE, request.max_chars)
         gap_note = P.gap_note(request.intent, request.gaps)
         next_step = P.NEXT_STEPS.get(intent, P.NEXT_STEPS["general_guidance"])
+        if request.question_type == "multi_part" and len(request.parts) >= 2:
+            return self._multi_part(request)
         if gap_note is None:
+            typed = self._typed_draft(request)
+            if typed is not None:
+                return self._fit(request.max_chars, typed)
             draft = self._ranked_draft(request, next_step)
             if draft is not None:
                 return self._fit(request.max_chars, draft)
@@ -123,7 +118,7 @@ class OfflineComposer:
         while True:
             parts = [p for p in (draft.head, draft.lead) if p]
             if points:
-                parts.append(draft.transition + "\n" + "\n".join(points))
+                parts.append("\n".join([draft.transition, *points] if draft.transition else points))
             parts.extend(tail)
             if next_step:
                 parts.append(next_step)
@@ -149,6 +144,43 @@ class OfflineComposer:
         room = max(20, max_chars - len(prefix) - len(citation) - 1)
         return f"{prefix}{limit_text(body.strip(), room)} {citation}".rstrip()[:max_chars]
 
+    # -- question types -------------------------------------------------------------------------
+
+    _TYPED = {
+        "compare": Q.compare_draft,
+        "why_not": Q.why_not_draft,
+        "worry": Q.worry_draft,
+        "next_steps": Q.next_steps_draft,
+        "specific_scale": Q.scale_draft,
+    }
+
+    def _typed_draft(self, request: AnswerRequest) -> _Draft | None:
+        """The answer shaped by what is asked (offline_questions), or None for the generic answer."""
+        build = self._TYPED.get(request.question_type)
+        return build(request) if build is not None else None
+
+    def _multi_part(self, request: AnswerRequest) -> str:
+        """Each part answered in turn from the same sections, one next step at the end."""
+        share = max(200, request.max_chars // len(request.parts) - 4)
+        answers: list[str] = []
+        for i, part in enumerate(request.parts):
+            sub = request.model_copy(
+                update={
+                    "question": part.text,
+                    "intent": part.intent,
+                    "question_type": part.question_type,
+                    "parts": [],
+                    "named_items": [item for item in request.named_items if mentions(keywords(part.text), item.title)],
+                    "scales": request.scales,
+                    "max_chars": share,
+                }
+            )
+            text = self.compose_text(sub)
+            if i < len(request.parts) - 1 and "\n\n" in text:
+                text = text.rsplit("\n\n", 1)[0]  # the next step, once, at the very end
+            answers.append(text)
+        return limit_text("\n\n".join(answers), request.max_chars)
+
     # -- careers and majors ---------------------------------------------------------------------
 
     def _ranked_draft(self, request: AnswerRequest, next_step: str) -> _Draft | None:
@@ -171,7 +203,10 @@ class OfflineComposer:
         if intent == "general_guidance":
             return self._general_draft(request, found, question_words, next_step)
         ranked = found[0]
-        focus = [item for item in ranked.by_rank() if mentions(question_words, item.title)]
+        named = {item.title.casefold() for item in request.named_items if item.rank is not None}
+        focus = [item for item in ranked.by_rank() if item.title.casefold() in named] or [
+            item for item in ranked.by_rank() if mentions(question_words, item.title)
+        ]
         if focus and focus[0].section is not None:
             return self._focus_draft(request, ranked, focus[0], next_step)
         lead = self._ranked_lead(ranked)
@@ -180,14 +215,20 @@ class OfflineComposer:
         not_listed = self._not_listed(request, ranked, question_words)
         if not_listed is not None:
             lead = not_listed
-        points = [self._ranked_point(item) for item in self._with_reasons(ranked)]
+        points = [self._ranked_point(item) for item in self._with_reasons(ranked, lead_only=True)]
         tail = self._catalog_about(request, question_words) if not_listed else []
         transition = P.TRANSITIONS[intent]
         return _Draft("", lead, transition, [p for p in points if p], tail, next_step)
 
     @staticmethod
-    def _with_reasons(ranked: Ranked) -> list[RankedItem]:
-        return [item for item in ranked.by_rank() if item.section is not None and item.reasons][:MAX_RANKED_POINTS]
+    def _with_reasons(ranked: Ranked, lead_only: bool = False) -> list[RankedItem]:
+        """Items whose reasons can be given, best first; with `lead_only`, only those the summary line
+        names (`_ranked_lead`), so the details explain exactly the careers or majors it lists."""
+        named = {id(item) for item in ranked.listed()[:MAX_RANKED_POINTS]}
+        items = [item for item in ranked.by_rank() if item.section is not None and item.reasons]
+        if lead_only:
+            items = [item for item in items if id(item) in named]
+        return items[:MAX_RANKED_POINTS]
 
     @staticmethod
     def _ranked_lead(ranked: Ranked, limit: int = 3) -> str | None:
@@ -272,7 +313,7 @@ class OfflineComposer:
             leads.append(lead)
         points: list[str] = []
         for ranked in found:
-            top = self._with_reasons(ranked)[:1]
+            top = self._with_reasons(ranked, lead_only=True)[:1]
             points.extend(p for item in top if (p := self._ranked_point(item)))
         rest = [s for s in request.sections if s.document_type not in P.NOUNS]
         others = self.select_sections(request.model_copy(update={"sections": rest})) if rest else []

@@ -163,3 +163,41 @@ def suggest_others(gaps: dict[str, str]) -> str:
         return "Once your results are in, I'll be able to help."
     listed = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
     return SUGGEST_OTHERS.format(others=listed)
+
+
+# -- answers per question type (aptichat.llm.offline_questions) --------------------------------------
+
+NEXT_STEP_COMPARE = (
+    "To choose between {a} and {b}, find out what a normal working week looks like in each, and if you can, "
+    "talk to someone who does the work. Would you like the majors that lead to either?"
+)
+WHY_NOT_TRANSITION = "How it fits your results, on the same rule your list was ranked by:"
+WHY_NOT_UNKNOWN = (
+    "{name} is not among your recommended {kind}s, and I couldn't find it in the catalog your {kind}s are "
+    "matched against, so I can't work out a fit for it."
+)
+WHY_NOT_NEXT = (
+    "Your list shows where your results point most strongly, not what you may or may not do. If {name} "
+    "appeals to you, that matters: find out what the work involves day to day and talk to someone who does it."
+)
+WORRY_LEAD = "That's a very common worry, so let's look at what your results actually say rather than guess:"
+WORRY_STRENGTH = "Your results show a real strength to build on: {name} ({phrase}) [{n}]."
+WORRY_AVERAGE = "Average means you did as well as most people who took the test: that is a solid base, not a weakness."
+WORRY_CLOSE = (
+    "These scores are so close that the differences are within the test's measurement error, so read them "
+    "as one level rather than a ranking [{cites}]."
+)
+WORRY_NEXT = (
+    "A test is a snapshot of one day, and thinking skills grow with practice. Pick the area you care about "
+    "most, practise it a little each week, and talk to a teacher or school counsellor about where you want to go."
+)
+NEXT_STEP_LEAD = "Here is a concrete plan you can start on this month:"
+NEXT_STEP_CAREER = (
+    "Explore {title}: look at what the work involves day to day and, if you can, talk to someone who does it [{n}]."
+)
+NEXT_STEP_MAJOR = "Look at a course list for {title} and see which subjects excite you [{n}]."
+NEXT_STEP_GENERAL: tuple[str, ...] = (
+    "Try it out: a school project, volunteering or a short job-shadowing visit in that field.",
+    "Talk to a school counsellor or a teacher you trust about these results and your plan.",
+)
+NEXT_STEP_CLOSE = "Would you like me to compare two of your options, or explain why one of them fits you?"

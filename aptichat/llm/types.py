@@ -73,6 +73,24 @@ class AnswerRequest(BaseModel):
         default_factory=list, description="section ids of the scales the question names (skills:verbal, ...)"
     )
     parts: list[QuestionPart] = Field(default_factory=list, description="the sub-questions of a multi-part question")
+    unresolved: list[str] = Field(
+        default_factory=list, description="names the question asks about that match no career or major known"
+    )
+    revision_notes: str | None = Field(
+        default=None,
+        description="the problems the faithfulness check found in the previous answer, for a regeneration "
+        "(aptichat.llm.fallback); a model-backed generator appends them to its prompt",
+    )
+
+
+class FaithfulnessOutcome(BaseModel):
+    """What the faithfulness check (aptichat.faithfulness) made of a provider's answer."""
+
+    provider: str = Field(description="the provider whose answer was checked")
+    outcome: Literal["passed", "passed_after_retry", "fell_back"]
+    problems: list[str] = Field(
+        default_factory=list, description="problem kinds found, repeats kept: the first answer's, then the retry's"
+    )
 
 
 class GeneratedAnswer(BaseModel):
@@ -83,6 +101,9 @@ class GeneratedAnswer(BaseModel):
     provider: str
     degraded: bool = False
     error: str | None = Field(default=None, description="error class when degraded: quota, retryable, ...")
+    faithfulness: FaithfulnessOutcome | None = Field(
+        default=None, description="the check's outcome for a provider's answer; None when not checked (offline)"
+    )
 
 
 @runtime_checkable

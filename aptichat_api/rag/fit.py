@@ -120,7 +120,8 @@ def fit_text(entry: CatalogEntry, fit: Fit, scores: PersonScores, listed_fits: M
             detail.append(f"interest fit {fit.interest}%")
         if fit.skill is not None:
             detail.append(f"thinking-skills fit {fit.skill}%")
-        parts.append(f"{entry.title} would have a fit of {fit.overall}% for you ({', '.join(detail)}).")
+        both = f" ({', '.join(detail)})" if len(detail) == 2 else ""
+        parts.append(f"{entry.title} would have a fit of {fit.overall}% for you{both}.")
     if fit.leans_on:
         names = [RIASEC[x] for x in fit.leans_on]
         parts.append(f"{entry.title} leans on {_join(names)} interests.")

@@ -146,8 +146,9 @@ def _match(words: Sequence[str], naming: Sequence[bool], candidate: Candidate) -
             positions.update(hit)
     if not matched:
         return None
-    if matched < len(candidate.words) and not any(_similar(w, candidate.words[-1]) for w in words):
-        return None  # a partial title must name its head noun: "pilot" names Airline Pilot, "medical" no job
+    partial = matched < len(candidate.words) and candidate.rank is None
+    if partial and not any(_similar(w, candidate.words[-1]) for w in words):
+        return None  # a partial catalog title must name its head noun: "pilot" names Airline Pilot
     return Match(candidate, positions, matched / len(candidate.words))
 
 

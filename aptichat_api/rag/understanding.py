@@ -35,7 +35,7 @@ _WORRY = re.compile(
     re.I,
 )
 _WHY_NOT = re.compile(
-    r"\b(why|how come)\b[^.?!]{0,50}(\b(not|no|never|missing|left out)\b|\b(is|was|were|are|did|do|does|has|have)n'?t\b)"
+    r"\b(why|how come)\b[^.?!]{0,50}(\b(not|no|never|missing|left out)\b|\b(is|was|were|are|did|do|does)n'?t\b)"
     r"|\bwhy no\b|\bwhy not\b"
     r"|\bdid ?n'?t (i )?(get|see)\b|\b(is|was)n'?t (on|in|among)\b|\bnot (on|in|among) my\b|\bmissing\b",
     re.I,
@@ -50,6 +50,15 @@ _WHY = re.compile(r"\b(why|how come|what made|reason\w*|what part of my results|
 _NEXT = re.compile(
     r"\b(next steps?|what (should|do|can) i (actually |now )?do|where (do|should) i start|plan|first steps?"
     r"|how (do|can|should) i (become|get into|start|prepare)|steps? to (become|get)|what now|prepare)\b",
+    re.I,
+)
+# "why is there no architect", "why not chef", "why wasn't lawyer": the name asked about, when no
+# career or major of that name is known.
+_WHY_NOT_NAME = re.compile(
+    r"\bwhy (?:is there |are there )?(?:no|not)(?: an?)? (?P<a>[a-z][a-z ]{2,30}?)"
+    r"(?=\s+(?:in|on|among|as|for)\b|[,?.!]|$)"
+    r"|\b(?:was|is)n'?t (?:an? )?(?P<b>[a-z][a-z ]{2,30}?)(?=\s+(?:in|on|among|suggested|recommended|listed)\b)"
+    r"|\bdid ?n'?t (?:i )?get (?:an? )?(?P<c>[a-z][a-z ]{2,30}?)(?=\s+(?:in|on|as)\b|[,?.!]|$)",
     re.I,
 )
 _EXPLAIN = re.compile(r"\b(mean\w*|explain\w*|what is|what's a|what are)\b", re.I)
@@ -74,7 +83,7 @@ SCALE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bextr[ao]ver\w*|\bintrover\w*|\bshy\b|\boutgoing\b|\bpeople person\b", "personality:extraversion"),
         (r"\bagreeab\w*", "personality:agreeableness"),
         (r"\bneurotic\w*|\bemotional(ly)? sensitiv\w*|\bemotional\b|\banxious\b", "personality:neuroticism"),
-        (r"\bholland\b|\briasec\b|\b[RIASEC]{3}\b(?! [a-z])", "interests:holland_code"),
+        (r"\bholland\b|\briasec\b|(?-i:\b[RIASEC]{3}\b)", "interests:holland_code"),
         (r"\brealistic\b", "interests:R"),
         (r"\binvestigative\b", "interests:I"),
         (r"\bartistic\b", "interests:A"),
@@ -101,9 +110,19 @@ class Understanding:
     scales: list[str] = field(default_factory=list)
     parts: list[QuestionPart] = field(default_factory=list)
     intent: Intent | None = None  # the topic the type implies, when it is clear
+    unresolved: list[str] = field(default_factory=list)  # names asked about that match nothing known
 
     def item_kind(self) -> str | None:
         return self.items[0].candidate.kind if self.items else None
+
+    def intent_for(self, classified: Intent) -> Intent:
+        """The intent to answer with: the one this question type implies, else the classifier's; a
+        question with a clear type is never small talk or out of scope ("ok so what do i do next")."""
+        if self.intent is not None:
+            return self.intent
+        if classified in (Intent.SMALLTALK, Intent.OUT_OF_SCOPE) and self.question_type not in (GENERAL, EXPLAIN):
+            return _kind_intent(self.item_kind()) or Intent.GENERAL_GUIDANCE
+        return classified
 
 
 def named_scales(question: str) -> list[str]:
@@ -192,7 +211,15 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
         intent = Intent.THINKING_SKILLS if ability else Intent.PERSONALITY
     elif kind == SPECIFIC_SCALE:
         intent = _scale_intent(scales)
-    return Understanding(kind, items, top_two, scales, [], intent)
+    elif kind == NEXT_STEPS:
+        intent = _kind_intent(items[0].candidate.kind if items else None) or Intent.GENERAL_GUIDANCE
+    unresolved: list[str] = []
+    if kind == GENERAL and not items and (match := _WHY_NOT_NAME.search(question)):
+        name = next(g for g in match.groups() if g).strip()
+        if name.split()[0].casefold() not in {"my", "the", "any", "more", "other", "one"}:
+            kind, unresolved = WHY_NOT, [name]
+            intent = Intent.MAJORS if prefer == "major" else Intent.CAREERS
+    return Understanding(kind, items, top_two, scales, [], intent, unresolved)
 
 
 # -- what the question needs from the person's documents and the catalog -------------------------
@@ -292,6 +319,8 @@ class QuestionUnderstanding:
                 top = [c for c in recommended(chunks) if c.kind == area[:-1]][:1]
                 for c in top:
                     add_own(c.section_id or "")
+        if u.unresolved:
+            add_own(f"{'majors' if intent is Intent.MAJORS else 'careers'}:overview")
         if intent in (Intent.CAREERS, Intent.MAJORS) and u.question_type in (GENERAL, EXPLAIN) and not items:
             # The summary names the top three; their sections must be there for the details to match.
             kind = "career" if intent is Intent.CAREERS else "major"
@@ -322,4 +351,5 @@ class QuestionUnderstanding:
             "named_items": named,
             "scales": [s for s in u.scales if s in ids],
             "parts": u.parts,
+            "unresolved": u.unresolved,
         }

@@ -1,0 +1,309 @@
+"""The offline composer's answers per question type: compare, why not, a worry, next steps, one scale.
+
+`aptichat_api.rag.understanding` says what is asked (`AnswerRequest.question_type`, `named_items`,
+`scales`) and brings the sections that answer it; each function here turns those sections into a
+`Draft` (or None, when the sections cannot answer that way and the generic answer should). Every
+number comes from a section and is cited where it is said. Two scores within `CLOSE_BAND` points of
+each other are called close, never ranked: the guide to the scales says small differences (the
+55th against the 60th percentile) are within every test's measurement error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from aptichat.llm import offline_phrases as P
+from aptichat.llm.ranking import Ranked, RankedItem, ranked_items
+from aptichat.llm.text import clip, display_title, ensure_period, join_names, ordinal, sentences
+from aptichat.llm.types import AnswerRequest, ContextSection, NamedItem
+
+# Within this many points two scores (percentiles, fits) are called close rather than ranked.
+CLOSE_BAND = 5
+
+
+@dataclass
+class Draft:
+    """The parts of an answer, most important first, so the composer knows what to give up first."""
+
+    head: str
+    lead: str
+    transition: str
+    points: list[str]
+    tail: list[str] = field(default_factory=list)
+    next_step: str = ""
+
+
+# -- facts stated by sections -------------------------------------------------------------------------
+
+_PERCENTILE = re.compile(r"around the (\d{1,3})(?:st|nd|rd|th) percentile")
+_LEVEL = re.compile(r"\b(?:score is|which is) (high|average|low)\b")
+_OUT_OF_100 = re.compile(r"score is (\d{1,3}) out of 100")
+_FIT = re.compile(r"(?:with a fit of|would have a fit of) (\d{1,3})%")
+
+
+@dataclass(frozen=True)
+class ScaleFact:
+    """A person's result on one scale, as its section states it."""
+
+    name: str
+    value: int | None
+    unit: str  # "percentile" or "out of 100"
+    level: str | None
+    section: ContextSection
+
+    def phrase(self) -> str:
+        if self.value is None:
+            return self.level or "measured"
+        figure = f"{ordinal(self.value)} percentile" if self.unit == "percentile" else f"{self.value} out of 100"
+        return f"{figure}, {self.level}" if self.level else figure
+
+
+def scale_fact(section: ContextSection) -> ScaleFact | None:
+    """The result a personality, interest or thinking-skill section states, if it states one."""
+    if section.document_type not in ("personality_profile", "thinking_skills"):
+        return None
+    if section.section_id.endswith((":overview", ":holland_code")):
+        return None
+    level = _LEVEL.search(section.text)
+    level_word = level.group(1) if level else None
+    if (m := _PERCENTILE.search(section.text)) is not None:
+        return ScaleFact(display_title(section.title), int(m.group(1)), "percentile", level_word, section)
+    if (m := _OUT_OF_100.search(section.text)) is not None:
+        return ScaleFact(display_title(section.title), int(m.group(1)), "out of 100", level_word, section)
+    if level_word:
+        return ScaleFact(display_title(section.title), None, "percentile", level_word, section)
+    return None
+
+
+def _by_id(request: AnswerRequest) -> dict[str, ContextSection]:
+    return {s.section_id: s for s in request.sections}
+
+
+def _meaning(section: ContextSection) -> str | None:
+    """What the result means for the person: the section's first sentence that is not the score."""
+    for sentence in sentences(section.text):
+        score = _PERCENTILE.search(sentence) or _OUT_OF_100.search(sentence) or " is about " in sentence
+        if not score and not any(b in sentence.lower() for b in P.BOILERPLATE):
+            return ensure_period(clip(sentence, 240))
+    return None
+
+
+def _close(a: int, b: int) -> bool:
+    return abs(a - b) <= CLOSE_BAND
+
+
+# -- compare ------------------------------------------------------------------------------------------
+
+
+def _ranked_for(request: AnswerRequest, kind: str) -> Ranked | None:
+    return ranked_items(request.sections, f"{kind}_recommendations")
+
+
+def _item_row(request: AnswerRequest, item: NamedItem) -> tuple[str, int | None, list[int]] | None:
+    """One side of a comparison: a line about the item, its fit, and the sections that line cites."""
+    by_id = _by_id(request)
+    sections = [by_id[sid] for sid in item.section_ids if sid in by_id]
+    if not sections:
+        return None
+    ranked = _ranked_for(request, item.kind)
+    own = ranked.items.get(item.title.casefold()) if ranked else None
+    if own is not None and own.section is not None:
+        place = "top" if own.rank == 1 else ordinal(own.rank)
+        fit = f", fit {own.fit}%" if own.fit is not None else ""
+        reasons = " ".join(own.reasons[:2])
+        line = f"- {item.title}: your {place} {item.kind} match{fit}. {reasons}".rstrip() + f" [{own.section.n}]"
+        return line, own.fit, [own.section.n]
+    fit_section = next((s for s in sections if ":fit:" in s.section_id), None)
+    catalog = next((s for s in sections if s.document_type.startswith("catalog_")), None)
+    parts, cites, fit_value = [f"- {item.title}: not on your list of recommended {item.kind}s."], [], None
+    if fit_section is not None:
+        m = _FIT.search(fit_section.text)
+        fit_value = int(m.group(1)) if m else None
+        first = sentences(fit_section.text)[:2]
+        parts.append(" ".join(first) + f" [{fit_section.n}]")
+        cites.append(fit_section.n)
+    if catalog is not None:
+        parts.append(f"The work: {ensure_period(clip(sentences(catalog.text)[0], 200))} [{catalog.n}]")
+        cites.append(catalog.n)
+    return " ".join(parts), fit_value, cites
+
+
+def compare_draft(request: AnswerRequest) -> Draft | None:
+    """Two careers, majors or scales side by side, then which fits better, or that they are close."""
+    items = request.named_items[:2]
+    if len(items) == 2:
+        rows = [_item_row(request, item) for item in items]
+        if any(r is None for r in rows):
+            return None
+        (line_a, fit_a, cite_a), (line_b, fit_b, cite_b) = rows  # type: ignore[misc]
+        a, b = items
+        lead = f"Here are {a.title} and {b.title} side by side, from your results:"
+        verdict = ""
+        if fit_a is not None and fit_b is not None:
+            cites = ", ".join(str(n) for n in dict.fromkeys([*cite_a, *cite_b]))
+            if _close(fit_a, fit_b):
+                verdict = (
+                    f"Their fits ({fit_a}% and {fit_b}%) are so close that the difference is within the test's "
+                    f"measurement error: too close to call [{cites}]. Let what the work is like decide."
+                )
+            else:
+                better, worse = (a, b) if fit_a > fit_b else (b, a)
+                verdict = (
+                    f"On your results {better.title} fits you better: a fit of {max(fit_a, fit_b)}% against "
+                    f"{min(fit_a, fit_b)}% for {worse.title} [{cites}]."
+                )
+        next_step = P.NEXT_STEP_COMPARE.format(a=a.title, b=b.title)
+        return Draft("", lead, "", [line_a, line_b], [verdict] if verdict else [], next_step)
+    by_id = _by_id(request)
+    facts = [f for sid in request.scales if sid in by_id and (f := scale_fact(by_id[sid])) is not None][:2]
+    if len(facts) == 2:
+        x, y = facts
+        lines = [f"- {f.name}: {f.phrase()} [{f.section.n}]" for f in facts]
+        verdict = ""
+        if x.value is not None and y.value is not None and x.unit == y.unit:
+            cites = f"[{x.section.n}, {y.section.n}]"
+            if _close(x.value, y.value):
+                verdict = (
+                    f"{x.name} and {y.name} are so close that the difference is within the test's measurement "
+                    f"error, so treat them as about the same {cites}."
+                )
+            else:
+                hi = x if x.value > y.value else y
+                verdict = f"{hi.name} is the stronger of the two on your results {cites}."
+        lead = f"Your {x.name.lower()} and {y.name.lower()} results side by side:"
+        return Draft("", lead, "", lines, [verdict] if verdict else [], P.NEXT_STEPS["thinking_skills"])
+    return None
+
+
+# -- why not ------------------------------------------------------------------------------------------
+
+
+def why_not_draft(request: AnswerRequest) -> Draft | None:
+    """A career or major that is not on the person's list: the list, the computed fit and the
+    interests that do not match, what the work is, and that their interest still counts."""
+    kind = request.named_items[0].kind if request.named_items else ("major" if request.intent == "majors" else "career")
+    ranked = _ranked_for(request, kind)
+    top = ranked.listed()[:3] if ranked is not None else []
+    overview = ranked.overview if ranked is not None else None
+    listed = ""
+    if top and overview is not None:
+        figures = join_names([f"{i.title} ({i.fit}%)" if i.fit is not None else i.title for i in top])
+        listed = f"Your strongest {kind} matches are {figures} [{overview.n}]."
+    if not request.named_items:
+        if not request.unresolved:
+            return None
+        name = request.unresolved[0]
+        lead = P.WHY_NOT_UNKNOWN.format(name=name, kind=kind)
+        return Draft("", f"{lead} {listed}".strip(), "", [], [], P.WHY_NOT_NEXT.format(name=name))
+    item = request.named_items[0]
+    if item.rank is not None:
+        return None  # it is on the list: the focus answer says where and why
+    by_id = _by_id(request)
+    fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
+    mine = [by_id[s] for s in item.section_ids if s in by_id]
+    catalog = next((s for s in mine if s.document_type.startswith("catalog")), None)
+    lead = f"{item.title} is not among your recommended {kind}s. {listed}".strip()
+    points: list[str] = []
+    code = by_id.get("interests:holland_code")
+    if fit_section is not None:
+        for sentence in sentences(fit_section.text):
+            if sentence.startswith(f"The {kind}s on your list"):
+                continue  # the lead already gives the list's fits
+            cites = [fit_section.n]
+            if code is not None and ("out of 100" in sentence or "Holland code" in sentence):
+                cites.append(code.n)  # the person's own scores, as their profile states them
+            points.append(f"- {ensure_period(sentence)} [{', '.join(str(n) for n in cites)}]")
+    tail = []
+    if catalog is not None:
+        about = ensure_period(clip(" ".join(sentences(catalog.text)[:2]), 240))
+        tail.append(P.RANKED_ABOUT.format(kind="work" if kind == "career" else "major", text=about) + f" [{catalog.n}]")
+    transition = P.WHY_NOT_TRANSITION if points else ""
+    return Draft("", lead, transition, points, tail, P.WHY_NOT_NEXT.format(name=item.title))
+
+
+# -- worry --------------------------------------------------------------------------------------------
+
+
+def worry_draft(request: AnswerRequest) -> Draft | None:
+    """A worry about ability or personality answered with the scores that bear on it, honestly."""
+    by_id = _by_id(request)
+    asked = [by_id[s] for s in request.scales if s in by_id]
+    skills = [s for s in request.sections if s.document_type == "thinking_skills" and s.section_id != "skills:overview"]
+    pool = asked or skills or [s for s in request.sections if s.document_type == "personality_profile"]
+    facts = [f for s in pool if (f := scale_fact(s)) is not None]
+    if not facts:
+        return None
+    if not asked:
+        facts.sort(key=lambda f: -(f.value or 0))
+    points = []
+    for fact in facts[:5]:
+        meaning = _meaning(fact.section) if len(facts) <= 2 else None
+        points.append(f"- {fact.name}: {fact.phrase()}." + (f" {meaning}" if meaning else "") + f" [{fact.section.n}]")
+    valued = [f for f in facts if f.value is not None]
+    tail: list[str] = []
+    strong = [f for f in valued if f.level == "high"]
+    if strong:
+        best = strong[0] if not asked else max(strong, key=lambda f: f.value or 0)
+        tail.append(P.WORRY_STRENGTH.format(name=best.name, phrase=best.phrase(), n=best.section.n))
+    elif valued and all(f.level == "average" for f in valued):
+        tail.append(P.WORRY_AVERAGE)
+    if len(valued) >= 2 and valued[0].unit == valued[1].unit:
+        spread = max(f.value or 0 for f in valued) - min(f.value or 0 for f in valued)
+        if spread <= CLOSE_BAND:
+            cites = ", ".join(str(f.section.n) for f in valued)
+            tail.append(P.WORRY_CLOSE.format(cites=cites))
+    for item in request.named_items[:1]:
+        ranked = _ranked_for(request, item.kind)
+        own = ranked.items.get(item.title.casefold()) if ranked else None
+        if own is not None and own.section is not None:
+            place = "top" if own.rank == 1 else ordinal(own.rank)
+            tail.append(f"{own.title} is your {place} {item.kind} match on these same results [{own.section.n}].")
+    return Draft("", P.WORRY_LEAD, "", points, tail, P.WORRY_NEXT)
+
+
+# -- next steps -----------------------------------------------------------------------------------------
+
+
+def next_steps_draft(request: AnswerRequest) -> Draft | None:
+    """A short, concrete plan built around the careers and majors the question or the list names."""
+    steps: list[str] = []
+    targets: list[tuple[str, str, int]] = []  # (kind, title, section n)
+    by_id = _by_id(request)
+    for item in request.named_items[:1]:
+        section = next((by_id[s] for s in item.section_ids if s in by_id), None)
+        if section is not None:
+            targets.append((item.kind, item.title, section.n))
+    if not targets:
+        for kind in ("career", "major"):
+            ranked = _ranked_for(request, kind)
+            best: RankedItem | None = ranked.by_rank()[0] if ranked is not None else None
+            if best is not None and best.section is not None:
+                targets.append((kind, best.title, best.section.n))
+    if not targets:
+        return None
+    for kind, title, n in targets:
+        template = P.NEXT_STEP_CAREER if kind == "career" else P.NEXT_STEP_MAJOR
+        steps.append(template.format(title=title, n=n))
+    steps.extend(P.NEXT_STEP_GENERAL)
+    numbered = [f"{i}. {step}" for i, step in enumerate(steps, start=1)]
+    return Draft("", P.NEXT_STEP_LEAD, "", numbered, [], P.NEXT_STEP_CLOSE)
+
+
+# -- one scale ------------------------------------------------------------------------------------------
+
+
+def scale_draft(request: AnswerRequest) -> Draft | None:
+    """A question about one (or two) named scales: the result first, then what it means."""
+    by_id = _by_id(request)
+    facts = [f for sid in request.scales if sid in by_id and (f := scale_fact(by_id[sid])) is not None]
+    if not facts:
+        return None
+    first, *others = facts
+    meaning = _meaning(first.section)
+    lead = f"Your {first.name.lower()} result: {first.phrase()} [{first.section.n}]."
+    if meaning:
+        lead += f" {meaning} [{first.section.n}]"
+    points = [f"- {f.name}: {f.phrase()} [{f.section.n}]" for f in others[:2]]
+    intent = "thinking_skills" if first.section.document_type == "thinking_skills" else "personality"
+    return Draft("", lead, "Also asked about:" if points else "", points, [], P.NEXT_STEPS[intent])

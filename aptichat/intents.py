@@ -15,6 +15,9 @@ class Intent(StrEnum):
     GENERAL_GUIDANCE = "general_guidance"
     SMALLTALK = "smalltalk"
     OUT_OF_SCOPE = "out_of_scope"
+    # Not a topic the classifier picks: the safety layer answered (distress or abuse), before any
+    # classifier, retrieval or provider saw the message.
+    SAFETY = "safety"
 
 
 INTENTS: tuple[str, ...] = tuple(intent.value for intent in Intent)

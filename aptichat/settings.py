@@ -230,6 +230,14 @@ class Settings(BaseSettings):
         doc="Longest answer the chat produces (at least 100); provider and offline answers are cut at a "
         "sentence boundary within it, streamed or not.",
     )
+    # the deployment's own crisis line, said in the safety layer's fixed distress reply
+    safety_helpline: str | None = setting(
+        "APTICHAT_SAFETY_HELPLINE",
+        section="API",
+        shown="a generic sentence (no number)",
+        doc='One sentence naming the helpline students of this deployment should call, e.g. "In the UK you '
+        'can call Samaritans free on 116 123, day or night."; said in the safety reply to a distress message.',
+    )
     # A/B experiments: name -> variants; APTICHAT_EXPERIMENTS='{"prompt": ["v1", "v2"]}'
     experiments: dict[str, list[str]] = setting(
         "APTICHAT_EXPERIMENTS",

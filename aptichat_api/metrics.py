@@ -177,6 +177,20 @@ ANSWERS: Counter = REGISTRY.register(
 REJECTED_QUESTIONS: Counter = REGISTRY.register(
     Counter("aptichat_chat_rejected_questions_total", "Questions the chat engine refused, by code.", ("code",))
 )
+RETRIEVAL_DEGRADED: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_chat_retrieval_degraded_total",
+        "Chat questions answered with part of retrieval missing (a failed search contained in a savepoint), by cause.",
+        ("cause",),
+    )
+)
+SAFETY_FLAGS: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_chat_safety_flags_total",
+        "Messages the safety layer answered with its fixed reply and flagged for staff review, by category.",
+        ("category",),
+    )
+)
 RATE_LIMITED: Counter = REGISTRY.register(Counter("aptichat_rate_limited_total", "Requests refused with 429."))
 UNHANDLED_ERRORS: Counter = REGISTRY.register(
     Counter("aptichat_unhandled_errors_total", "Requests that reached the catch-all 500 handler (should stay 0).")

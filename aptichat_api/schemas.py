@@ -81,6 +81,12 @@ class ChatAnswer(Body):
     citations: list[Citation]
     provider: str
     degraded: bool
+    degraded_cause: str | None = Field(
+        default=None,
+        description="Why `degraded`: vector_search_failed, keyword_search_failed, query_embedding_failed, "
+        "retrieval_failed (the answer rests on the searches that worked) or provider_<error class> (the "
+        "offline composer answered instead of the model)",
+    )
 
     @classmethod
     def from_result(cls, result: ChatResult) -> ChatAnswer:
@@ -296,6 +302,29 @@ class ExperimentResults(Body):
     name: str
     variants: list[VariantQuality]
     declared_variants: list[str]
+
+
+class SafetyFlagsQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0, le=BIGINT_MAX)] = 0
+
+
+class SafetyFlagOut(Body):
+    id: int
+    user_id: str
+    conversation_id: str
+    message_id: int = Field(description="The person's message the safety layer answered")
+    category: Literal["distress", "abuse"]
+    signals: list[str] = Field(description="Names of the rules that fired; never message text")
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
+class SafetyFlags(Body):
+    flags: list[SafetyFlagOut] = Field(description="Unreviewed first, newest first within each group")
+    total: int
+    unreviewed: int
+    next_offset: int | None = Field(description="Pass as ?offset= for the next page; null on the last one")
 
 
 # --- health -----------------------------------------------------------------------------------------

@@ -403,3 +403,28 @@ class ChatEtlStageTiming(Base):
     users: Mapped[int] = mapped_column(Integer, nullable=False)
     seconds: Mapped[float] = mapped_column(Float, nullable=False)
     finished_at: Mapped[datetime] = _created()
+
+
+class ChatSafetyFlag(Base):
+    """A conversation the safety layer flagged for staff review (aptichat.safety): which message,
+    the category and the names of the rules that fired. No message text is copied here; staff read
+    the conversation itself, and erasure removes the flag with the person's other rows."""
+
+    __tablename__ = "chat_safety_flags"
+    __table_args__ = (
+        CheckConstraint("category IN ('distress', 'abuse')", name="ck_chat_safety_flags_category"),
+        # the admin queue: unreviewed first, newest first
+        Index("ix_chat_safety_flags_queue", sql("(reviewed_at IS NOT NULL)"), sql("created_at DESC"), sql("id DESC")),
+        Index("ix_chat_safety_flags_user", "user_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"), nullable=False)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    # the person's message that was flagged
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"), nullable=False)
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    signals: Mapped[list[str]] = mapped_column(JSONB, nullable=False, server_default=sql("'[]'::jsonb"))
+    created_at: Mapped[datetime] = _created()
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,6 +32,7 @@ from aptichat.db.models import (
     ChatEtlStageOutput,
     ChatFeedback,
     ChatMessage,
+    ChatSafetyFlag,
     ChatUser,
 )
 from aptichat.db.models import ChatDocument as DocumentRow
@@ -361,13 +362,15 @@ class DocumentRepository:
         return problems
 
     def erase_user(self, user_id: str) -> dict[str, int]:
-        """Delete the person's feedback, messages, conversations, chunks, documents and user row, and
+        """Delete the person's safety flags, feedback, messages, conversations, chunks, documents and user row, and
         the ETL's stage outputs of their partition (their scored results and built documents).
         Children go first explicitly, so erasure does not depend on ON DELETE CASCADE. Returns the
         number of rows deleted per table. (chat_etl_jobs rows are operational and stay.)"""
         counts: dict[str, int] = {}
         with self.session.begin_nested():
-            for model in (ChatFeedback, ChatMessage, ChatConversation, ChatDocumentChunk, DocumentRow, ChatUser):
+            for model in (
+                ChatSafetyFlag, ChatFeedback, ChatMessage, ChatConversation, ChatDocumentChunk, DocumentRow, ChatUser
+            ):
                 deleted = self.session.execute(delete(model).where(model.user_id == user_id))
                 counts[model.__tablename__] = int(getattr(deleted, "rowcount", 0) or 0)
             staged = self.session.execute(delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key == user_id))

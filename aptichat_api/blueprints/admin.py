@@ -9,6 +9,7 @@ from flask import Blueprint, current_app
 
 from aptichat_api import analytics, audit, database
 from aptichat_api.errors import ApiError
+from aptichat_api.rag.memory import safety_flags as flag_page
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import (
     AuditLog,
@@ -17,6 +18,8 @@ from aptichat_api.schemas import (
     PeriodQuery,
     QualityAnalytics,
     QuestionAnalytics,
+    SafetyFlags,
+    SafetyFlagsQuery,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -102,3 +105,20 @@ def audit_log(query: AuditQuery) -> dict[str, Any]:
             limit=query.limit,
         )
         return AuditLog.model_validate(page).model_dump(mode="json")
+
+
+@api_route(
+    bp,
+    "/safety/flags",
+    "GET",
+    summary="Conversations flagged by the safety layer",
+    query=SafetyFlagsQuery,
+    response=SafetyFlags,
+    auth="admin",
+    errors=ERRORS,
+)
+def safety_flags(query: SafetyFlagsQuery) -> dict[str, Any]:
+    """The staff review queue: messages answered with the safety layer's fixed reply (distress or
+    abuse), unreviewed first, newest first, paged by `limit` and `offset`. Rule names only, no text."""
+    with database.session() as session:
+        return flag_page(session, query.limit, query.offset).model_dump()

@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import text
 
 from aptichat_api import database, metrics
 from aptichat_api.chat_service import chat_service
+from aptichat_api.rag.retrieval import embedding_mismatch
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import HealthResponse, ReadyResponse
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.record_once
+def _report_embedding_at_start(state: BlueprintSetupState) -> None:
+    """Start-up says at once when the configured embedder cannot search the stored vectors (the
+    chat would answer degraded, keyword-only, until they are re-embedded); /readyz says it too."""
+    from aptichat.db.server import embedded_status
+
+    app: Any = state.app  # the Flask app (typed as flask.sansio's App)
+    settings = app.config["SETTINGS"]
+    if settings.embedded and not embedded_status(settings)["running"]:
+        return  # building the app never starts a database; /readyz checks once it runs
+    with app.app_context():
+        mismatch = _embedding_mismatch(settings)
+    if mismatch is not None:
+        log.error("embedder does not match the stored vectors: %s", mismatch)
 
 
 @api_route(bp, "/healthz", "GET", summary="Liveness", response=HealthResponse, auth="public")
@@ -34,7 +54,23 @@ def _database() -> tuple[bool, str, bool, str]:
     return True, "reachable", is_compatible(current), f"at {current}, head {head}"
 
 
+def _embedding_mismatch(settings: Any, embedder: Any = None) -> str | None:
+    """The query embedder (the engine's when loaded, else the configured model) against the stored
+    vectors: a different model or dimension makes every vector search fail."""
+    model = getattr(embedder, "model", None) or settings.embedding_model
+    dim = int(getattr(embedder, "dim", None) or settings.embedding_dim)
+    try:
+        with database.session() as session:
+            return embedding_mismatch(session, model, dim)
+    except Exception:  # the database check reports an unreachable database
+        return None
+
+
 def _embedder() -> tuple[bool, str]:
+    engine = chat_service.engine_if_built()
+    mismatch = _embedding_mismatch(current_app.config["SETTINGS"], getattr(engine, "_embedder", None))
+    if mismatch is not None:
+        return False, mismatch
     if chat_service.embedder_loaded():
         return True, "loaded"
     settings = current_app.config["SETTINGS"]

@@ -1,8 +1,11 @@
 """ChatEngine: one question in, one grounded, cited answer out (whole or streamed).
 
 Three phases, so no database connection is held while a model is thinking:
-1. one transaction: validate, load the conversation and memory, resolve follow-ups, classify,
-   retrieve, build the prompt, store the person's message (it is never lost, even if step 2 fails);
+1. one transaction: validate, load the conversation and memory, store the person's message (it is
+   never lost, even if a later step fails: retrieval failures are contained in savepoints and only
+   degrade the answer), check safety (a flagged message gets the safety layer's fixed reply and
+   goes no further: no intent, retrieval, cache or provider), resolve follow-ups, classify,
+   retrieve, build the prompt;
 2. no transaction: generate (or reuse a cached answer), streaming pieces as they are cleaned;
 3. one transaction: store the assistant's message with citations, provider, latency, variant and
    the follow-up context, and the conversation summary.
@@ -24,12 +27,14 @@ from aptichat.db.engine import session_scope
 from aptichat.db.models import ChatUser
 from aptichat.intents import Intent
 from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, GeneratedAnswer, Turn
+from aptichat.safety import SafetyAssessment, SafetyCategory, assess, safe_reply
 from aptichat.settings import Settings
+from aptichat_api import metrics
 from aptichat_api.rag.cache import AnswerCache, CachedAnswer, ChunkCache, UserChunks
 from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences, token_counter
 from aptichat_api.rag.followups import ResolvedQuestion, answer_context, resolve_follow_up
 from aptichat_api.rag.generation import AnswerPipeline
-from aptichat_api.rag.memory import ConversationStore
+from aptichat_api.rag.memory import SAFETY_PROVIDER, ConversationStore, StoredMessage
 from aptichat_api.rag.question import IntentClassifier, injection_markers, normalise_question, validate_question
 from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
 from aptichat_api.rag.retrieval import RetrievedSection, Retriever
@@ -38,6 +43,9 @@ log = logging.getLogger(__name__)
 
 HISTORY_WINDOW = 6  # turns kept verbatim in the prompt; older ones live in the summary
 NO_RETRIEVAL = (Intent.SMALLTALK, Intent.OUT_OF_SCOPE)
+# Distress is often spread over messages ("i failed again" ... "whats the point of trying"): the
+# safety check also reads the person's last turns joined with this one.
+SAFETY_TURNS = 3
 
 
 @dataclass
@@ -57,6 +65,9 @@ class _Prepared:
     cache_key: tuple[str, str, Hashable, str] | None
     cached: CachedAnswer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    degraded_cause: str | None = None  # a retrieval path failed: the answer rests on what remained
+    user_message_id: int | None = None
+    safety: SafetyAssessment | None = None  # set when the safety layer answers instead of a provider
 
 
 class ChatEngine:
@@ -130,7 +141,12 @@ class ChatEngine:
         with session_scope(self.engine) as session:
             prep = self._prepare(session, user_id, text, conversation_id, variant)
         answer: GeneratedAnswer | None = None
-        if prep.cached is not None:
+        if prep.safety is not None:
+            answer = GeneratedAnswer(
+                text=safe_reply(prep.safety, helpline=self.settings.safety_helpline), provider=SAFETY_PROVIDER
+            )
+            yield answer.text
+        elif prep.cached is not None:
             answer = GeneratedAnswer(text=prep.cached.answer, provider=prep.cached.provider)
             yield answer.text
         else:
@@ -157,9 +173,22 @@ class ChatEngine:
         conversation = store.get_or_create(user_id, conversation_id, question)
         previous = store.last_assistant_context(user_id, conversation.id) if conversation_id else None
         summary_upto = (previous or {}).get("summary_upto")
+        earlier = store.recent_user_texts(user_id, conversation.id, SAFETY_TURNS - 1) if conversation_id else []
         messages = store.history(user_id, conversation.id, limit=HISTORY_WINDOW + 2).messages if conversation_id else []
-        messages = [m for m in messages if summary_upto is None or m.id > summary_upto]
-        store.add_message(conversation, "user", question)
+        messages = [m for m in without_safety_turns(messages) if summary_upto is None or m.id > summary_upto]
+        asked = store.add_message(conversation, "user", question)
+
+        # Safety first: a flagged message reaches no classifier, retrieval, cache or provider.
+        safety = self._assess(question, earlier)
+        if safety is not None:
+            empty = UserChunks(marker=None)
+            return _Prepared(
+                conversation.id, question, Intent.SAFETY, resolve_follow_up(question, None), [], None, empty,
+                AnswerRequest(question=question, intent=Intent.SAFETY), None, None, None,
+                user_message_id=asked.id, safety=safety,
+            )  # fmt: skip
+        if (previous or {}).get("intent") == Intent.SAFETY.value:
+            previous = None  # "why?" after a safety reply refers to nothing we can retrieve
 
         flags = injection_markers(question)
         resolved = resolve_follow_up(question, previous)
@@ -180,7 +209,7 @@ class ChatEngine:
                     request, None, None, cache_key, cached,
                 )  # fmt: skip
 
-        intent, sections, vector_error = self._understand(session, user_id, question, resolved, chunks)
+        intent, sections, cause, retrieval_error = self._understand(session, user_id, question, resolved, chunks)
         context_sections = [
             ContextSection(n=i, document_type=s.document_type, section_id=s.section_id, title=s.title, text=s.text)
             for i, s in enumerate(sections, start=1)
@@ -212,20 +241,42 @@ class ChatEngine:
         )
         return _Prepared(
             conversation.id, question, intent, resolved, flags, marker, chunks, request, built,
-            summary_upto, cache_key, extra={"template": built.template.name, "vector_error": vector_error},
+            summary_upto, cache_key,
+            extra={"template": built.template.name, "retrieval_error": retrieval_error, "degraded_cause": cause},
+            degraded_cause=cause, user_message_id=asked.id,
         )  # fmt: skip
+
+    def _assess(self, question: str, earlier: list[str]) -> SafetyAssessment | None:
+        """The safety layer's verdict when the message needs its fixed reply, else None.
+
+        The message alone is judged by the rules and, with the local model, the semantic layer; the
+        last turns joined with it by the rules, for distress only. The bare provider embeds (never
+        the caching wrapper), so no vector of a person's message is stored in chat_embedding_cache.
+        """
+        embedder = self.embedder
+        provider = getattr(embedder, "inner", embedder)
+        try:
+            found = assess(question, embedder=provider if getattr(provider, "model", None) else None)
+        except Exception as exc:  # the semantic layer is an extra; the rules always run
+            log.warning("semantic safety check failed, rules only: %s", exc)
+            found = assess(question)
+        if not found.needs_safe_reply and earlier:
+            joined = assess("\n".join([*earlier, question]))
+            if joined.category is SafetyCategory.DISTRESS:
+                found = joined.model_copy(update={"signals": (*joined.signals, "across_turns")})
+        return found if found.needs_safe_reply else None
 
     def _understand(
         self, session: Session, user_id: str, question: str, resolved: ResolvedQuestion, chunks: UserChunks
-    ) -> tuple[Intent, list[RetrievedSection], str | None]:
-        """Intent and ranked sections for a (resolved) question."""
+    ) -> tuple[Intent, list[RetrievedSection], str | None, str | None]:
+        """Intent, ranked sections, and (when a retrieval path failed) the degraded cause and error."""
         vector, vector_error = self._embed(resolved.text)
         if resolved.is_follow_up and resolved.intent is not None:
             intent = resolved.intent
         else:
             intent = IntentClassifier(self.embedder if vector is not None else None).classify(question, vector).intent
         if intent in NO_RETRIEVAL:
-            return intent, [], vector_error
+            return intent, [], None, None
         pinned = [
             RetrievedSection("own", c.document_type, c.section_id, c.title, c.text)
             for sid in resolved.pinned_section_ids
@@ -234,7 +285,9 @@ class ChatEngine:
         result = self.retriever.retrieve(
             session, user_id, resolved.text, intent, vector, pinned=pinned, vector_error=vector_error
         )
-        return intent, result.sections, vector_error
+        if result.degraded_cause is not None:
+            metrics.RETRIEVAL_DEGRADED.inc(result.degraded_cause)
+        return intent, result.sections, result.degraded_cause, result.error
 
     def explain(
         self, user_id: str, question: object, conversation_id: str | None = None
@@ -250,7 +303,7 @@ class ChatEngine:
                 previous = store.last_assistant_context(user_id, conversation_id)
             resolved = resolve_follow_up(text, previous)
             chunks = self.chunk_cache.get(session, user_id)
-            intent, sections, _ = self._understand(session, user_id, text, resolved, chunks)
+            intent, sections, _, _ = self._understand(session, user_id, text, resolved, chunks)
         return intent, resolved, sections
 
     def _embed(self, text: str) -> tuple[np.ndarray | None, str | None]:
@@ -276,6 +329,10 @@ class ChatEngine:
     ) -> ChatResult:
         store = ConversationStore(session)
         conversation = store.get(user_id, prep.conversation_id)
+        if prep.safety is not None:
+            return self._persist_safety(store, conversation, prep, answer, latency_ms, variant)
+        degraded = answer.degraded or prep.degraded_cause is not None
+        cause = prep.degraded_cause or (f"provider_{answer.error or 'failed'}" if answer.degraded else None)
         if prep.cached is not None:
             citations = [Citation.model_validate(c) for c in prep.cached.citations]
             context = dict(prep.cached.context)
@@ -312,13 +369,13 @@ class ChatEngine:
             intent=prep.intent.value,
             citations=[c.model_dump() for c in citations],
             provider=answer.provider,
-            degraded=answer.degraded,
+            degraded=degraded,
             latency_ms=latency_ms,
             variant=variant,
             context=context,
         )
         # Only clean, non-degraded answers are reused: a fallback should not outlive the outage.
-        if prep.cache_key is not None and prep.cached is None and not answer.degraded:
+        if prep.cache_key is not None and prep.cached is None and not degraded:
             self.answer_cache.put(
                 prep.cache_key,
                 CachedAnswer(
@@ -336,9 +393,62 @@ class ChatEngine:
             intent=prep.intent.value,
             citations=citations,
             provider=answer.provider,
-            degraded=answer.degraded,
+            degraded=degraded,
+            degraded_cause=cause,
             latency_ms=latency_ms,
             variant=variant,
             flags=prep.flags,
             cached=prep.cached is not None,
         )
+
+    @staticmethod
+    def _persist_safety(
+        store: ConversationStore,
+        conversation: Any,
+        prep: _Prepared,
+        answer: GeneratedAnswer,
+        latency_ms: float,
+        variant: str | None,
+    ) -> ChatResult:
+        """The fixed reply, stored without citations and never cached, and the staff-review flag
+        (category and rule names; the text stays in the conversation only)."""
+        assert prep.safety is not None and prep.user_message_id is not None
+        category = prep.safety.category.value
+        context = {
+            "intent": Intent.SAFETY.value,
+            "safety": {"category": category, "signals": list(prep.safety.signals)},
+        }
+        message = store.add_message(
+            conversation,
+            "assistant",
+            answer.text,
+            intent=Intent.SAFETY.value,
+            provider=SAFETY_PROVIDER,
+            latency_ms=latency_ms,
+            variant=variant,
+            context=context,
+        )
+        store.flag_for_review(conversation, prep.user_message_id, category, prep.safety.signals)
+        metrics.SAFETY_FLAGS.inc(category)
+        return ChatResult(
+            conversation_id=conversation.id,
+            message_id=message.id,
+            answer=answer.text,
+            intent=Intent.SAFETY.value,
+            provider=SAFETY_PROVIDER,
+            latency_ms=latency_ms,
+            variant=variant,
+        )
+
+
+def without_safety_turns(messages: list[StoredMessage]) -> list[StoredMessage]:
+    """History without the messages the safety layer answered and its replies: what a person said
+    in distress is never sent to a provider, not even later as conversation history."""
+    kept: list[StoredMessage] = []
+    for message in messages:
+        if message.role == "assistant" and message.provider == SAFETY_PROVIDER:
+            if kept and kept[-1].role == "user":
+                kept.pop()
+            continue
+        kept.append(message)
+    return kept

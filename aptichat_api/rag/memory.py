@@ -7,6 +7,7 @@ like one that does not exist (ConversationNotFound): ids are not secrets and mus
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from aptichat.db.models import ChatConversation, ChatMessage
+from aptichat.db.models import ChatConversation, ChatMessage, ChatSafetyFlag
 from aptichat.llm.types import Turn
 
 TITLE_MAX_CHARS = 80
+SAFETY_PROVIDER = "safety"  # the provider recorded on the safety layer's fixed replies
 
 
 class ConversationNotFound(LookupError):
@@ -163,6 +165,41 @@ class ConversationStore:
         page = self.history(user_id, conversation_id, limit=limit)
         return [Turn(role=m.role, text=m.text) for m in page.messages if m.role in ("user", "assistant")]  # type: ignore[arg-type]
 
+    def recent_user_texts(self, user_id: str, conversation_id: str, limit: int = 2) -> list[str]:
+        """The person's last `limit` messages in the conversation, oldest first, that came after
+        the last safety reply (a message already answered by the safety layer is not judged again,
+        so an ordinary question after it gets an ordinary answer)."""
+        rows = self.session.execute(
+            select(ChatMessage.role, ChatMessage.text, ChatMessage.provider)
+            .where(ChatMessage.conversation_id == conversation_id, ChatMessage.user_id == user_id)
+            .order_by(ChatMessage.id.desc())
+            .limit(2 * limit + 2)
+        ).all()
+        texts: list[str] = []
+        for role, text, provider in rows:
+            if role == "assistant" and provider == SAFETY_PROVIDER:
+                break
+            if role == "user":
+                texts.append(text)
+                if len(texts) == limit:
+                    break
+        return texts[::-1]
+
+    def flag_for_review(
+        self, conversation: ChatConversation, message_id: int, category: str, signals: Sequence[str]
+    ) -> ChatSafetyFlag:
+        """Queue the conversation for staff review: which message, the category and rule names only."""
+        row = ChatSafetyFlag(
+            user_id=conversation.user_id,
+            conversation_id=conversation.id,
+            message_id=message_id,
+            category=category,
+            signals=list(signals),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
     def last_assistant_context(self, user_id: str, conversation_id: str) -> dict[str, Any] | None:
         row = self.session.scalar(
             select(ChatMessage)
@@ -196,3 +233,58 @@ class ConversationStore:
             )
             for c, n in rows
         ]
+
+
+class SafetyFlagOut(BaseModel):
+    id: int
+    user_id: str
+    conversation_id: str
+    message_id: int
+    category: str
+    signals: list[str]
+    created_at: datetime
+    reviewed_at: datetime | None = None
+
+
+class SafetyFlagPage(BaseModel):
+    flags: list[SafetyFlagOut]
+    total: int
+    unreviewed: int
+    next_offset: int | None = None
+
+
+def safety_flags(session: Session, limit: int = 50, offset: int = 0) -> SafetyFlagPage:
+    """The staff review queue: unreviewed flags first, newest first within each group."""
+    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    rows = list(
+        session.scalars(
+            select(ChatSafetyFlag)
+            .order_by(
+                ChatSafetyFlag.reviewed_at.is_not(None), ChatSafetyFlag.created_at.desc(), ChatSafetyFlag.id.desc()
+            )
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    )
+    total, unreviewed = session.execute(
+        select(func.count(), func.count().filter(ChatSafetyFlag.reviewed_at.is_(None))).select_from(ChatSafetyFlag)
+    ).one()
+    more = len(rows) > limit
+    return SafetyFlagPage(
+        flags=[
+            SafetyFlagOut(
+                id=r.id,
+                user_id=r.user_id,
+                conversation_id=r.conversation_id,
+                message_id=r.message_id,
+                category=r.category,
+                signals=list(r.signals or []),
+                created_at=r.created_at,
+                reviewed_at=r.reviewed_at,
+            )
+            for r in rows[:limit]
+        ],
+        total=int(total),
+        unreviewed=int(unreviewed),
+        next_offset=offset + limit if more else None,
+    )

@@ -237,7 +237,8 @@ class IntentClassifier:
 
     def classify(self, question: str, query_vector: np.ndarray | None = None) -> IntentScore:
         """The most likely intent. Pass `query_vector` when the question is already embedded."""
-        scores = {intent: 0.0 for intent in Intent}
+        # The topics the classifier can pick (Intent.SAFETY is the safety layer's, never a topic).
+        scores = {intent: 0.0 for intent in PROTOTYPES}
         keyword_hit = False
         for pattern, intent, weight in _RULES:
             hits = len(pattern.findall(question))
@@ -252,7 +253,7 @@ class IntentClassifier:
                 vector = np.asarray(vector, dtype=np.float32)
                 vector = vector / (np.linalg.norm(vector) + 1e-12)
                 similarities = bank @ vector
-                for intent in Intent:
+                for intent in PROTOTYPES:
                     mask = [label == intent for label in labels]
                     scores[intent] += float(similarities[mask].max())
                 best_similarity = float(similarities.max())

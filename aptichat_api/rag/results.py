@@ -27,6 +27,11 @@ class ChatResult(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     provider: str
     degraded: bool = False
+    degraded_cause: str | None = Field(
+        default=None,
+        description="why the answer is degraded: vector_search_failed, keyword_search_failed, "
+        "query_embedding_failed, retrieval_failed or provider_<error class>",
+    )
     latency_ms: float
     variant: str | None = None
     flags: list[str] = Field(default_factory=list, description="prompt-injection markers seen in the question")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +72,23 @@ class RetrievedSection:
 @dataclass
 class RetrievalResult:
     sections: list[RetrievedSection]
-    vector_failed: bool = False
-    error: str | None = None
+    vector_failed: bool = False  # no vector lists: the query could not be embedded or the search failed
+    keyword_failed: bool = False
+    embedding_failed: bool = False  # the query had no vector at all
+    error: str | None = None  # what failed, for logs and staff (never shown to the person)
+
+    @property
+    def degraded_cause(self) -> str | None:
+        """A stable code when a ranked list is missing from the answer's retrieval, else None."""
+        if self.vector_failed and self.keyword_failed:
+            return "retrieval_failed"
+        if self.embedding_failed:
+            return "query_embedding_failed"
+        if self.vector_failed:
+            return "vector_search_failed"
+        if self.keyword_failed:
+            return "keyword_search_failed"
+        return None
 
 
 def vector_literal(vector: np.ndarray) -> str:
@@ -156,6 +171,38 @@ _CATALOG_KEYWORD_SQL = {
 CATALOG_PREFIX = {"catalog_job": "job:", "catalog_major": "major:", "scale_guide": ""}
 
 
+# What an operator must do when the query embedder no longer matches the stored vectors.
+REEMBED_ADVICE = (
+    "re-embed: run a backfill of user_document_embeddings with the new model "
+    "(docs/pipeline.md), or configure the model the vectors were built with"
+)
+_STORED_EMBEDDING_SQL = text(
+    """
+    SELECT cfg.model, cfg.dim, sample.embedding_model AS chunk_model, sample.chunk_dim
+    FROM (SELECT 1) AS one
+    LEFT JOIN chat_embedding_config cfg ON true
+    LEFT JOIN LATERAL (
+        SELECT embedding_model, vector_dims(embedding) AS chunk_dim FROM chat_document_chunks
+        WHERE embedding IS NOT NULL LIMIT 1
+    ) AS sample ON true
+    """
+)
+
+
+def embedding_mismatch(session: Session, model: str, dim: int) -> str | None:
+    """Why vectors made by `model` (`dim`-d) cannot be compared with the stored ones, with the fix;
+    None when they match. Reads the recorded config and one stored chunk (cheap: LIMIT 1)."""
+    row = session.execute(_STORED_EMBEDDING_SQL).one()
+    stored = [(m, d) for m, d in ((row.model, row.dim), (row.chunk_model, row.chunk_dim)) if m is not None]
+    for stored_model, stored_dim in stored:
+        if (stored_model, stored_dim) != (model, dim):
+            return (
+                f"embedder {model} ({dim}-d) differs from the stored vectors ({stored_model}, {stored_dim}-d): "
+                f"{REEMBED_ADVICE}"
+            )
+    return None
+
+
 def catalog_types_for(intent: Intent) -> tuple[str, ...]:
     """Which catalogs are worth a query for this intent (fewer queries, less noise)."""
     if intent is Intent.CAREERS:
@@ -197,23 +244,61 @@ class Retriever:
         lists: dict[str, list[RetrievedSection]] = {}
         terms = keyword_query(question)
         catalogs = catalog_types_for(intent)
+        errors = [vector_error] if vector_error else []
         vector_failed = query_vector is None
         if query_vector is not None:
-            try:
-                literal = vector_literal(query_vector)
-                lists["own_vector"] = self._own_vector(session, user_id, literal)
-                lists["catalog_vector"] = self._catalog_vector(session, literal, catalogs)
-            except Exception as exc:  # a broken vector path degrades to keywords, never to an error
-                log.warning("vector retrieval failed, keyword-only: %s", exc)
-                session.rollback()
-                lists.pop("own_vector", None)
-                vector_failed, vector_error = True, f"{type(exc).__name__}: {exc}"
+            literal = vector_literal(query_vector)
+            found = self._contained(
+                session,
+                "vector",
+                lambda: {
+                    "own_vector": self._own_vector(session, user_id, literal),
+                    "catalog_vector": self._catalog_vector(session, literal, catalogs),
+                },
+            )
+            vector_failed = isinstance(found, str)
+            if isinstance(found, str):
+                errors.append(found)
+            else:
+                lists.update(found)
+        keyword_failed = False
         if terms:
-            lists["own_keyword"] = self._own_keyword(session, user_id, terms)
-            lists["catalog_keyword"] = self._catalog_keyword(session, terms, catalogs)
+            found = self._contained(
+                session,
+                "keyword",
+                lambda: {
+                    "own_keyword": self._own_keyword(session, user_id, terms),
+                    "catalog_keyword": self._catalog_keyword(session, terms, catalogs),
+                },
+            )
+            keyword_failed = isinstance(found, str)
+            if isinstance(found, str):
+                errors.append(found)
+            else:
+                lists.update(found)
         fused = fuse(lists, intent, floor=None if vector_failed else self.floor)
         fused = merge_pinned(pinned, fused)
-        return RetrievalResult(dedupe(fused)[:k], vector_failed=vector_failed, error=vector_error)
+        return RetrievalResult(
+            dedupe(fused)[:k],
+            vector_failed=vector_failed,
+            keyword_failed=keyword_failed,
+            embedding_failed=query_vector is None,
+            error="; ".join(errors) or None,
+        )
+
+    @staticmethod
+    def _contained(
+        session: Session, path: str, search: Callable[[], dict[str, list[RetrievedSection]]]
+    ) -> dict[str, list[RetrievedSection]] | str:
+        """The lists `search` ranks, or the error text when it fails. It runs in a SAVEPOINT: a
+        failed statement aborts only the savepoint, never the caller's transaction, which already
+        holds the person's conversation and question (a full rollback would lose both)."""
+        try:
+            with session.begin_nested():
+                return search()
+        except Exception as exc:  # a broken path degrades the answer, never loses the question
+            log.warning("%s retrieval failed, answering without it: %s", path, exc)
+            return f"{path} search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
     def _own_vector(self, session: Session, user_id: str, literal: str) -> list[RetrievedSection]:
         rows = session.execute(_OWN_VECTOR_SQL, {"qv": literal, "user_id": user_id, "k": self.own_k})

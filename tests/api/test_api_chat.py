@@ -14,7 +14,9 @@ from flask.testing import FlaskClient
 from support.api import ALICE, BOB, CAROL, Api, Auth, sse_events
 from werkzeug.test import TestResponse
 
-ANSWER_KEYS = {"conversation_id", "message_id", "answer", "intent", "citations", "provider", "degraded"}
+ANSWER_KEYS = {
+    "conversation_id", "message_id", "answer", "intent", "citations", "provider", "degraded", "degraded_cause",
+}  # fmt: skip
 
 
 def ask(

@@ -1,5 +1,5 @@
 """DELETE /users/{id} really erases: every row that holds the person's data (documents, chunks,
-conversations, messages, feedback, the user row and the ETL's per-user stage outputs, which hold their
+conversations, messages, feedback, safety flags, the user row and the ETL's per-user stage outputs, which hold their
 scored test results and built documents) is gone, as are the chat engine's in-process caches of them.
 
 Kept on purpose and checked as such: chat_etl_jobs (operational: ids, statuses, no answers) and
@@ -27,6 +27,7 @@ PERSONAL_TABLES = {
     "chat_conversations": "user_id",
     "chat_messages": "user_id",
     "chat_feedback": "user_id",
+    "chat_safety_flags": "user_id",
     "chat_etl_stage_outputs": "partition_key",
 }
 
@@ -84,6 +85,9 @@ def test_erasure_removes_every_personal_row_and_cache(engine: Engine, settings: 
                 f"{url}/chat/feedback", json={"message_id": answer.json()["message_id"], "rating": 5}, headers=headers
             )
             assert feedback.status_code == 200
+            # a message the safety layer answers leaves a staff-review flag, which erasure must remove too
+            distress = requests.post(f"{url}/chat/question", json={"question": "i want to disappear"}, headers=headers)
+            assert distress.status_code == 200 and distress.json()["provider"] == "safety"
         assert _cached_user_keys(app, VICTIM), "the engine should have cached the person's chunks and answer"
         assert all(_counts(engine, VICTIM).values())
         bystander_before = _counts(engine, BYSTANDER)

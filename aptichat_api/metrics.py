@@ -195,6 +195,28 @@ RATE_LIMITED: Counter = REGISTRY.register(Counter("aptichat_rate_limited_total",
 UNHANDLED_ERRORS: Counter = REGISTRY.register(
     Counter("aptichat_unhandled_errors_total", "Requests that reached the catch-all 500 handler (should stay 0).")
 )
+FAITHFULNESS: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_answer_faithfulness_total",
+        "Provider answers checked against their cited sections, by provider and outcome (passed, "
+        "passed_after_retry, fell_back to the offline composer).",
+        ("provider", "outcome"),
+    )
+)
+FAITHFULNESS_PROBLEMS: Counter = REGISTRY.register(
+    Counter(
+        "aptichat_answer_faithfulness_problems_total",
+        "Problems the faithfulness check found in provider answers (first answers and regenerations), by kind.",
+        ("kind",),
+    )
+)
+
+
+def count_faithfulness(provider: str, outcome: str, problems: Iterable[str]) -> None:
+    """One checked answer and the kinds of the problems found in it (aptichat.faithfulness)."""
+    FAITHFULNESS.inc(provider, outcome)
+    for kind in problems:
+        FAITHFULNESS_PROBLEMS.inc(kind)
 
 
 # --- the ETL, from the database --------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Failures (quota, timeouts, outages, safety blocks, bad requests, empty answers) are raised as
 classified `ProviderError`s; `aptichat.llm.fallback.OfflineFallback`, which `get_answer_generator`
-wraps this generator in, turns them into an offline answer marked `degraded=True`.
+wraps this generator in, turns them into an offline answer marked `degraded=True`. It also checks
+each answer's faithfulness and asks again once with `AnswerRequest.revision_notes`, which this
+generator appends to its prompt.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ class GeminiAnswerGenerator:
             temperature=0.3,
         )
 
+    def _prompt(self, request: AnswerRequest) -> str:
+        """The prompt, with the previous answer's problems appended when this is a regeneration."""
+        prompt = build_prompt(request)
+        if request.revision_notes:
+            prompt = f"{prompt.rstrip()}\n\n{request.revision_notes.strip()}"
+        return prompt
+
     def _tokens(self, request: AnswerRequest, prompt: str) -> int:
         return estimate_tokens([prompt, request.system_instruction or system_instruction()])
 
@@ -59,7 +68,7 @@ class GeminiAnswerGenerator:
 
     def generate(self, request: AnswerRequest) -> GeneratedAnswer:
         """The whole answer in one call (an empty one is retried); raises a classified ProviderError."""
-        prompt = build_prompt(request)
+        prompt = self._prompt(request)
         config = self._config(request)
 
         def call() -> str:
@@ -79,7 +88,7 @@ class GeminiAnswerGenerator:
         was sent, is raised as a classified ProviderError (the fallback layer decides what the person
         sees). An empty stream ends with an empty answer.
         """
-        prompt = build_prompt(request)
+        prompt = self._prompt(request)
         config = self._config(request)
 
         def open_stream() -> tuple[str, Iterator[Any]]:

@@ -12,7 +12,8 @@ from aptichat.llm import ContextSection
 
 @pytest.fixture()
 def fake_gemini() -> Iterator[FakeGemini]:
-    with FakeGemini() as fake:
+    # Its default answer quotes section [1] of `sections` below, so it passes the faithfulness check.
+    with FakeGemini(answer_text="You are very open to new experiences and enjoy ideas and art [1].") as fake:
         yield fake
 
 

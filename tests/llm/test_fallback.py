@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from aptichat.llm import AnswerRequest, ContextSection, GeneratedAnswer, OfflineComposer, OfflineFallback
 from aptichat.llm.fallback import INTERRUPTED_NOTE, with_offline_fallback
 
+# Answers the scripted generators give quote the `sections` fixture, so they pass the faithfulness check.
+FINE = "Your strengths are curiosity and creativity [2]."
+
 
 class _Scripted:
     """A generator whose stream yields `pieces` then raises `error` (if any); `generate` likewise."""
@@ -51,7 +54,9 @@ def test_a_failure_or_an_empty_answer_gives_the_offline_answer_marked_degraded(
 
 
 def test_a_stream_broken_after_text_keeps_it_with_a_note(sections: list[ContextSection]) -> None:
-    generator = OfflineFallback(_Scripted(["You are curious [1]. ", "And "], ConnectionError("reset")))
+    generator = OfflineFallback(
+        _Scripted(["You are very open to new experiences [1]. ", "And "], ConnectionError("reset"))
+    )
     *pieces, final = list(generator.stream_answer(_request(sections)))
     assert pieces[-1] == INTERRUPTED_NOTE and "".join(pieces) == final.text  # type: ignore[arg-type]
     assert isinstance(final, GeneratedAnswer) and final.degraded and final.error == "ConnectionError"
@@ -59,9 +64,9 @@ def test_a_stream_broken_after_text_keeps_it_with_a_note(sections: list[ContextS
 
 
 def test_a_healthy_generator_passes_through_and_is_wrapped_once(sections: list[ContextSection]) -> None:
-    generator = with_offline_fallback(_Scripted(["Fine [2]."]))
+    generator = with_offline_fallback(_Scripted([FINE]))
     assert with_offline_fallback(generator) is generator and generator.name == "scripted"
     answer = generator.generate(_request(sections))
-    assert answer.text == "Fine [2]." and not answer.degraded and answer.provider == "scripted"
+    assert answer.text == FINE and not answer.degraded and answer.provider == "scripted"
     *_, final = list(generator.stream_answer(_request(sections)))
-    assert isinstance(final, GeneratedAnswer) and not final.degraded and final.text == "Fine [2]."
+    assert isinstance(final, GeneratedAnswer) and not final.degraded and final.text == FINE

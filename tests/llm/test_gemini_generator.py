@@ -5,6 +5,7 @@ from __future__ import annotations
 from support.fake_gemini import FakeGemini, Fault, gemini_settings
 
 from aptichat.llm import AnswerRequest, ContextSection, GeneratedAnswer, OfflineComposer, get_answer_generator
+from aptichat.llm.gemini import GeminiAnswerGenerator
 from aptichat.settings import Settings
 
 
@@ -16,7 +17,9 @@ def test_generate_sends_context_and_parses_citations(
     settings: Settings, fake_gemini: FakeGemini, sections: list[ContextSection]
 ) -> None:
     fake_gemini.answer_text = "It fits your Investigative interests [3] and the work is analytical [6][99]."
-    generator = get_answer_generator(gemini_settings(settings, fake_gemini, gemini_answer_model="gemini-test"))
+    # The generator itself, not behind the fallback: its faithfulness check would reject the dangling [99]
+    # (tests/llm/test_faithfulness_wiring.py); here the parsing of what Gemini sent is under test.
+    generator = GeminiAnswerGenerator(gemini_settings(settings, fake_gemini, gemini_answer_model="gemini-test"))
     answer = generator.generate(request_for(sections, system_instruction="Be brief."))
     assert answer.text == fake_gemini.answer_text
     assert answer.citations == [3, 6]  # [99] names no provided section
@@ -41,7 +44,10 @@ def test_a_prebuilt_prompt_is_sent_verbatim(
 def test_streaming_through_sse_yields_pieces_then_the_answer(
     settings: Settings, fake_gemini: FakeGemini, sections: list[ContextSection]
 ) -> None:
-    fake_gemini.answer_text = "Research suits your curiosity [2] and your Investigative side [3]. Want more?"
+    fake_gemini.answer_text = (
+        "Curiosity and creativity [2] are your strengths, and research combines your Artistic and "
+        "Investigative interests [3]. Want more?"
+    )
     generator = get_answer_generator(gemini_settings(settings, fake_gemini))
     *pieces, final = list(generator.stream_answer(request_for(sections)))
     assert len(pieces) >= 3 and all(isinstance(p, str) for p in pieces)
@@ -121,11 +127,14 @@ def test_gemini_without_a_key_answers_offline(settings: Settings) -> None:
 def test_a_stream_broken_midway_keeps_the_partial_answer_marked_degraded(
     settings: Settings, fake_gemini: FakeGemini, sections: list[ContextSection]
 ) -> None:
-    fake_gemini.answer_text = "Research suits your curiosity [2] and your Investigative side [3]. Want more?"
+    fake_gemini.answer_text = (
+        "Curiosity and creativity [2] are your strengths, and research combines your Artistic and "
+        "Investigative interests [3]. Want more?"
+    )
     generator = get_answer_generator(gemini_settings(settings, fake_gemini))
     fake_gemini.faults.append(Fault.broken_stream(after_chunks=2))
     *pieces, final = list(generator.stream_answer(request_for(sections)))
     assert isinstance(final, GeneratedAnswer) and final.degraded and final.error == "retryable"
     assert "".join(pieces) == final.text  # type: ignore[arg-type]
-    assert final.text.startswith("Research suits your curiosity [2]") and "cut off" in final.text
+    assert final.text.startswith("Curiosity and creativity [2]") and "cut off" in final.text
     assert final.citations == [2]

@@ -8,7 +8,9 @@
 
 Vectors are deterministic (seeded by a hash of the text) and deliberately *not* unit length, so
 tests can see the client re-normalise them. Faults are consumed in order by the next request whose
-RPC matches (any RPC when `rpc` is None).
+RPC matches (any RPC when `rpc` is None). Answers: `answers` (a queue, one per generateContent or
+streamGenerateContent request, in order) first, then `answer_fn(body)` if set, else `answer_text`;
+`prompt_of(request)` is the prompt a request sent and `section_number` finds a section's [n] in it.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ class FakeGemini:
         self.requests: list[RecordedRequest] = []
         self.faults: deque[Fault] = deque()
         self.answer_text = answer_text
+        # Scripted answers, consumed one per generation request before `answer_fn` / `answer_text`.
+        self.answers: deque[str] = deque()
         # Optional: build the answer from the request body instead of `answer_text`.
         self.answer_fn: Callable[[dict[str, Any]], str] | None = None
         self.stream_chunk_words = 3
@@ -148,6 +152,9 @@ class FakeGemini:
         return None
 
     def _answer(self, body: dict[str, Any]) -> str:
+        with self._lock:
+            if self.answers:
+                return self.answers.popleft()
         return self.answer_fn(body) if self.answer_fn else self.answer_text
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -258,6 +265,27 @@ class FakeGemini:
                 self.wfile.write(data)
 
         return Handler
+
+
+def prompt_of(request: RecordedRequest | dict[str, Any]) -> str:
+    """The user prompt a generation request sent (its contents' text)."""
+    body = request.body if isinstance(request, RecordedRequest) else request
+    return "\n".join(_text_of(c) for c in body.get("contents", []))
+
+
+def section_number(prompt: str, section_id: str) -> int | None:
+    """The [n] a prompt gave the section `section_id` (the RAG layer's prompt names it on its header line)."""
+    match = re.search(rf"^\[(\d+)\][^\n]*\b{re.escape(section_id)}\b", prompt, re.M)
+    return int(match[1]) if match else None
+
+
+def quote_first_section(body: dict[str, Any]) -> str:
+    """An `answer_fn` that is always faithful: the first sentence of section [1], verbatim, cited."""
+    match = re.search(r"^\[1\][^\n]*\n(?P<text>[^\n]+)", prompt_of(body), re.M)
+    if match is None:
+        return "I could not find anything about that in your results."
+    first = re.split(r"(?<=[.!?])\s+", match["text"].strip())[0].rstrip(".!?")
+    return f"{first} [1]."
 
 
 def gemini_settings(base: Any, fake: FakeGemini, **overrides: Any) -> Any:

@@ -155,6 +155,8 @@ class ChatEngine:
                     answer = piece
                 else:
                     yield piece
+            if answer is not None and (checked := answer.faithfulness) is not None:
+                metrics.count_faithfulness(checked.provider, checked.outcome, checked.problems)
         assert answer is not None
         latency = round((time.perf_counter() - started) * 1000, 1)
         with session_scope(self.engine) as session:

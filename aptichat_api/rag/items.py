@@ -177,7 +177,7 @@ def resolve_items(
     ranked = sorted(
         (m for m in matches if usable(m)),
         key=lambda m: (
-            -len(m.positions) * m.share,
+            -len(m.positions),
             m.candidate.rank is None,
             m.candidate.kind != prefer,
             -m.share,

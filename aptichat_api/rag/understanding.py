@@ -90,11 +90,11 @@ SCALE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bsocial\b", "interests:S"),
         (r"\benterprising\b", "interests:E"),
         (r"\bconventional\b", "interests:C"),
-        (r"\bverbal\b|\bwith words\b|\breading\b|\bwriting skills?\b", "skills:verbal"),
+        (r"\bverbal\b|\bwith words\b", "skills:verbal"),
         (r"\bnumer\w*|\bmaths?\b|\bnumbers\b|\barithmetic\b", "skills:numerical"),
         (r"\bspatial\b", "skills:spatial"),
         (r"\blogic(al)?\b", "skills:logical"),
-        (r"\bmemory\b|\bremember\w*", "skills:memory"),
+        (r"\bmemory\b", "skills:memory"),
     )
 )
 _ABILITY = re.compile(r"\b(smart|clever|dumb|stupid|bright|intelligen\w*|skills?|reasoning|brain\w*|test)\b", re.I)
@@ -176,7 +176,8 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     """The question's type, named items and scales, and parts. `candidates` are `items.Candidate`s
     (the person's own first); `classify(text) -> Intent` labels the parts of a multi-part question."""
     scales = named_scales(question)
-    prefer = "major" if re.search(r"\b(major|study|degree|uni|university|college|course)\w*", question, re.I) else None
+    studying = re.search(r"\b(major|study|degree|uni|university|college|course)\w*", question, re.I)
+    prefer = "major" if studying else "career"
     items = resolve_items(question, candidates, prefer=prefer)
     top_two = bool(_TOP_TWO.search(question))
     pieces = split_parts(question)
@@ -202,7 +203,7 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     if kind in (COMPARE, WHY, WHY_NOT) and items:
         intent = _kind_intent(items[0].candidate.kind)
     elif kind == COMPARE and top_two:
-        intent = Intent.MAJORS if prefer == "major" else Intent.CAREERS
+        intent = Intent.MAJORS if studying else Intent.CAREERS
     elif kind == COMPARE and scales:
         intent = _scale_intent(scales)
     elif kind == WORRY:
@@ -218,7 +219,7 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
         name = next(g for g in match.groups() if g).strip()
         if name.split()[0].casefold() not in {"my", "the", "any", "more", "other", "one"}:
             kind, unresolved = WHY_NOT, [name]
-            intent = Intent.MAJORS if prefer == "major" else Intent.CAREERS
+            intent = Intent.MAJORS if studying else Intent.CAREERS
     return Understanding(kind, items, top_two, scales, [], intent, unresolved)
 
 

@@ -1,0 +1,151 @@
+"""Question understanding without a database: named careers and majors (typos, plurals, short forms,
+partial titles), question types, multi-part splitting, and the fit rule of the recommendations."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from aptichat.intents import Intent
+from aptichat_api.rag.fit import PersonScores, fit_for, fit_text
+from aptichat_api.rag.items import Candidate, CatalogEntry, resolve_items
+from aptichat_api.rag.understanding import (
+    COMPARE,
+    GENERAL,
+    MULTI_PART,
+    NEXT_STEPS,
+    SPECIFIC_SCALE,
+    WHY,
+    WHY_NOT,
+    WORRY,
+    named_scales,
+    understand,
+)
+
+CATALOG = [
+    Candidate.of("career", "23-1011.00", "Lawyers"),
+    Candidate.of("career", "29-1141.00", "Registered Nurses"),
+    Candidate.of("career", "53-2011.00", "Airline Pilots, Copilots, and Flight Engineers"),
+    Candidate.of("career", "15-1252.00", "Software Developers"),
+    Candidate.of("career", "17-2051.00", "Civil Engineers"),
+    Candidate.of("career", "19-1042.00", "Medical Scientists, Except Epidemiologists"),
+    Candidate.of("career", "17-1011.00", "Architects, Except Landscape and Naval"),
+    Candidate.of("career", "11-2021.00", "Marketing Managers"),
+    Candidate.of("major", "51.3801", "Nursing"),
+    Candidate.of("major", "42.0101", "Psychology"),
+    Candidate.of("major", "11.0701", "Computer Science"),
+    Candidate.of("major", "14.1901", "Mechanical Engineering"),
+]
+MINE = [
+    Candidate.of("career", "29-1141.00", "Registered Nurse", 1, "careers:29-1141.00"),
+    Candidate.of("career", "19-1042.00", "Medical Scientist", 2, "careers:19-1042.00"),
+]
+
+
+def _titles(question: str, candidates: list[Candidate] = CATALOG, prefer: str | None = "career") -> list[str]:
+    return [m.candidate.title for m in resolve_items(question, candidates, prefer=prefer)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("why wasn't lawyer among my recommended careers?", ["Lawyers"]),  # plural title
+        ("what about lawyers", ["Lawyers"]),
+        ("is nursing a good job for me", ["Registered Nurses"]),  # word form, careers preferred by default
+        ("compare mech engineering and comp sci", ["Mechanical Engineering", "Computer Science"]),  # short forms
+        ("software dev vs civil engineer", ["Software Developers", "Civil Engineers"]),
+        ("psycology or nursing", ["Psychology", "Registered Nurses"]),  # typo; careers preferred
+        ("why is there no architect in my list", ["Architects, Except Landscape and Naval"]),  # head of an O*NET title
+        ("how come pilot isnt on my list", ["Airline Pilots, Copilots, and Flight Engineers"]),  # partial, head noun
+        ("which carers fit me best", []),  # a typo of "careers" names no career
+        ("i want something medical", []),  # an adjective alone is not a catalog title
+        ("what is my openness score", []),
+    ],
+)
+def test_named_items_are_resolved_against_the_catalog(question: str, expected: list[str]) -> None:
+    assert _titles(question) == expected
+
+
+def test_the_persons_own_list_wins_and_the_preferred_kind_breaks_ties() -> None:
+    # "nursing" names the person's recommended career before any catalog entry.
+    assert _titles("why nursing?", [*MINE, *CATALOG]) == ["Registered Nurse"]
+    # ... and a partial title of their own list counts even without its head noun.
+    assert _titles("something medical maybe", [*MINE, *CATALOG]) == ["Medical Scientist"]
+    assert _titles("should i study nursing", CATALOG, prefer="major") == ["Nursing"]
+    assert _titles("psycology or nursing", CATALOG, prefer="major") == ["Psychology", "Nursing"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "intent"),
+    [
+        ("Could you compare my top two career matches?", COMPARE, Intent.CAREERS),
+        ("Why wasn't lawyer among my recommended careers?", WHY_NOT, Intent.CAREERS),
+        ("I'm worried I'm not smart enough for engineering", WORRY, Intent.THINKING_SKILLS),
+        ("registered nurse or psychology, which one?", COMPARE, Intent.CAREERS),
+        ("why nursing", WHY, Intent.CAREERS),
+        ("why not an astronaut?", WHY_NOT, Intent.CAREERS),  # unknown name: still a why-not
+        ("so what now, what should i do next", NEXT_STEPS, Intent.GENERAL_GUIDANCE),
+        ("what does my openness score mean", SPECIFIC_SCALE, Intent.PERSONALITY),
+        ("how did I do in spatial", SPECIFIC_SCALE, Intent.THINKING_SKILLS),
+        ("I'm too shy to ever lead a team, right?", WORRY, Intent.PERSONALITY),
+        ("tell me something nice", GENERAL, None),
+    ],
+)
+def test_question_types(question: str, kind: str, intent: Intent | None) -> None:
+    u = understand(question, CATALOG)
+    assert (u.question_type, u.intent) == (kind, intent)
+
+
+def test_why_not_keeps_the_unknown_name_and_top_two_is_a_comparison() -> None:
+    assert understand("why not an astronaut?", CATALOG).unresolved == ["astronaut"]
+    u = understand("Could you compare my top two career matches?", CATALOG)
+    assert u.top_two and not u.items  # the engine fills in ranks 1 and 2 from the person's list
+
+
+def test_multi_part_questions_are_split_and_each_part_has_its_topic() -> None:
+    u = understand("1) why nursing 2) what major should i take for it", [*MINE, *CATALOG])
+    assert u.question_type == MULTI_PART
+    assert [(p.text, p.intent) for p in u.parts] == [
+        ("why nursing", Intent.CAREERS),
+        ("what major should i take for it", Intent.MAJORS),
+    ]
+    u = understand("what's my Holland code, and which major fits it best?", CATALOG)
+    assert [p.intent for p in u.parts] == [Intent.PERSONALITY, Intent.MAJORS]
+    # A second sentence with no topic of its own is not a second question.
+    assert understand("why nursing? that was a surprise", [*MINE, *CATALOG]).question_type == WHY
+    # Two named items with "or" is one comparison, not two questions.
+    assert understand("software dev or civil engineer, which suits my personality", CATALOG).question_type == COMPARE
+
+
+def test_scales_are_named_in_question_order_and_holland_codes_only_in_capitals() -> None:
+    assert named_scales("compare my numerical and verbal scores") == ["skills:numerical", "skills:verbal"]
+    assert named_scales("what does RIC mean") == ["interests:holland_code"]
+    assert named_scales("I like to sea the ace") == []  # lower-case words made of RIASEC letters
+
+
+def test_fit_follows_the_recommendation_ranking_rule() -> None:
+    scores = PersonScores(
+        interests={"R": 20, "I": 70, "A": 60, "S": 85, "E": 40, "C": 30},
+        skills={"verbal": 80, "logical": 60, "numerical": 50},
+    )
+    riasec = {"R": 0.1, "I": 0.7, "A": 0.3, "S": 0.5, "E": 0.9, "C": 0.4}
+    entry = CatalogEntry("career", "23-1011.00", "Lawyers", "", riasec, ("verbal", "logical"))
+    fit = fit_for(entry, scores)
+    xs, ys = [20, 70, 60, 85, 40, 30], [0.1, 0.7, 0.3, 0.5, 0.9, 0.4]
+    mx, my = sum(xs) / 6, sum(ys) / 6
+    r = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / math.sqrt(
+        sum((x - mx) ** 2 for x in xs) * sum((y - my) ** 2 for y in ys)
+    )
+    interest, skill = (1 + r) / 2, (80 + 60) / 2 / 100
+    assert fit.interest == round(interest * 100) and fit.skill == 70
+    assert fit.overall == round((0.7 * interest + 0.3 * skill) * 100)
+    assert fit.leans_on == ["E", "I", "S"] and fit.matching == ["I", "S"] and fit.not_matching == ["E"]
+    text = fit_text(entry, fit, scores, {"Registered Nurse": 91, "Medical Scientist": 84})
+    assert f"Lawyers would have a fit of {fit.overall}% for you (interest fit {fit.interest}%, " in text
+    assert "Your interest scores there, out of 100: Enterprising 40, Investigative 70 and Social 85." in text
+    assert "Enterprising is not among your three strongest interests (your Holland code is SIA)." in text
+    assert "The careers on your list have fits from 84% to 91%." in text
+    # Without thinking skills the interest fit alone decides, as in the SQL.
+    alone = fit_for(entry, PersonScores(interests=scores.interests))
+    assert alone.skill is None and alone.overall == alone.interest

@@ -1,0 +1,210 @@
+"""The offline composer per question type: each answer addresses what was asked, quotes only numbers
+of the sections it cites (cited in the same line), and calls scores within the band close."""
+
+from __future__ import annotations
+
+import re
+
+from aptichat.documents.examples import example_documents
+from aptichat.llm import AnswerRequest, ContextSection, OfflineComposer
+from aptichat.llm.offline_questions import CLOSE_BAND
+from aptichat.llm.types import NamedItem, QuestionPart
+
+composer = OfflineComposer()
+_BY_ID = {s.section_id: (d.document_type.value, s) for d in example_documents("u") for s in d.content.sections()}
+NURSE, SCIENTIST, COUNSELOR = "careers:29-1141.00", "careers:19-1042.00", "careers:21-1012.00"
+
+
+def _sections(ids: list[str], extra: list[tuple[str, str, str, str]] = ()) -> list[ContextSection]:  # type: ignore[assignment]
+    out = [
+        ContextSection(n=n, document_type=_BY_ID[sid][0], section_id=sid, title=_BY_ID[sid][1].title,
+                       text=re.sub(r"\s+", " ", _BY_ID[sid][1].text))
+        for n, sid in enumerate(ids, start=1)
+    ]  # fmt: skip
+    for kind, sid, title, text in extra:
+        out.append(ContextSection(n=len(out) + 1, document_type=kind, section_id=sid, title=title, text=text))
+    return out
+
+
+def _numbers_are_cited_on_their_line(text: str, sections: list[ContextSection]) -> None:
+    """Every number of a line is stated by a section that line cites (the faithfulness rule, per line)."""
+    by_n = {s.n: s.text for s in sections}
+    for line in text.split("\n"):
+        cited = [int(n) for group in re.findall(r"\[([\d, ]+)\]", line) for n in group.split(",")]
+        body = re.sub(r"\[[\d, ]+\]", "", re.sub(r"^\d+\.\s", "", line))
+        for number in re.findall(r"\d+", body):
+            assert any(re.search(rf"(?<!\d){number}(?!\d)", by_n[n]) for n in cited), (number, line)
+
+
+def _item(title: str, code: str, rank: int | None, *sids: str, kind: str = "career") -> NamedItem:
+    return NamedItem(kind=kind, title=title, code=code, rank=rank, section_ids=list(sids))  # type: ignore[arg-type]
+
+
+def test_comparison_is_side_by_side_and_close_fits_are_not_ranked() -> None:
+    sections = _sections(["careers:overview", SCIENTIST, COUNSELOR])
+    request = AnswerRequest(
+        question="medical scientist or counsellor?",
+        intent="careers",
+        sections=sections,
+        question_type="compare",
+        named_items=[
+            _item("Medical Scientist", "19-1042.00", 2, SCIENTIST),
+            _item("Educational and Career Counselor", "21-1012.00", 3, COUNSELOR),
+        ],
+    )
+    text = composer.generate(request).text
+    assert text.startswith("Here are Medical Scientist and Educational and Career Counselor side by side")
+    bullets = [line for line in text.split("\n") if line.startswith("- ")]
+    assert bullets[0].startswith("- Medical Scientist: your 2nd career match, fit 84%.") and bullets[0].endswith("[2]")
+    assert bullets[1].startswith("- Educational and Career Counselor: your 3rd career match, fit 84%.")
+    assert "too close to call [2, 3]" in text and "fits you better" not in text  # 84 vs 84
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_comparison_outside_the_band_names_the_better_fit() -> None:
+    sections = _sections([NURSE, COUNSELOR])
+    request = AnswerRequest(
+        question="nurse vs counsellor",
+        intent="careers",
+        sections=sections,
+        question_type="compare",
+        named_items=[
+            _item("Registered Nurse", "29-1141.00", 1, NURSE),
+            _item("Educational and Career Counselor", "21-1012.00", 3, COUNSELOR),
+        ],
+    )
+    text = composer.generate(request).text
+    assert CLOSE_BAND < 91 - 84
+    assert "On your results Registered Nurse fits you better: a fit of 91% against 84% for Educational" in text
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_comparing_two_scales_within_the_band_calls_them_close() -> None:
+    sections = _sections(["skills:verbal", "skills:memory", "skills:numerical"])
+    close = AnswerRequest(question="verbal vs memory", intent="thinking_skills", sections=sections,
+                          question_type="compare", scales=["skills:verbal", "skills:memory"])  # fmt: skip
+    text = composer.generate(close).text
+    assert "- Verbal reasoning: 66th percentile, average [1]" in text  # 66 vs 55: outside the band
+    assert "Verbal reasoning is the stronger of the two on your results [1, 2]." in text
+    tied = [s.model_copy(update={"text": s.text.replace("55th", "63rd").replace("55%", "63%")}) for s in sections]
+    text = composer.generate(close.model_copy(update={"sections": tied})).text
+    assert "so close that the difference is within the test's measurement error" in text
+    assert "stronger" not in text
+
+
+def test_why_not_gives_the_fit_figures_and_the_interests_that_do_not_match() -> None:
+    fit = (
+        "Lawyers would have a fit of 48% for you (interest fit 41%, thinking-skills fit 64%). Lawyers leans on "
+        "Enterprising, Investigative and Social interests. Your interest scores there, out of 100: Enterprising 35, "
+        "Investigative 71 and Social 86. Enterprising is not among your three strongest interests (your Holland "
+        "code is SIA). The careers on your list have fits from 84% to 91%."
+    )
+    sections = _sections(
+        ["careers:overview", "interests:holland_code"],
+        [
+            ("career_recommendations", "careers:fit:23-1011.00", "Your fit: Lawyers", fit),
+            ("catalog_job", "job:23-1011.00", "Lawyers", "Represent clients in litigation and advise them."),
+        ],
+    )
+    request = AnswerRequest(
+        question="why wasn't lawyer recommended",
+        intent="careers",
+        sections=sections,
+        question_type="why_not",
+        named_items=[_item("Lawyers", "23-1011.00", None, "job:23-1011.00", "careers:fit:23-1011.00")],
+    )
+    answer = composer.generate(request)
+    text = answer.text
+    assert text.startswith(
+        "Lawyers is not among your recommended careers. Your strongest career matches are Registered Nurse (91%), "
+        "Medical Scientist (84%) and Educational and Career Counselor (84%) [1]."
+    )
+    assert "- Lawyers would have a fit of 48% for you (interest fit 41%, thinking-skills fit 64%). [3]" in text
+    assert "- Enterprising is not among your three strongest interests (your Holland code is SIA). [3, 2]" in text
+    assert "About the work: Represent clients in litigation and advise them. [4]" in text
+    assert "If Lawyers appeals to you, that matters" in text
+    assert answer.citations == [1, 3, 2, 4]
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_why_not_an_unknown_name_says_so_instead_of_listing_careers_as_if_answered() -> None:
+    sections = _sections(["careers:overview", NURSE])
+    request = AnswerRequest(question="why no architect", intent="careers", sections=sections,
+                            question_type="why_not", unresolved=["architect"])  # fmt: skip
+    text = composer.generate(request).text
+    assert text.startswith("architect is not among your recommended careers, and I couldn't find it in the catalog")
+    assert "is your top career match" not in text
+
+
+def test_worry_is_answered_with_the_thinking_skills_scores_and_honest_encouragement() -> None:
+    ids = ["skills:overview", "skills:verbal", "skills:numerical", "skills:spatial", "skills:logical", NURSE]
+    sections = _sections(ids)
+    request = AnswerRequest(
+        question="im scared im too dumb for nursing",
+        intent="thinking_skills",
+        sections=sections,
+        question_type="worry",
+        named_items=[_item("Registered Nurse", "29-1141.00", 1, NURSE)],
+    )
+    text = composer.generate(request).text
+    bullets = [line for line in text.split("\n") if line.startswith("- ")]
+    # Strongest first, each with its percentile and level, cited.
+    assert [b.split(":")[0] for b in bullets] == [
+        "- Numerical reasoning", "- Logical reasoning", "- Verbal reasoning", "- Spatial reasoning",
+    ]  # fmt: skip
+    assert bullets[0].startswith("- Numerical reasoning: 84th percentile, high.") and bullets[0].endswith("[3]")
+    assert "a real strength to build on: Numerical reasoning (84th percentile, high) [3]" in text
+    assert "Registered Nurse is your top career match on these same results [6]." in text
+    assert "dumb" not in text.casefold()
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_next_steps_are_concrete_and_name_the_top_matches() -> None:
+    sections = _sections(["careers:overview", NURSE, "majors:overview", "majors:nursing"])
+    request = AnswerRequest(question="what do i do now", intent="general_guidance", sections=sections,
+                            question_type="next_steps")  # fmt: skip
+    text = composer.generate(request).text
+    steps = [line for line in text.split("\n") if re.match(r"\d\. ", line)]
+    assert steps[0] == (
+        "1. Explore Registered Nurse: look at what the work involves day to day and, if you can, talk to someone "
+        "who does it [2]."
+    )
+    assert steps[1] == "2. Look at a course list for Nursing and see which subjects excite you [4]."
+    assert len(steps) == 4
+
+
+def test_a_named_scale_leads_with_its_result() -> None:
+    sections = _sections(["personality:overview", "personality:openness"])
+    request = AnswerRequest(question="what does my openness score mean", intent="personality", sections=sections,
+                            question_type="specific_scale", scales=["personality:openness"])  # fmt: skip
+    text = composer.generate(request).text
+    assert text.startswith("Your openness to experience result: 82nd percentile, high [2]. You are drawn to new ideas")
+
+
+def test_multi_part_answers_each_part_with_one_next_step() -> None:
+    sections = _sections(["personality:overview", "interests:holland_code", "majors:overview", "majors:nursing"])
+    request = AnswerRequest(
+        question="what's my holland code, and which major fits it best?",
+        intent="personality",
+        sections=sections,
+        question_type="multi_part",
+        scales=["interests:holland_code"],
+        parts=[
+            QuestionPart(text="what's my holland code", intent="personality", question_type="specific_scale"),
+            QuestionPart(text="which major fits it best", intent="majors", question_type="general"),
+        ],
+    )
+    text = composer.generate(request).text
+    assert "SIA" in text and "Nursing" in text
+    assert text.index("SIA") < text.index("Nursing")  # in the order asked
+    assert text.count("?") == 1 and text.rstrip().endswith("?")  # one next step, at the end
+
+
+def test_general_guidance_details_explain_the_careers_its_summary_names() -> None:
+    sections = _sections(["careers:overview", COUNSELOR, NURSE, "majors:overview", "majors:psychology"])
+    text = composer.generate(
+        AnswerRequest(question="what should I do after school?", intent="general_guidance", sections=sections)
+    ).text
+    summary = text.split("\n")[0]
+    detailed = [m.group(1) for line in text.split("\n") if (m := re.match(r"- ([^(:]+?) \(fit", line))]
+    assert detailed and all(title in summary for title in detailed), (summary, detailed)

@@ -1,9 +1,17 @@
 """Run status sensors: keep chat_etl_jobs current so the API can report progress, classify failures in
-words an operator can act on, and notify administrators of failed runs."""
+words an operator can act on, and notify administrators of failed runs and of people a successful run
+failed.
+
+Every run of user_etl is reported, with or without a run key: a backfill's runs and re-executions from
+the UI are found by their root run (etl_jobs.mark_run), and each report carries when the run was
+created, so a retry's success is never overwritten by its predecessor's failure reported late.
+"""
 
 import json
 import logging
 import urllib.request
+from collections import Counter
+from datetime import datetime
 
 from dagster import (
     DagsterEventType,
@@ -15,12 +23,15 @@ from dagster import (
     run_status_sensor,
 )
 
-from aptichat.db import etl_jobs
+from aptichat.db import etl_admin, etl_jobs
+from aptichat.logs import hash_user
 from aptichat.settings import get_settings
 from aptichat_pipelines.jobs import user_etl_job
 from aptichat_pipelines.resources import AppDatabase
 
 log = logging.getLogger(__name__)
+# job ids and hashed people listed in one notice (the count is always complete)
+MAX_LISTED = 50
 
 # exception class name -> (error class, what an operator should do)
 ERROR_CLASSES: dict[str, tuple[str, str]] = {
@@ -80,6 +91,26 @@ def notify_admins(subject: str, detail: dict[str, object]) -> None:
         log.error("could not notify administrators at %s: %s (%s)", url, exc, subject)
 
 
+def _report(context: RunStatusSensorContext, app_db: AppDatabase, status: str, *details: str | None) -> int:
+    """Record this run's status on every job it carries; returns how many jobs changed status."""
+    run = context.dagster_run
+    return etl_jobs.mark_run(
+        app_db.engine(),
+        run.tags.get("dagster/run_key"),
+        run.run_id,
+        status,
+        *details,
+        run_created_at=run_created_at(context),
+        root_run_id=run.root_run_id or run.run_id,
+    )
+
+
+def run_created_at(context: RunStatusSensorContext) -> datetime | None:
+    """When the run was created (its run record), which orders it among the job's attempts."""
+    record = context.instance.get_run_record_by_id(context.dagster_run.run_id)
+    return record.create_timestamp if record is not None else None
+
+
 @run_status_sensor(
     run_status=DagsterRunStatus.STARTED,
     monitored_jobs=[user_etl_job],
@@ -87,9 +118,7 @@ def notify_admins(subject: str, detail: dict[str, object]) -> None:
     minimum_interval_seconds=5,
 )
 def etl_run_started_sensor(context: RunStatusSensorContext, app_db: AppDatabase) -> None:
-    run = context.dagster_run
-    if run.tags.get("dagster/run_key"):
-        etl_jobs.mark_run(app_db.engine(), run.tags["dagster/run_key"], run.run_id, "running")
+    _report(context, app_db, "running")
 
 
 @run_status_sensor(
@@ -100,9 +129,22 @@ def etl_run_started_sensor(context: RunStatusSensorContext, app_db: AppDatabase)
 )
 def etl_run_succeeded_sensor(context: RunStatusSensorContext, app_db: AppDatabase) -> None:
     # per-user outcomes were written by the run itself; this closes jobs the run did not mention
+    _report(context, app_db, "succeeded")
     run = context.dagster_run
-    if run.tags.get("dagster/run_key"):
-        etl_jobs.mark_run(app_db.engine(), run.tags["dagster/run_key"], run.run_id, "succeeded")
+    failed = etl_admin.failed_in_run(app_db.engine(), run.run_id)
+    if failed:
+        # one notice per run, however many people it failed; people only as the logs' salted hash
+        classes = Counter(p.error_class or "unexpected_error" for p in failed)
+        notify_admins(
+            f"AptiChat ETL run {run.run_id} succeeded but failed {len(failed)} people",
+            {
+                "run_id": run.run_id,
+                "people_failed": len(failed),
+                "error_classes": dict(sorted(classes.items())),
+                "job_ids": [p.job_id for p in failed[:MAX_LISTED]],
+                "users": [hash_user(p.user_id) for p in failed[:MAX_LISTED]],
+            },
+        )
 
 
 @run_failure_sensor(
@@ -114,11 +156,7 @@ def etl_run_failure_sensor(context: RunFailureSensorContext, app_db: AppDatabase
     run = context.dagster_run
     cls_name, message = _first_step_error(context)
     error_class, sentence = classify(cls_name, message)
-    changed = 0
-    if run.tags.get("dagster/run_key"):
-        changed = etl_jobs.mark_run(
-            app_db.engine(), run.tags["dagster/run_key"], run.run_id, "failed", error_class, sentence
-        )
+    changed = _report(context, app_db, "failed", error_class, sentence)
     notify_admins(
         f"AptiChat ETL run {run.run_id} failed: {error_class}",
         {

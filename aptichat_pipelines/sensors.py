@@ -1,10 +1,12 @@
 """Sensors: completed tests and API requests become (batched) runs; the catalog refreshes itself.
 
-Modelled on hooli's file sensor: a cursor for where the sensor got to and a run_key per unit of work,
-so a retried tick never launches the same work twice.
+Modelled on hooli's file sensor: a cursor for where the completion sensor got to and a run_key per unit
+of work, so a retried tick never launches the same work twice. API requests need no cursor: they are
+claimed by status in chat_etl_jobs.
 """
 
 import hashlib
+from datetime import timedelta
 
 from dagster import (
     DefaultSensorStatus,
@@ -21,6 +23,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
     RUN_KEY_TAG,
 )
+from sqlalchemy import Engine
 
 from aptichat.db import etl_jobs
 from aptichat_pipelines.jobs import catalog_job, user_etl_job
@@ -76,7 +79,9 @@ def test_completion_sensor(  # type: ignore[no-untyped-def]
     valid = []
     for s in sessions:
         if s.status != "completed":
-            etl_jobs.record_rejected(engine, s.session_id, s.user_id, f"session status is {s.status}")
+            etl_jobs.record_rejected(
+                engine, s.session_id, s.user_id, f"session status is {s.status}", completed_at=s.completed_at
+            )
         else:
             valid.append(s)
     quality = legacy.session_quality([s.session_id for s in valid])
@@ -84,12 +89,15 @@ def test_completion_sensor(  # type: ignore[no-untyped-def]
     for s in valid:
         q = quality.get(s.session_id)
         if q is not None and not q.is_valid:
-            etl_jobs.record_rejected(engine, s.session_id, s.user_id, "; ".join(q.reasons) or "invalid answers")
+            reason = "; ".join(q.reasons) or "invalid answers"
+            etl_jobs.record_rejected(engine, s.session_id, s.user_id, reason, completed_at=s.completed_at)
         else:
             runnable.append(s)
-    # sessions first reported by the webhook are run by etl_request_sensor, and sessions whose run was
-    # launched already (a lost or reset cursor) are in hand: only the rest are planned
-    claimed = etl_jobs.claim_sensor_sessions(engine, [(s.session_id, s.user_id) for s in runnable])
+    # sessions first reported by the webhook are run by etl_request_sensor, sessions whose run was
+    # launched already (a lost or reset cursor) are in hand, and sessions completed before their
+    # person's erasure are never run (the ledger, checked in the claiming transaction): only the rest
+    completed = {s.session_id: s.completed_at for s in runnable if s.completed_at is not None}
+    claimed = etl_jobs.claim_sensor_sessions(engine, [(s.session_id, s.user_id) for s in runnable], completed)
     launched = {key for key in set(claimed.values()) if key is not None and _run_launched(context, key)}
     mine = [
         WorkItem(s.session_id, s.user_id)
@@ -107,19 +115,39 @@ def test_completion_sensor(  # type: ignore[no-untyped-def]
     return _result(plan, "sensor", new_cursor)
 
 
+# a queued API job whose run never appeared after this long is handed back (the tick that queued it
+# failed before Dagster launched its run request)
+UNLAUNCHED_AFTER = timedelta(minutes=10)
+
+
+def _release_unlaunched(context: SensorEvaluationContext, engine: Engine) -> int:
+    """Queued jobs whose run key never became a run go back to `requested`; returns how many."""
+    stale = etl_jobs.queued_without_attempt(engine, UNLAUNCHED_AFTER)
+    lost = [key for key in stale if not _run_launched(context, key)]
+    return etl_jobs.release_unlaunched(engine, lost)
+
+
 def etl_request_sensor(  # type: ignore[no-untyped-def]
     context: SensorEvaluationContext, app_db: AppDatabase, etl_batching: EtlBatching
 ):
-    after = int(context.cursor or 0)
+    """API requests found by status, not by an id cursor: a request row that commits after a higher
+    id was seen is claimed on a later tick, and none is claimed twice (claim_requested_jobs)."""
     engine = app_db.engine()
-    jobs = etl_jobs.requested_jobs_after(engine, after, etl_batching.sessions_per_tick())
-    if not jobs:
-        return SkipReason("no new requests")
-    pending = [j for j in jobs if j.status == "requested"]
-    plan = plan_runs([WorkItem(f"job:{j.id}", j.user_id) for j in pending], _existing(context), etl_batching.run_size())
-    for run in plan.runs:
-        etl_jobs.mark_queued(engine, [int(i.key.split(":", 1)[1]) for i in run.items], run.run_key)
-    return _result(plan, "api", str(jobs[-1].id))
+    released = _release_unlaunched(context, engine)
+    existing = _existing(context)
+    plans: list[Plan] = []
+
+    def assign(jobs: list[etl_jobs.JobRow]) -> dict[int, str]:
+        plan = plan_runs([WorkItem(f"job:{j.id}", j.user_id) for j in jobs], existing, etl_batching.run_size())
+        plans[:] = [plan]
+        return {int(i.key.split(":", 1)[1]): run.run_key for run in plan.runs for i in run.items}
+
+    claimed = etl_jobs.claim_requested_jobs(engine, etl_batching.sessions_per_tick(), assign)
+    if not claimed:
+        return SkipReason(f"no new requests ({released} unlaunched handed back)" if released else "no new requests")
+    plan = plans[0]
+    context.log.info(f"{len(claimed)} requests in {len(plan.runs)} runs; {released} unlaunched handed back")
+    return _result(plan, "api", None)
 
 
 def etl_sensors(interval_s: int) -> list[SensorDefinition]:

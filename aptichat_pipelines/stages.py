@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from aptichat.db import erasure
 from aptichat.db.repository import ChunkInput, DocumentIntegrityError, DocumentRepository
 from aptichat.documents import ChatDocument
 from aptichat.embeddings import Embedder
@@ -45,8 +47,10 @@ class UserDocumentsStage(BaseModel):
 
 @dataclass
 class UserOutcome:
-    status: str  # succeeded | partial | failed
+    status: str  # succeeded | partial | failed | erased (nothing written: see aptichat.db.erasure)
     missing: dict[str, str]
+    # why a failed person failed, as aptichat.person_state words it for them (None unless failed)
+    error_class: str | None = None
 
 
 @dataclass
@@ -75,10 +79,18 @@ def _vector_problem(vector: np.ndarray, dim: int) -> str | None:
     return None
 
 
-def embed_and_store(stages: dict[str, UserDocumentsStage], engine: Engine, embedder: Embedder) -> EmbedReport:
+def embed_and_store(
+    stages: dict[str, UserDocumentsStage],
+    engine: Engine,
+    embedder: Embedder,
+    begun_at: datetime | None = None,
+) -> EmbedReport:
     """Chunk every document of every user, embed all chunks in one batch, then write each user's new
     version (documents + chunks) in its own transaction: the swap is atomic per user, and one user's
-    failure leaves their previous version current without touching the others."""
+    failure leaves their previous version current without touching the others. A person erased at
+    or after `begun_at` (when the work began: the run's creation; default now) is not written back
+    (outcome `erased`), checked under their erasure lock in the write transaction."""
+    begun_at = begun_at or datetime.now(UTC)
     report = EmbedReport(model=embedder.model, dim=embedder.dim)
     drafts: dict[str, list[tuple[ChatDocument, list[ChunkDraft]]]] = {
         user_id: [(doc, chunk_document(doc)) for doc in stage.documents] for user_id, stage in stages.items()
@@ -120,7 +132,7 @@ def embed_and_store(stages: dict[str, UserDocumentsStage], engine: Engine, embed
                     )
                 )
             items.append((doc, inputs))
-        report.outcomes[user_id] = _store_user(engine, user_id, stage, items, report)
+        report.outcomes[user_id] = _store_user(engine, user_id, stage, items, report, begun_at)
     report.seconds_writing = time.perf_counter() - started
     return report
 
@@ -131,12 +143,16 @@ def _store_user(
     stage: UserDocumentsStage,
     items: list[tuple[ChatDocument, list[ChunkInput]]],
     report: EmbedReport,
+    begun_at: datetime,
 ) -> UserOutcome:
     if stage.error is not None or not items:
         reason = stage.error or "no document could be built from this test's results"
-        return UserOutcome("failed", {"all": reason, **stage.gaps})
+        return UserOutcome("failed", {"all": reason, **stage.gaps}, stage.error_class or "unexpected_error")
     try:
         with Session(engine) as session, session.begin():
+            erasure.lock_person(session, user_id)
+            if erasure.erased_after(session, user_id, begun_at):
+                return UserOutcome("erased", {})
             repo = DocumentRepository(session)
             repo.ensure_user(user_id)
             # a document this test could not build but an earlier test did stays current: the person
@@ -146,7 +162,9 @@ def _store_user(
             result = repo.write_version(user_id, items, gaps=gaps)
     except DocumentIntegrityError as exc:
         report.unchunked.append(f"{user_id}: {exc}")
-        return UserOutcome("failed", {"all": f"integrity check refused the new version: {exc}"})
+        return UserOutcome(
+            "failed", {"all": f"integrity check refused the new version: {exc}"}, "integrity_check_failed"
+        )
     report.users_written += 1
     report.documents_written += len(result.written)
     report.documents_skipped += len(result.skipped)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert
 
+from aptichat.db import erasure
 from aptichat.db.etl_attempts import Attempt, attempts_of, deciding_attempt, with_attempt
 from aptichat.db.models import ChatEtlJob
 
@@ -41,7 +42,9 @@ class JobRow:
         return cls(job.id, job.user_id, job.session_id, job.source, job.status, job.run_key)
 
 
-def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -> dict[str, str | None]:
+def claim_sensor_sessions(
+    engine: Engine, sessions: Sequence[tuple[str, str]], completed_at: Mapping[str, datetime] | None = None
+) -> dict[str, str | None]:
     """Record sessions found by the completion sensor as queued jobs.
 
     `sessions` holds (session_id, user_id). Returns the sessions this sensor may still have to run, each
@@ -50,6 +53,8 @@ def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -
     checks those keys against Dagster's runs). `assign_run_keys` then names the run of each. A session
     whose run already started or ended is left out, so a lost or reset cursor does not process every
     completion again; a session that reached us through the webhook first belongs to the requests sensor.
+    A session completed (`completed_at`: session id -> time) before its person's erasure is left out
+    and recorded nowhere (aptichat.db.erasure).
     """
     if not sessions:
         return {}
@@ -64,6 +69,9 @@ def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -
         for s, u in sessions
     ]
     with engine.begin() as conn:
+        rows = _not_erased(conn, rows, completed_at)
+        if not rows:
+            return {}
         conn.execute(insert(ChatEtlJob).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"]))
         owned = conn.execute(
             select(ChatEtlJob.session_id, ChatEtlJob.run_key).where(
@@ -73,6 +81,23 @@ def claim_sensor_sessions(engine: Engine, sessions: Sequence[tuple[str, str]]) -
             )
         ).all()
         return {row.session_id: row.run_key for row in owned if row.session_id is not None}
+
+
+def _not_erased(
+    conn: Connection, rows: list[dict[str, Any]], completed_at: Mapping[str, datetime] | None
+) -> list[dict[str, Any]]:
+    """The rows whose session was not completed before its person's erasure; takes each person's
+    shared erasure lock for the rest of the transaction (in id order, so two writers never deadlock)."""
+    for user_id in sorted({r["user_id"] for r in rows}):
+        erasure.lock_person(conn, user_id)
+    if completed_at is None:
+        return rows
+    return [
+        r
+        for r in rows
+        if r["session_id"] not in completed_at
+        or not erasure.erased_after(conn, r["user_id"], completed_at[r["session_id"]])
+    ]
 
 
 def assign_run_keys(engine: Engine, run_keys: Mapping[str, str]) -> None:
@@ -93,8 +118,11 @@ def assign_run_keys(engine: Engine, run_keys: Mapping[str, str]) -> None:
         )
 
 
-def record_rejected(engine: Engine, session_id: str, user_id: str, reason: str) -> None:
-    """An invalid session: recorded with the reason instead of run."""
+def record_rejected(
+    engine: Engine, session_id: str, user_id: str, reason: str, completed_at: datetime | None = None
+) -> None:
+    """An invalid session: recorded with the reason instead of run (not at all when it was completed
+    before its person's erasure)."""
     stmt = insert(ChatEtlJob).values(
         user_id=user_id,
         session_id=session_id,
@@ -106,13 +134,32 @@ def record_rejected(engine: Engine, session_id: str, user_id: str, reason: str) 
         finished_at=func.now(),
     )
     with engine.begin() as conn:
+        erasure.lock_person(conn, user_id)
+        if completed_at is not None and erasure.erased_after(conn, user_id, completed_at):
+            return
         conn.execute(stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
-def create_job(engine: Engine, user_id: str, source: str, session_id: str | None = None) -> tuple[JobRow, bool]:
-    """A job requested through the API; idempotent per session. Returns (job, created)."""
+def create_job(
+    engine: Engine,
+    user_id: str,
+    source: str,
+    session_id: str | None = None,
+    *,
+    completed_at: datetime | None = None,
+) -> tuple[JobRow, bool]:
+    """A job requested through the API; idempotent per session. Returns (job, created).
+
+    Raises erasure.PersonErased for a session completed (`completed_at`) before the person's
+    erasure, and for a request without a session (reprocess) for an erased person who has not
+    come back; checked under the person's erasure lock in the inserting transaction."""
     key = session_key(session_id) if session_id else None
     with engine.begin() as conn:
+        erasure.lock_person(conn, user_id)
+        if completed_at is not None and erasure.erased_after(conn, user_id, completed_at):
+            raise erasure.PersonErased(f"the session was completed before the person's erasure ({source})")
+        if completed_at is None and session_id is None and erasure.refuses_reprocess(conn, user_id):
+            raise erasure.PersonErased("the person was erased")
         new_id = conn.execute(
             insert(ChatEtlJob)
             .values(user_id=user_id, session_id=session_id, source=source, idempotency_key=key, status="requested")
@@ -122,21 +169,6 @@ def create_job(engine: Engine, user_id: str, source: str, session_id: str | None
         where = ChatEtlJob.id == new_id if new_id is not None else ChatEtlJob.idempotency_key == key
         job = conn.execute(select(ChatEtlJob).where(where)).one()
     return JobRow.of(job), new_id is not None
-
-
-def requested_jobs_after(engine: Engine, after_id: int, limit: int) -> list[JobRow]:
-    """API-requested jobs with ids above a cursor, oldest first.
-
-    Superseded by `claim_requested_jobs`: a row that commits after a higher id was seen is never
-    above the cursor again. Kept until the requests sensor is switched over."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(ChatEtlJob)
-            .where(ChatEtlJob.id > after_id, ChatEtlJob.source.in_(API_SOURCES))
-            .order_by(ChatEtlJob.id)
-            .limit(limit)
-        ).all()
-    return [JobRow.of(r) for r in rows]
 
 
 def claim_requested_jobs(
@@ -348,6 +380,9 @@ def record_user_outcome(
         if jobs:
             _apply(conn, jobs, attempt, missing=missing)
             return
+        erasure.lock_person(conn, user_id)
+        if erasure.refuses_reprocess(conn, user_id):
+            return  # erased while the run was in flight: no record names them again
         now = datetime.now(UTC)
         conn.execute(
             insert(ChatEtlJob).values(

@@ -29,6 +29,7 @@ from dagster import (
 
 from aptichat.db import etl_jobs
 from aptichat.documents import ChatDocument
+from aptichat_pipelines.erasure_guard import run_began_at
 from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
@@ -197,13 +198,27 @@ def user_document_embeddings(
 ) -> MaterializeResult:
     """Sections chunked, embedded and written with the atomic swap: the new version of a user's
     documents and chunks becomes current in one transaction, or not at all."""
-    report = embed_and_store(user_documents, app_db.engine(), embedder.get())
+    begun_at = run_began_at(context.instance, context.run)  # an erasure after it keeps the person out
+    report = embed_and_store(user_documents, app_db.engine(), embedder.get(), begun_at)
     engine = app_db.engine()
     run_key = _run_key(context)
     source = "backfill" if context.run.tags.get("dagster/backfill") else "manual"
+    # when the run was created orders it among a job's attempts (a retry after a crash is newer)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     for user_id, outcome in report.outcomes.items():
+        if outcome.status == "erased":
+            continue  # erased while this run was in flight: nothing names them again
         etl_jobs.record_user_outcome(
-            engine, user_id, context.run.run_id, run_key, outcome.status, outcome.missing, source=source
+            engine,
+            user_id,
+            context.run.run_id,
+            run_key,
+            outcome.status,
+            outcome.missing,
+            source=source,
+            error_class=outcome.error_class,
+            run_created_at=record.create_timestamp if record is not None else None,
+            root_run_id=context.run.root_run_id or context.run.run_id,
         )
     for user_id, outcome in report.outcomes.items():
         if outcome.status == "failed":

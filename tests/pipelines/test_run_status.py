@@ -9,13 +9,15 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
+from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, build_run_status_sensor_context
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
 from aptichat.db import etl_jobs
 from aptichat.db.models import ChatEtlJob
 from aptichat.db.server import legacy_url
+from aptichat.logs import hash_user
 from aptichat.settings import Settings
 from aptichat_pipelines import run_status
 from aptichat_pipelines.definitions import defs
@@ -89,3 +91,86 @@ def test_a_failed_run_marks_its_jobs_and_notifies_admins(
     assert "no_such_legacy_db" in (row.error_message or "") and row.dagster_run_id == result.run_id
     assert admin_hook and admin_hook[0]["error_class"] == "database_unreachable"
     assert admin_hook[0]["run_id"] == result.run_id
+
+
+def _sensor_context(instance: DagsterInstance, result: ExecuteInProcessResult, event_type: DagsterEventType):  # type: ignore[no-untyped-def]
+    event = next(e for e in result.all_events if e.event_type == event_type)
+    context = build_run_status_sensor_context(
+        sensor_name="etl_run_status_sensor",
+        dagster_event=event,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        resources={"app_db": AppDatabase()},
+    )
+    return context.for_run_failure() if event_type == DagsterEventType.RUN_FAILURE else context
+
+
+def test_a_retried_run_that_succeeds_makes_the_job_succeeded_with_both_attempts(
+    engine: Engine, valid_users: list[str], dagster_instance: DagsterInstance, admin_hook: list[dict[str, object]]
+) -> None:
+    user = valid_users[-2]
+    job, _ = etl_jobs.create_job(engine, user, "reprocess")
+    run_key = f"job:{job.id}"
+    etl_jobs.mark_queued(engine, [job.id], run_key)
+    dagster_instance.add_dynamic_partitions("users", [user])
+    user_etl = defs().resolve_job_def("user_etl")
+    broken = make_url(legacy_url()).set(database="no_such_legacy_db").render_as_string(hide_password=False)
+    first = user_etl.execute_in_process(
+        instance=dagster_instance,
+        partition_key=user,
+        tags={"dagster/run_key": run_key},
+        resources={"legacy": LegacyDatabase(url=broken)},
+        raise_on_error=False,
+    )
+    run_status.etl_run_failure_sensor(_sensor_context(dagster_instance, first, DagsterEventType.RUN_FAILURE))
+    assert _job(engine, job.id).status == "failed"
+
+    # the retry: same run key, created later, and this time the legacy database answers
+    retry = user_etl.execute_in_process(
+        instance=dagster_instance, partition_key=user, tags={"dagster/run_key": run_key}
+    )
+    assert retry.success
+    run_status.etl_run_succeeded_sensor(_sensor_context(dagster_instance, retry, DagsterEventType.RUN_SUCCESS))
+    row = _job(engine, job.id)
+    assert row.status == "succeeded" and row.error_class is None and row.dagster_run_id == retry.run_id
+    runs = {(a["run_id"], a["outcome"]) for a in row.attempts}
+    assert (first.run_id, "failed") in runs and (retry.run_id, "succeeded") in runs
+    # the failure sensor reporting the first run again (a late tick) changes nothing
+    run_status.etl_run_failure_sensor(_sensor_context(dagster_instance, first, DagsterEventType.RUN_FAILURE))
+    assert _job(engine, job.id).status == "succeeded"
+
+
+def test_a_successful_run_that_failed_some_people_notifies_admins_once(
+    engine: Engine, valid_users: list[str], dagster_instance: DagsterInstance, admin_hook: list[dict[str, object]]
+) -> None:
+    ghosts = ["ghost-run-status-1", "ghost-run-status-2"]  # no test session in the legacy database
+    batch = [valid_users[-3], *ghosts]
+    dagster_instance.add_dynamic_partitions("users", batch)
+    # a run launched outside our sensors (a backfill from the UI): no run key
+    result = (
+        defs()
+        .resolve_job_def("user_etl")
+        .execute_in_process(
+            instance=dagster_instance,
+            tags={ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]},
+        )
+    )
+    assert result.success
+    run_status.etl_run_succeeded_sensor(_sensor_context(dagster_instance, result, DagsterEventType.RUN_SUCCESS))
+
+    assert len(admin_hook) == 1
+    notice = admin_hook[0]
+    assert notice["run_id"] == result.run_id and notice["people_failed"] == 2
+    assert notice["error_classes"] == {"no_completed_session": 2}
+    assert notice["users"] == [hash_user(g) for g in ghosts]
+    assert not any(g in json.dumps(notice) for g in batch)  # people only as hashes
+    with engine.connect() as conn:
+        rows = conn.execute(select(ChatEtlJob).where(ChatEtlJob.user_id.in_(batch))).all()
+    by_user = {r.user_id: r for r in rows if r.dagster_run_id == result.run_id}
+    assert {u: by_user[u].status for u in batch} == {batch[0]: "succeeded", ghosts[0]: "failed", ghosts[1]: "failed"}
+    assert by_user[ghosts[0]].error_class == "no_completed_session"
+
+
+def _job(engine: Engine, job_id: int):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.execute(select(ChatEtlJob).where(ChatEtlJob.id == job_id)).one()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dagster import DagsterInstance, DagsterRunStatus, SensorResult, SkipReason, build_sensor_context
 from dagster._core.storage.tags import RUN_KEY_TAG
 from dagster._core.test_utils import create_run_for_test
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, insert, select, text, update
 
 from aptichat.db import etl_jobs
 from aptichat.db.models import ChatEtlJob
@@ -186,16 +186,73 @@ def test_ties_on_completed_at_are_not_skipped(
     assert second.run_requests[0].partition_key == template.taker_id
 
 
+def _request_keys(result: SensorResult | SkipReason) -> set[str]:
+    return {r.run_key for r in result.run_requests} if isinstance(result, SensorResult) else set()
+
+
+def _status(engine: Engine, job_id: int) -> tuple[str, str | None]:
+    with engine.connect() as conn:
+        row = conn.execute(select(ChatEtlJob.status, ChatEtlJob.run_key).where(ChatEtlJob.id == job_id)).one()
+    return row.status, row.run_key
+
+
 def test_webhook_requests_are_picked_up_once(engine: Engine, dagster_instance: DagsterInstance) -> None:
     job, created = etl_jobs.create_job(engine, "hook-user-1", "webhook", session_id="hook-session-1")
     assert created
     _, created_again = etl_jobs.create_job(engine, "hook-user-1", "webhook", session_id="hook-session-1")
     assert not created_again
-    result = tick(dagster_instance, str(job.id - 1), "etl_request_sensor")
-    assert isinstance(result, SensorResult)
-    assert [r.run_key for r in result.run_requests] == [f"job:{job.id}"]
-    assert result.cursor == str(job.id)
-    assert tick(dagster_instance, result.cursor, "etl_request_sensor").__class__ is SkipReason
-    with engine.connect() as conn:
-        status = conn.execute(select(ChatEtlJob.status).where(ChatEtlJob.id == job.id)).scalar_one()
-    assert status == "queued"
+    # no cursor: requests are found by status, whatever cursor a previous version of the sensor left
+    result = tick(dagster_instance, str(job.id + 1000), "etl_request_sensor")
+    assert f"job:{job.id}" in _request_keys(result)
+    assert f"job:{job.id}" not in _request_keys(tick(dagster_instance, None, "etl_request_sensor"))
+    assert _status(engine, job.id) == ("queued", f"job:{job.id}")
+
+
+def _insert_request(conn, user: str) -> int:  # type: ignore[no-untyped-def]
+    return int(
+        conn.execute(
+            insert(ChatEtlJob).values(user_id=user, source="reprocess", status="requested").returning(ChatEtlJob.id)
+        ).scalar_one()
+    )
+
+
+def test_requests_committed_out_of_order_are_all_claimed(engine: Engine, dagster_instance: DagsterInstance) -> None:
+    slow = engine.connect()
+    slow_tx = slow.begin()
+    try:
+        late_id = _insert_request(slow, "order-user-late")  # the lower id, committed last
+        with engine.begin() as fast:
+            early_id = _insert_request(fast, "order-user-early")
+        assert late_id < early_id
+        first = tick(dagster_instance, None, "etl_request_sensor")
+        assert f"job:{early_id}" in _request_keys(first) and f"job:{late_id}" not in _request_keys(first)
+        slow_tx.commit()
+    finally:
+        slow.close()
+    second = tick(dagster_instance, None, "etl_request_sensor")
+    assert f"job:{late_id}" in _request_keys(second) and f"job:{early_id}" not in _request_keys(second)
+    assert _status(engine, late_id) == ("queued", f"job:{late_id}")
+    assert _status(engine, early_id) == ("queued", f"job:{early_id}")
+
+
+def test_a_request_queued_for_a_run_that_never_launched_is_handed_back(
+    engine: Engine, dagster_instance: DagsterInstance
+) -> None:
+    with engine.begin() as conn:
+        lost = _insert_request(conn, "lost-user")
+        launched = _insert_request(conn, "launched-user")
+        # both queued by a tick 20 minutes ago; only the second one's run was created
+        conn.execute(
+            update(ChatEtlJob)
+            .where(ChatEtlJob.id.in_([lost, launched]))
+            .values(
+                status="queued",
+                run_key=func.concat("job:", ChatEtlJob.id),
+                requested_at=func.now() - timedelta(minutes=20),
+            )
+        )
+    create_run_for_test(dagster_instance, job_name="user_etl", tags={RUN_KEY_TAG: f"job:{launched}"})
+    result = tick(dagster_instance, None, "etl_request_sensor")
+    assert f"job:{lost}" in _request_keys(result) and f"job:{launched}" not in _request_keys(result)
+    assert _status(engine, lost) == ("queued", f"job:{lost}")
+    assert _status(engine, launched) == ("queued", f"job:{launched}")

@@ -178,6 +178,15 @@ class Settings(BaseSettings):
         doc="Rate limit per client address on every route (`/healthz`, `/readyz`, `/metrics` and the pages are "
         "exempt).",
     )
+    reprocess_limit_per_hour: int = setting(
+        "APTICHAT_REPROCESS_LIMIT_PER_HOUR",
+        5,
+        ge=1,
+        section="API",
+        doc="Reprocess requests one person may make per hour (`POST /users/{id}/reprocess`); more get 429 "
+        "`reprocess_limited` with Retry-After. Asking again while a request is open returns that request; "
+        "administrators can force a new one (`?force=true`).",
+    )
     # Questions are short; the largest legitimate body is a feedback comment. 64 KiB leaves room and
     # keeps a hostile client from making us parse megabytes.
     api_max_body: int = setting(

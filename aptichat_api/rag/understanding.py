@@ -52,15 +52,27 @@ _NEXT = re.compile(
     r"|how (do|can|should) i (become|get into|start|prepare)|steps? to (become|get)|what now|prepare)\b",
     re.I,
 )
-# "why is there no architect", "why not chef", "why wasn't lawyer": the name asked about, when no
-# career or major of that name is known.
-_WHY_NOT_NAME = re.compile(
-    r"\bwhy (?:is there |are there )?(?:no|not)(?: an?)? (?P<a>[a-z][a-z ]{2,30}?)"
-    r"(?=\s+(?:in|on|among|as|for)\b|[,?.!]|$)"
-    r"|\b(?:was|is)n'?t (?:an? )?(?P<b>[a-z][a-z ]{2,30}?)(?=\s+(?:in|on|among|suggested|recommended|listed)\b)"
-    r"|\bdid ?n'?t (?:i )?get (?:an? )?(?P<c>[a-z][a-z ]{2,30}?)(?=\s+(?:in|on|as)\b|[,?.!]|$)",
-    re.I,
+# "why is there no architect", "why not chef", "why wasn't lawyer": where the name asked about starts,
+# when no career or major of that name is known; `_name_after` reads the name itself.
+_WHY_NOT_ANCHOR = re.compile(
+    r"\b(?:why (?:is there |are there )?(?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get)\b(?: an?\b)? ", re.I
 )
+_NAME_ENDS = frozenset(("in", "on", "among", "as", "for", "suggested", "recommended", "listed", "my"))
+
+
+def _name_after(text: str) -> str | None:
+    """The words after a why-not anchor up to a preposition or punctuation (at most four)."""
+    words: list[str] = []
+    for raw in text.split():
+        word = raw.strip(",.?!;:").casefold()
+        if not word.isalpha() or word in _NAME_ENDS:
+            break
+        words.append(word)
+        if raw[-1:] in ",.?!;:" or len(words) == 4:
+            break
+    return " ".join(words) or None
+
+
 _EXPLAIN = re.compile(r"\b(mean\w*|explain\w*|what is|what's a|what are)\b", re.I)
 _PART_SPLIT = re.compile(
     r"\?\s+(?=\S)|\s*\b\d\)\s*|;\s+"
@@ -215,11 +227,12 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     elif kind == NEXT_STEPS:
         intent = _kind_intent(items[0].candidate.kind if items else None) or Intent.GENERAL_GUIDANCE
     unresolved: list[str] = []
-    if kind == GENERAL and not items and (match := _WHY_NOT_NAME.search(question)):
-        name = next(g for g in match.groups() if g).strip()
-        if name.split()[0].casefold() not in {"my", "the", "any", "more", "other", "one"}:
-            kind, unresolved = WHY_NOT, [name]
-            intent = Intent.MAJORS if studying else Intent.CAREERS
+    anchor = _WHY_NOT_ANCHOR.search(question) if kind == GENERAL and not items else None
+    name = _name_after(question[anchor.end() :]) if anchor else None
+    pronoun = name is not None and name.split()[0] in {"my", "the", "any", "more", "other", "one", "it", "that", "this"}
+    if name and len(name) >= 3 and not pronoun:
+        kind, unresolved = WHY_NOT, [name]
+        intent = Intent.MAJORS if studying else Intent.CAREERS
     return Understanding(kind, items, top_two, scales, [], intent, unresolved)
 
 

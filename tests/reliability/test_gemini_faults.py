@@ -1,17 +1,20 @@
 """Gemini misbehaving behind the real HTTP API (llm=gemini, base URL = the fake server): 429s, 500s and
 timeouts are retried a bounded number of times, then the person gets a degraded offline answer with
-citations, never a 5xx. JSON and SSE both."""
+citations, never a 5xx. JSON and SSE both. An answer that misquotes the person's openness percentile is
+asked for again with the problem named, then replaced by the offline answer, and counted in /metrics."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import requests
 from sqlalchemy import Engine
 from support.api import Api, app_config, seed_person, serve, sse_events
-from support.fake_gemini import FakeGemini, Fault
+from support.fake_gemini import FakeGemini, Fault, prompt_of, section_number
 
 from aptichat.settings import Settings
 
@@ -52,6 +55,8 @@ def gemini_api(engine: Engine, settings: Settings, fake: FakeGemini) -> Iterator
 def _clean(fake: FakeGemini) -> None:
     fake.faults.clear()
     fake.requests.clear()
+    fake.answers.clear()
+    fake.answer_fn = None
 
 
 # Each case asks its own question: the answer cache would otherwise serve the first case's answer.
@@ -102,3 +107,87 @@ def test_stream_falls_back_when_every_attempt_fails(gemini_api: Api, fake: FakeG
 def test_no_request_reached_the_catch_all_handler(gemini_api: Api) -> None:
     metrics = requests.get(f"{gemini_api.url}/metrics", timeout=10).text
     assert "aptichat_unhandled_errors_total 0" in metrics
+
+
+# --- faithfulness (issue 16) -----------------------------------------------------------------------
+# The seeded person is the documents' example: their openness section says the 82nd percentile.
+WRONG = "Your openness to experience is at the 91st percentile [{n}]."
+RIGHT = "Your openness to experience score is high, around the 82nd percentile [{n}]."
+PROBLEM = "You wrote the 91st percentile for Openness to experience, but section [{n}] says 82nd."
+
+
+def _openness(body: dict[str, Any]) -> int:
+    n = section_number(prompt_of(body), "personality:openness")
+    assert n is not None, "the openness section was not in the prompt"
+    return n
+
+
+def _script(fake: FakeGemini, *answers: str) -> None:
+    """Gemini's answers to the next requests, in order, citing the openness section by its number."""
+    queue = list(answers)
+    fake.answer_fn = lambda body: queue.pop(0).format(n=_openness(body)) if queue else fake.answer_text
+
+
+def _faithfulness(url: str) -> dict[tuple[str, str], float]:
+    text = requests.get(f"{url}/metrics", timeout=10).text
+    counts = {}
+    for name, labels, value in re.findall(r"^(aptichat_answer_faithfulness\w*)\{(.*)\} (\S+)$", text, re.M):
+        counts[(name, labels)] = float(value)
+    return counts
+
+
+def _delta(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    return {key: value - before.get(key, 0.0) for key, value in after.items() if value != before.get(key, 0.0)}
+
+
+def test_a_misquoted_percentile_twice_gives_the_offline_answer_and_is_counted(
+    gemini_api: Api, fake: FakeGemini
+) -> None:
+    _script(fake, WRONG, WRONG)
+    before = _faithfulness(gemini_api.url)
+    r = requests.post(
+        f"{gemini_api.url}/chat/question",
+        json={"question": "What does my openness score mean?"},
+        headers=gemini_api.headers(USER),
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["degraded"] is True and body["provider"] == "offline"
+    assert body["degraded_cause"] == "provider_unfaithful"
+    assert "91st" not in body["answer"] and body["answer"].strip() and body["citations"]
+    first, second = fake.calls(RPC)
+    n = _openness(first.body)
+    assert PROBLEM.format(n=n) in prompt_of(second) and PROBLEM.format(n=n) not in prompt_of(first)
+    provider = f'provider="gemini:{gemini_api.settings.gemini_answer_model}"'
+    assert _delta(before, _faithfulness(gemini_api.url)) == {
+        ("aptichat_answer_faithfulness_total", f'{provider},outcome="fell_back"'): 1.0,
+        ("aptichat_answer_faithfulness_problems_total", 'kind="unsupported_number"'): 2.0,
+    }
+
+
+def test_a_misquoted_percentile_once_streams_geminis_second_answer(gemini_api: Api, fake: FakeGemini) -> None:
+    _script(fake, WRONG, RIGHT)
+    before = _faithfulness(gemini_api.url)
+    r = requests.post(
+        f"{gemini_api.url}/chat/stream",
+        json={"question": "How open am I to new experiences?"},
+        headers=gemini_api.headers(USER),
+        stream=True,
+        timeout=60,
+    )
+    assert r.status_code == 200
+    events = sse_events(r)
+    tokens = "".join(data["text"] for event, data in events if event == "token")
+    final = events[-1]
+    first, second = fake.calls(RPC)
+    n = _openness(first.body)
+    assert final[0] == "answer" and final[1]["degraded"] is False and final[1]["provider"].startswith("gemini")
+    assert final[1]["answer"] == tokens.strip() == RIGHT.format(n=n)
+    assert "91st" not in tokens  # the rejected answer was never streamed
+    assert PROBLEM.format(n=n) in prompt_of(second)
+    provider = f'provider="gemini:{gemini_api.settings.gemini_answer_model}"'
+    assert _delta(before, _faithfulness(gemini_api.url)) == {
+        ("aptichat_answer_faithfulness_total", f'{provider},outcome="passed_after_retry"'): 1.0,
+        ("aptichat_answer_faithfulness_problems_total", 'kind="unsupported_number"'): 1.0,
+    }

@@ -8,17 +8,20 @@ this manager stores and loads those rows individually. Values are Pydantic model
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 from typing import Any
 
-from dagster import ConfigurableIOManager, InputContext, OutputContext
+from dagster import ConfigurableIOManager, DagsterInvariantViolationError, InputContext, OutputContext
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from aptichat.db import erasure
 from aptichat.db.engine import engine_for
 from aptichat.db.models import ChatEtlStageOutput
 from aptichat.db.server import app_url
 from aptichat.settings import get_settings
+from aptichat_pipelines.erasure_guard import run_began_at
 
 
 def _model_path(value: BaseModel) -> str:
@@ -61,13 +64,20 @@ class StageIOManager(ConfigurableIOManager):
         ]
         if not rows:
             return
-        stmt = insert(ChatEtlStageOutput).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["asset_key", "partition_key"],
-            set_={"run_id": stmt.excluded.run_id, "model": stmt.excluded.model, "payload": stmt.excluded.payload},
-        )
         with self._engine().begin() as conn:
-            conn.execute(stmt)
+            if context.has_asset_partitions:
+                rows = _without_erased(conn, rows, _began(context))
+            if rows:
+                stmt = insert(ChatEtlStageOutput).values(rows)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["asset_key", "partition_key"],
+                    set_={
+                        "run_id": stmt.excluded.run_id,
+                        "model": stmt.excluded.model,
+                        "payload": stmt.excluded.payload,
+                    },
+                )
+                conn.execute(stmt)
         context.add_output_metadata({"users": len(rows)})
 
     def load_input(self, context: InputContext) -> dict[str, BaseModel]:
@@ -81,6 +91,26 @@ class StageIOManager(ConfigurableIOManager):
             ).all()
         # a partition whose upstream produced nothing (e.g. a rejected session) is simply absent
         return {key: _load_model(model, payload) for key, model, payload in found}
+
+
+def _began(context: OutputContext) -> datetime:
+    """When the run's work began (outside a run, e.g. a bare output context in a test: now)."""
+    try:
+        step = context.step_context
+    except DagsterInvariantViolationError:
+        return datetime.now(UTC)
+    return run_began_at(step.instance, step.dagster_run)
+
+
+def _without_erased(conn: Connection, rows: list[dict[str, Any]], begun_at: datetime) -> list[dict[str, Any]]:
+    """The rows of people not erased since the run began (each person's erasure lock held shared
+    until the write commits, so an erasure cannot slip in between)."""
+    keep = []
+    for row in sorted(rows, key=lambda r: str(r["partition_key"])):
+        erasure.lock_person(conn, row["partition_key"])
+        if not erasure.erased_after(conn, row["partition_key"], begun_at):
+            keep.append(row)
+    return keep
 
 
 def clear_stage_outputs(user_id: str) -> None:

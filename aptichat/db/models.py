@@ -317,6 +317,21 @@ class ChatAuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(128))
 
 
+class ChatErasure(Base):
+    """One erasure (aptichat.db.erasure): the person as HMAC-SHA256 of their id keyed with the install's
+    salt, and when. Every writer checks it; restores re-apply it. No personal data, no FK."""
+
+    __tablename__ = "chat_erasures"
+    __table_args__ = (
+        CheckConstraint("person_hash ~ '^[0-9a-f]{64}$'", name="ck_chat_erasures_hash"),
+        UniqueConstraint("person_hash", "erased_at", name="uq_chat_erasures_entry"),
+        Index("ix_chat_erasures_person", "person_hash", sql("erased_at DESC")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    person_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
 class ChatEtlJob(Base):
     """A request to (re)process one user and where it stands."""
 

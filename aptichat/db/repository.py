@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from aptichat.db.models import (
     ChatConversation,
     ChatDocumentChunk,
     ChatEmbeddingConfig,
+    ChatEtlJob,
     ChatEtlStageOutput,
     ChatFeedback,
     ChatMessage,
@@ -46,6 +47,9 @@ from aptichat.documents.chunks import (
     version_problems,
 )
 from aptichat.settings import get_settings
+
+# what an erased person's kept job records say instead of their id (no hash: nothing to link them by)
+ERASED_USER = "(erased)"
 
 __all__ = [
     "ChunkInput",
@@ -361,21 +365,56 @@ class DocumentRepository:
             problems.extend(f"v{row.version} {p}" for p in chunk_problems(doc, own, config))
         return problems
 
-    def erase_user(self, user_id: str) -> dict[str, int]:
-        """Delete the person's safety flags, feedback, messages, conversations, chunks, documents and user row, and
-        the ETL's stage outputs of their partition (their scored results and built documents).
-        Children go first explicitly, so erasure does not depend on ON DELETE CASCADE. Returns the
-        number of rows deleted per table. (chat_etl_jobs rows are operational and stay.)"""
+    def erase_user(self, user_id: str, erased_at: datetime | None = None, *, salt: str | None = None) -> dict[str, int]:
+        """Erase the person in one transaction, under their exclusive advisory lock (so no writer of
+        theirs interleaves): record the erasure in the ledger (chat_erasures, a keyed hash), delete
+        their safety flags, feedback, messages, conversations, chunks, documents, user row and the
+        ETL's stage outputs of their partition, and anonymise their chat_etl_jobs rows (user id
+        replaced, session, idempotency and run keys, error text and self-requests dropped; open jobs
+        end `failed` with error_class `erased`). Children go first explicitly, so erasure does not
+        depend on ON DELETE CASCADE. `erased_at` (a restore re-applying an older erasure) defaults to
+        now; `salt` (the restored install's) defaults to this process's. Returns rows deleted (or
+        anonymised, for chat_etl_jobs) per table."""
+        from aptichat.db import erasure
+
         counts: dict[str, int] = {}
         with self.session.begin_nested():
+            erasure.lock_person(self.session, user_id, exclusive=True)
+            erasure.record(self.session, user_id, erased_at, salt)
             for model in (
-                ChatSafetyFlag, ChatFeedback, ChatMessage, ChatConversation, ChatDocumentChunk, DocumentRow, ChatUser
+                ChatSafetyFlag,
+                ChatFeedback,
+                ChatMessage,
+                ChatConversation,
+                ChatDocumentChunk,
+                DocumentRow,
+                ChatUser,
             ):
                 deleted = self.session.execute(delete(model).where(model.user_id == user_id))
                 counts[model.__tablename__] = int(getattr(deleted, "rowcount", 0) or 0)
             staged = self.session.execute(delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key == user_id))
             counts[ChatEtlStageOutput.__tablename__] = int(getattr(staged, "rowcount", 0) or 0)
+            counts[ChatEtlJob.__tablename__] = self._anonymise_jobs(user_id)
         return counts
+
+    def _anonymise_jobs(self, user_id: str) -> int:
+        open_job = ChatEtlJob.status.in_(("requested", "queued", "running"))
+        result = self.session.execute(
+            update(ChatEtlJob)
+            .where(ChatEtlJob.user_id == user_id)
+            .values(
+                user_id=ERASED_USER,
+                session_id=None,
+                idempotency_key=None,
+                run_key=None,
+                error_message=None,
+                requested_by=case((ChatEtlJob.requested_by == user_id, None), else_=ChatEtlJob.requested_by),
+                error_class=case((open_job, "erased"), else_=ChatEtlJob.error_class),
+                finished_at=case((open_job, func.now()), else_=ChatEtlJob.finished_at),
+                status=case((open_job, "failed"), else_=ChatEtlJob.status),
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 @contextmanager

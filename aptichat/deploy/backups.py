@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,12 +173,18 @@ def _has_tables(url: str, db: Database) -> bool:
         return bool(_tables(conn, db))
 
 
-def restore(src: Path, target: Settings, clean: bool = False) -> dict[str, Any]:
+def restore(src: Path, target: Settings, clean: bool = False, ledger_homes: Sequence[Path] = ()) -> dict[str, Any]:
     """Restore a backup into `target`'s databases (embedded: started here). A non-empty target is
-    refused unless `clean`, so a typo in a URL cannot overwrite live data."""
+    refused unless `clean`, so a typo in a URL cannot overwrite live data. Erasures recorded after the
+    backup (the target's live ledger and the erasures.ledger files of `target.home` and
+    `ledger_homes`) are re-applied afterwards (aptichat.deploy.erasures); the returned manifest gets
+    `count_mismatches` (against the backup, before re-applying) and `erasures`."""
+    from aptichat.deploy import erasures
+
     manifest = load_manifest(src)
     if target.embedded:
         start_embedded(target)
+    ledger = erasures.live_ledger(target, ledger_homes)
     pg_restore = pg_binary(target, "pg_restore")
     for db in databases(target):
         entry = manifest["databases"].get(db.key)
@@ -199,6 +205,8 @@ def restore(src: Path, target: Settings, clean: bool = False) -> dict[str, Any]:
         with psycopg.connect(_libpq(db.url), autocommit=True) as analyze:
             # pg_restore leaves no planner statistics; without them the first queries plan badly.
             analyze.execute("ANALYZE")
+    manifest["count_mismatches"] = compare_counts(manifest, target)
+    manifest["erasures"] = erasures.reapply(target, ledger)
     return manifest
 
 

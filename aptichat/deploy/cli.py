@@ -53,15 +53,18 @@ def restore(src: Path, into_home: Path | None, clean: bool) -> None:
     from aptichat.deploy import backups
 
     settings = get_settings()
+    live_home = settings.home
     if into_home is not None:
         settings = settings.model_copy(update={"home": into_home, "database_url": None, "legacy_database_url": None})
     try:
-        manifest = backups.restore(src, settings, clean=clean)
-        mismatches = backups.compare_counts(manifest, settings)
+        # erasures recorded since the backup are re-applied (the live home's erasures.ledger counts too)
+        manifest = backups.restore(src, settings, clean=clean, ledger_homes=[live_home])
+        mismatches = manifest["count_mismatches"]  # against the backup, before erasures were re-applied
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     target = str(settings.pgdata) if settings.embedded else "configured databases"
-    click.echo(json.dumps({"restored": str(src), "into": target, "count_mismatches": mismatches}, indent=2))
+    report = {"restored": str(src), "into": target, "count_mismatches": mismatches, "erasures": manifest["erasures"]}
+    click.echo(json.dumps(report, indent=2))
     if mismatches:
         raise click.ClickException("restored, but row counts differ from the manifest (see count_mismatches)")
 

@@ -29,7 +29,7 @@ from dagster import (
 
 from aptichat.db import etl_jobs
 from aptichat.documents import ChatDocument
-from aptichat_pipelines.erasure_guard import run_began_at
+from aptichat_pipelines.erasure_guard import run_began_at, without_erased
 from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
@@ -70,7 +70,7 @@ def legacy_test_results(
         raise Failure(
             description=f"legacy_query_failed: {outcomes.step_error}", allow_retries=False
         ) from outcomes.step_error
-    fetched = outcomes.results
+    fetched = without_erased(app_db.engine(), outcomes.results)
     failed = {u: r.error for u, r in fetched.items() if r.error}
     context.add_output_metadata(
         {

@@ -2,8 +2,10 @@
 conversations, messages, feedback, safety flags, the user row and the ETL's per-user stage outputs, which hold their
 scored test results and built documents) is gone, as are the chat engine's in-process caches of them.
 
-Kept on purpose and checked as such: chat_etl_jobs (operational: ids, statuses, no answers) and
-chat_embedding_cache (keyed by a hash of a text, shared by everyone with the same text, no text in it).
+Kept on purpose and checked as such: chat_etl_jobs rows, anonymised (no user id, session, keys or
+error text; an open job ends failed/erased), and chat_embedding_cache (keyed by a hash of a text,
+shared by everyone with the same text, no text in it). Afterwards no column of any table of the app
+database holds the person's id (every text and JSON column is searched).
 """
 
 from __future__ import annotations
@@ -54,6 +56,25 @@ def _stage_outputs(engine: Engine, user_id: str) -> None:
             )
 
 
+def tables_naming(engine: Engine, user_id: str) -> list[str]:
+    """Every `table.column` of the app database (text, varchar and JSON columns) with a value containing
+    the user id."""
+    with engine.connect() as conn:
+        columns = conn.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'character') ORDER BY 1, 2"
+            )
+        ).all()
+        return [
+            f"{t}.{c}"
+            for t, c in columns
+            if conn.execute(
+                text(f'SELECT EXISTS (SELECT 1 FROM "{t}" WHERE "{c}"::text LIKE :p)'), {"p": f"%{user_id}%"}
+            ).scalar()
+        ]
+
+
 def _cached_user_keys(app: Flask, user_id: str) -> list[Any]:
     """Keys mentioning the person in any LRU the app's chat engine holds."""
     engine = chat_engine_if_built(app)
@@ -74,7 +95,7 @@ def test_erasure_removes_every_personal_row_and_cache(engine: Engine, settings: 
     for person in (VICTIM, BYSTANDER):
         seed_person(engine, settings, person)
         _stage_outputs(engine, person)
-    etl_jobs.create_job(engine, VICTIM, "reprocess")
+    job, _ = etl_jobs.create_job(engine, VICTIM, "reprocess")
     app = create_app(app_config(settings))
     with serve(app) as url:
         for person in (VICTIM, BYSTANDER):
@@ -101,12 +122,16 @@ def test_erasure_removes_every_personal_row_and_cache(engine: Engine, settings: 
         ask = {"question": "What fits me?"}
         assert requests.post(f"{url}/chat/question", json=ask, headers=bearer(settings, VICTIM)).status_code == 404
 
+    assert tables_naming(engine, VICTIM) == []
+    assert tables_naming(engine, BYSTANDER), "the scan finds a person who was not erased"
     with engine.connect() as conn:
-        jobs = conn.execute(text("SELECT status FROM chat_etl_jobs WHERE user_id = :u"), {"u": VICTIM}).all()
+        jobs = conn.execute(
+            text("SELECT status, error_class FROM chat_etl_jobs WHERE user_id = '(erased)' AND id = :j"), {"j": job.id}
+        ).all()
         cache_columns = set(
             conn.execute(
                 text("SELECT column_name FROM information_schema.columns WHERE table_name = 'chat_embedding_cache'")
             ).scalars()
         )
-    assert jobs, "operational job records are kept by design (no answers in them)"
+    assert jobs == [("failed", "erased")], "the job record is kept, anonymised, and the pending job cancelled"
     assert cache_columns == {"text_hash", "model", "task", "dim", "embedding", "created_at"}  # no text, no user

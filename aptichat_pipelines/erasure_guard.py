@@ -1,0 +1,42 @@
+"""The pipeline's side of the erasure ledger (aptichat.db.erasure, docs/privacy.md).
+
+Legacy results of a session completed before its person's erasure never enter a run's stages. A
+person erased while a run of theirs is in flight is not written back by it: every write of the run
+compares the erasure with the creation of the run's root (a re-execution of an old run is as old as
+the work it repeats), not with the moment of the write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dagster import DagsterInstance, DagsterRun
+from sqlalchemy import Engine
+
+from aptichat.db import erasure
+from aptichat_pipelines.stages import LegacyStageResult
+
+
+def run_began_at(instance: DagsterInstance, run: DagsterRun) -> datetime:
+    """The creation time of the run's root run (or of the run itself); now when neither is recorded."""
+    times = []
+    for run_id in {run.run_id, run.root_run_id or run.run_id}:
+        record = instance.get_run_record_by_id(run_id)
+        if record is not None:
+            times.append(record.create_timestamp)
+    return min(times) if times else datetime.now(UTC)
+
+
+def without_erased(engine: Engine, fetched: dict[str, LegacyStageResult]) -> dict[str, LegacyStageResult]:
+    """The legacy results a run may carry on: a session completed before its person's erasure (a
+    backfill over old partitions, a re-run of an old key) and anything about an erased person who has
+    not come back are dropped here, so no later stage stores or logs them."""
+    kept: dict[str, LegacyStageResult] = {}
+    with engine.connect() as conn:
+        for user_id, stage in fetched.items():
+            if stage.results is not None:
+                gone = erasure.erased_after(conn, user_id, stage.results.completed_at)
+            else:
+                gone = erasure.refuses_reprocess(conn, user_id)
+            if not gone:
+                kept[user_id] = stage
+    return kept

@@ -3,8 +3,10 @@
 Whatever the provider returns, the person gets: only citations that point at sections we provided,
 an answer that ends at a sentence boundary within the length limit, a note when the question is
 about something their test did not measure, and the offline composer's answer (degraded=True) when
-the provider fails (`aptichat.llm.fallback.OfflineFallback` decides that, here and everywhere else).
-Streaming applies the same rules sentence by sentence, so the streamed text and the final answer agree.
+the provider fails or answers unfaithfully twice (`aptichat.llm.fallback.OfflineFallback` decides that,
+here and everywhere else, checking the provider's raw text before the cleaning here could hide a
+dangling citation). Streaming applies the same rules sentence by sentence, so the streamed text and
+the final answer agree.
 """
 
 from __future__ import annotations

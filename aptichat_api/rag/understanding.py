@@ -211,6 +211,13 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
         if len(parts) == len(pieces) and len({p.intent for p in parts}) >= 2 and not compare:
             return Understanding(MULTI_PART, items, top_two, scales, parts, None)
     kind = question_type(question, items, scales, top_two)
+    if kind == COMPARE and len({m.candidate.kind for m in items[:2]}) == 2:
+        # "nursing vs psychology": compare like with like, majors here, when both exist as that kind.
+        for same in sorted(("career", "major"), key=lambda k: k != prefer):
+            alike = resolve_items(question, [c for c in candidates if c.kind == same], prefer=same)
+            if len(alike) >= 2:
+                items = alike
+                break
     intent: Intent | None = None
     if kind in (COMPARE, WHY, WHY_NOT) and items:
         intent = _kind_intent(items[0].candidate.kind)

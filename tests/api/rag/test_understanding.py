@@ -82,7 +82,7 @@ def test_the_persons_own_list_wins_and_the_preferred_kind_breaks_ties() -> None:
         ("Could you compare my top two career matches?", COMPARE, Intent.CAREERS),
         ("Why wasn't lawyer among my recommended careers?", WHY_NOT, Intent.CAREERS),
         ("I'm worried I'm not smart enough for engineering", WORRY, Intent.THINKING_SKILLS),
-        ("registered nurse or psychology, which one?", COMPARE, Intent.CAREERS),
+        ("registered nurse or airline pilot, which one?", COMPARE, Intent.CAREERS),
         ("why nursing", WHY, Intent.CAREERS),
         ("why not an astronaut?", WHY_NOT, Intent.CAREERS),  # unknown name: still a why-not
         ("so what now, what should i do next", NEXT_STEPS, Intent.GENERAL_GUIDANCE),
@@ -114,6 +114,9 @@ def test_multi_part_questions_are_split_and_each_part_has_its_topic() -> None:
     assert [p.intent for p in u.parts] == [Intent.PERSONALITY, Intent.MAJORS]
     # A second sentence with no topic of its own is not a second question.
     assert understand("why nursing? that was a surprise", [*MINE, *CATALOG]).question_type == WHY
+    # Like is compared with like: "nursing" is the major when psychology can only be one.
+    u = understand("nursing vs psychology, which one is better for me", [*MINE, *CATALOG])
+    assert [m.candidate.title for m in u.items] == ["Nursing", "Psychology"] and u.intent == Intent.MAJORS
     # Two named items with "or" is one comparison, not two questions.
     assert understand("software dev or civil engineer, which suits my personality", CATALOG).question_type == COMPARE
 

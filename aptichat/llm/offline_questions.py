@@ -213,6 +213,8 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
             cites = [fit_section.n]
             if code is not None and ("out of 100" in sentence or "Holland code" in sentence):
                 cites.append(code.n)  # the person's own scores, as their profile states them
+            if sentence.startswith("Thinking skills it draws on"):
+                cites += [x.n for x in request.sections if x.section_id.startswith("skills:") and x.title in sentence]
             points.append(f"- {ensure_period(sentence)} [{', '.join(str(n) for n in cites)}]")
     tail = []
     if catalog is not None:

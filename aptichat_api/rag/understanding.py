@@ -302,7 +302,10 @@ class QuestionUnderstanding:
                 scores = scores or person_scores(session, user_id)
                 overview = own.get(f"{_AREA[c.kind]}:overview")
                 listed = {t: int(f) for t, f in _OVERVIEW_FIT.findall(overview.text)} if overview else {}
-                body = fit_text(entry, fit_for(entry, scores), scores, listed)
+                fit = fit_for(entry, scores)
+                body = fit_text(entry, fit, scores, listed)
+                for skill in fit.skills:
+                    add_own(f"skills:{skill}")  # the percentiles the fit section repeats, citeable at source
                 if body:
                     area = _AREA[c.kind]
                     kind = f"{c.kind}_recommendations"

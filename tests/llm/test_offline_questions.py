@@ -208,3 +208,24 @@ def test_general_guidance_details_explain_the_careers_its_summary_names() -> Non
     summary = text.split("\n")[0]
     detailed = [m.group(1) for line in text.split("\n") if (m := re.match(r"- ([^(:]+?) \(fit", line))]
     assert detailed and all(title in summary for title in detailed), (summary, detailed)
+
+
+def test_why_not_cites_the_persons_own_sections_for_every_stored_score_it_repeats() -> None:
+    fit = (
+        "Lawyers would have a fit of 61% for you (interest fit 58%, thinking-skills fit 66%). "
+        "Thinking skills it draws on, your percentiles: Verbal reasoning 66."
+    )
+    sections = _sections(
+        ["careers:overview", "skills:verbal"],
+        [("career_recommendations", "careers:fit:23-1011.00", "Your fit: Lawyers", fit)],
+    )
+    request = AnswerRequest(
+        question="why not lawyer",
+        intent="careers",
+        sections=sections,
+        question_type="why_not",
+        named_items=[_item("Lawyers", "23-1011.00", None, "careers:fit:23-1011.00")],
+    )
+    text = composer.generate(request).text
+    assert "- Thinking skills it draws on, your percentiles: Verbal reasoning 66. [3, 2]" in text
+    _numbers_are_cited_on_their_line(text, sections)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aptichat.db import erasure
 from aptichat.db.etl_jobs import OPEN_STATUSES, JobRow
 from aptichat.db.models import ChatEtlJob
 
@@ -47,8 +48,13 @@ def request_reprocess(
     returned: asking twice queues one run. Otherwise a `requested` job is created, unless the person
     made `limit_per_hour` reprocess requests in the last hour (ReprocessLimitExceeded, code
     `reprocess_limited`). `force` (administrators) always creates a new one. Concurrent requests for
-    one person are serialised by a transaction-level advisory lock; the caller commits."""
+    one person are serialised by a transaction-level advisory lock; the caller commits. An erased
+    person who has not come back is refused (aptichat.db.erasure.PersonErased), checked under their
+    erasure lock in this transaction."""
     session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"aptichat:reprocess:{user_id}", 0))))
+    erasure.lock_person(session, user_id)  # an erasure cannot slip in before this request commits
+    if erasure.refuses_reprocess(session, user_id):
+        raise erasure.PersonErased("the person was erased")
     if not force:
         open_job = session.scalars(
             select(ChatEtlJob)

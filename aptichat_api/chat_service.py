@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from aptichat.person_state import person_state
 from aptichat_api import database, metrics
 from aptichat_api.errors import DATABASE_UNAVAILABLE, ApiError, database_unavailable, error_body
 from aptichat_api.experiments import chat_variant
@@ -28,7 +29,7 @@ Event = tuple[str, dict[str, Any]]
 def engine_error(exc: Exception) -> ApiError | None:
     """The rag package's refusals as API errors (None for anything unexpected)."""
     if isinstance(exc, UserNotFound):
-        return ApiError(404, "user_not_found", "No documents have been built for you yet.")
+        return no_documents(exc)
     if isinstance(exc, QuestionRejected):
         metrics.REJECTED_QUESTIONS.inc(exc.code)
         return ApiError(422, exc.code, exc.message)
@@ -37,6 +38,25 @@ def engine_error(exc: Exception) -> ApiError | None:
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return database_unavailable()  # also the streams' error event, not an internal_error
     return None
+
+
+def no_documents(exc: UserNotFound) -> ApiError:
+    """A person the chat cannot answer from documents (none were built: a rejected test, one still
+    being processed, or nobody we know): 404 `user_not_found` whose message is their state in their
+    words (reason and advice, as GET /users/{id}/status), so the chat page shows why and what to do;
+    `details` carries the state. We keep the 404 rather than a made-up answer: with no chat_users
+    row there is no conversation to store a question in, and an erased person stays not found."""
+    user_id = exc.args[0] if exc.args and isinstance(exc.args[0], str) else None
+    if user_id is not None:
+        try:
+            with database.session() as session:
+                state = person_state(session, user_id)
+        except DATABASE_UNAVAILABLE:
+            state = None
+        if state is not None:
+            details = state.model_dump(mode="json", include={"state", "reason", "advice", "updated_at"})
+            return ApiError(404, "user_not_found", f"{state.reason} {state.advice}", details)
+    return ApiError(404, "user_not_found", "No documents have been built for you yet.")
 
 
 def _app(app: Flask | None) -> Flask:

@@ -1,6 +1,7 @@
 """The profile summary of GET /users/{id}/profile, read from the person's current documents:
 Holland code and interests, tendencies (and the strongest ones), thinking skills, document
-versions, processing status and the gaps the last run reported."""
+versions, processing status (the person's state in their words; error text only for staff) and the
+gaps the last run reported."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from aptichat.db.models import DOCUMENT_TYPES
+from aptichat.person_state import person_state
 from aptichat.scales import BIG_FIVE, RIASEC, THINKING_SKILLS
 from aptichat_api import store
 
@@ -44,26 +46,39 @@ def _skills(content: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def job_body(job: Any) -> dict[str, Any] | None:
+def job_body(job: Any, *, staff: bool = False) -> dict[str, Any] | None:
+    """A processing job as the API shows it. `staff` (administrators, the service key) also see the
+    error message, the run id and the runs that carried it; the person never sees exception or log
+    text (their words are in aptichat.person_state), so the pipeline's own reason for a failure
+    (`missing["all"]`) is left out for them too."""
     if job is None:
         return None
+    missing = dict(job.missing or {})
+    if not staff:
+        missing.pop("all", None)
     return {
         "job_id": job.id,
         "user_id": job.user_id,
         "source": job.source,
         "status": job.status,
         "session_id": job.session_id,
-        "dagster_run_id": job.dagster_run_id,
+        "dagster_run_id": job.dagster_run_id if staff else None,
         "error_class": job.error_class,
-        "error_message": job.error_message,
-        "missing": job.missing or {},
+        "error_message": job.error_message if staff else None,
+        "missing": missing,
         "requested_at": job.requested_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
+        "attempts": list(job.attempts or []) if staff else None,
     }
 
 
-def build_profile(session: Session, user_id: str) -> dict[str, Any]:
+def status_body(session: Session, user_id: str) -> dict[str, Any]:
+    """GET /users/{id}/status: the person's state in their words (always an answer)."""
+    return {"user_id": user_id, **person_state(session, user_id).model_dump()}
+
+
+def build_profile(session: Session, user_id: str, *, staff: bool = False) -> dict[str, Any]:
     user = store.get_user(session, user_id)
     docs = {d.document_type: d for d in store.current_documents(session, user_id)}
     holland_code: str | None = None
@@ -91,6 +106,7 @@ def build_profile(session: Session, user_id: str) -> dict[str, Any]:
         "top_tendencies": sorted(tendencies, key=lambda t: -t["percentile"])[:TOP_TENDENCIES],
         "thinking_skills": skills,
         "documents": documents,
-        "processing": job_body(store.latest_job(session, user_id)),
+        "processing": job_body(store.latest_job(session, user_id), staff=staff),
+        "state": status_body(session, user_id),
         "gaps": dict(user.document_gaps or {}),
     }

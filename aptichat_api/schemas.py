@@ -182,19 +182,73 @@ class DocumentVersions(Body):
     versions: list[int]
 
 
+class AttemptOut(Body):
+    run_id: str
+    group: str = Field(description="The root run: a run and its retries and re-executions share it")
+    at: datetime = Field(description="When the run was created (the newest run decides the status)")
+    outcome: Literal["running", "succeeded", "partial", "failed"]
+    scope: Literal["run", "user"] = Field(
+        description="`run`: the run's own status; `user`: its verdict for this person"
+    )
+    error_class: str | None
+    recorded_at: datetime | None = None
+
+
+JobStatus = Literal["requested", "queued", "running", "succeeded", "partial", "failed", "rejected"]
+
+
 class JobOut(Body):
     job_id: int
     user_id: str
     source: str
-    status: str
+    status: JobStatus
     session_id: str | None
-    dagster_run_id: str | None
+    dagster_run_id: str | None = Field(description="Administrators only (null for others)")
     error_class: str | None
-    error_message: str | None
-    missing: dict[str, str]
+    error_message: str | None = Field(description="Administrators only (null for others)")
+    missing: dict[str, str] = Field(description="document type -> why it was not built")
     requested_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    attempts: list[AttemptOut] | None = Field(
+        default=None, description="Administrators only: every run that carried the job, oldest first"
+    )
+
+
+class JobSummaryOut(Body):
+    id: int
+    status: JobStatus
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class PersonStatus(Body):
+    user_id: str
+    state: Literal["processing", "ready", "partial", "rejected", "failed", "unknown"]
+    reason: str = Field(description="What happened, in words the person understands")
+    advice: str = Field(description="What the person can do")
+    updated_at: datetime | None
+    job: JobSummaryOut | None = Field(description="The person's latest processing request")
+    has_results: bool = Field(description="Current documents the chat can answer from (earlier results count)")
+    missing: list[str] = Field(description="Document types not built (state `partial`)")
+
+
+class ReprocessQuery(Query):
+    force: bool = Field(default=False, description="Administrators only: a new request even when one is open")
+
+
+class EtlJobsQuery(Query):
+    status: JobStatus | None = None
+    user: UserId | None = Field(default=None, description="Only this person's jobs")
+    since: datetime | None = Field(default=None, description="Requested at or after (ISO 8601; without an offset UTC)")
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    before: Cursor | None = Field(default=None, description="job id cursor: return older jobs")
+
+
+class EtlJobsPage(Body):
+    jobs: list[JobOut] = Field(description="Newest first")
+    next_before: int | None = Field(description="Pass as ?before= for the next page; null on the last one")
 
 
 class ProfileResponse(Body):
@@ -207,6 +261,7 @@ class ProfileResponse(Body):
     thinking_skills: list[ScoreOut]
     documents: list[DocumentVersions]
     processing: JobOut | None = Field(description="The most recent processing request for this person")
+    state: PersonStatus = Field(description="Where the person's results stand (as GET /users/{id}/status)")
     gaps: dict[str, str] = Field(description="document type -> why it could not be built")
 
 

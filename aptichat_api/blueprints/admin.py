@@ -7,14 +7,18 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from aptichat_api import analytics, audit, database
+from aptichat_api import analytics, audit, database, store
+from aptichat_api.auth import current_principal
 from aptichat_api.errors import ApiError
 from aptichat_api.rag.memory import safety_flags as flag_page
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import (
     AuditLog,
     AuditQuery,
+    EtlJobsPage,
+    EtlJobsQuery,
     ExperimentResults,
+    JobAccepted,
     PeriodQuery,
     QualityAnalytics,
     QuestionAnalytics,
@@ -122,3 +126,61 @@ def safety_flags(query: SafetyFlagsQuery) -> dict[str, Any]:
     abuse), unreviewed first, newest first, paged by `limit` and `offset`. Rule names only, no text."""
     with database.session() as session:
         return flag_page(session, query.limit, query.offset).model_dump()
+
+
+@api_route(
+    bp,
+    "/etl/jobs",
+    "GET",
+    summary="ETL jobs for operators",
+    query=EtlJobsQuery,
+    response=EtlJobsPage,
+    auth="admin",
+    errors=ERRORS,
+)
+def etl_jobs(query: EtlJobsQuery) -> dict[str, Any]:
+    """Processing jobs newest first, filtered by `status`, person (`user`) and request time (`since`),
+    paged by `before`; each with its error message and every run that carried it (`attempts`)."""
+    from aptichat.db.etl_admin import list_jobs
+    from aptichat_api.profile import job_body
+
+    since = query.since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    with database.session() as session:
+        rows = list_jobs(
+            session,
+            status=query.status,
+            user_id=query.user,
+            since=since,
+            before_id=query.before,
+            limit=query.limit + 1,
+        )
+        page = rows[: query.limit]
+        return {
+            "jobs": [job_body(j, staff=True) for j in page],
+            "next_before": page[-1].id if len(rows) > query.limit else None,
+        }
+
+
+@api_route(
+    bp,
+    "/etl/jobs/<int:job_id>/retry",
+    "POST",
+    summary="Retry a person's processing",
+    response=JobAccepted,
+    status=202,
+    auth="admin",
+    errors=(*ERRORS, 404),
+)
+def retry_etl_job(job_id: int) -> dict[str, Any]:
+    """A new processing request for the job's person, even when one is open or the person's own
+    limit is reached (the request sensor runs it). Poll GET /jobs/{job_id} for progress."""
+    from aptichat.db.reprocess import request_reprocess
+
+    principal = current_principal()
+    with database.session() as session:
+        person = store.get_job(session, job_id).user_id
+        job, _created = request_reprocess(session, person, principal.user_id, force=True)
+        audit.record(session, principal, "user.reprocess", person)
+    return {"job_id": job.id, "status": job.status, "duplicate": False}

@@ -26,13 +26,15 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 )
 def job(job_id: int) -> dict[str, Any]:
     """Where a reprocess or webhook request stands: requested, queued, running, then succeeded,
-    partial (some documents could not be built: see `missing`), failed or rejected. The owner, an
-    admin or the service key may read it."""
+    partial (some documents could not be built: see `missing`), failed or rejected. The status follows
+    the runs that carried the job, retries included. The owner, an admin or the service key may read
+    it; only an admin sees the error message, the run id and every run that carried it (`attempts`).
+    The person's own words for a failure are at GET /users/{id}/status."""
     principal = current_principal()
     with database.session() as session:
         found = store.get_job(session, job_id)
         if principal.role != "service":
             authorize_user(principal, found.user_id)
-        body = job_body(found)
+        body = job_body(found, staff=principal.is_admin)
     assert body is not None
     return body

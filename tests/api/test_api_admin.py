@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
 from support.api import ALICE, BOB, Auth
 
+from aptichat.db import etl_jobs
+from aptichat.db.models import ChatEtlJob
 from aptichat_api.analytics import question_pattern
 from aptichat_api.experiments import assign
 
@@ -65,3 +71,51 @@ def test_quality_and_experiment_results_per_variant(client: FlaskClient, auth: A
     assert {v["variant"]: v for v in exp["variants"]}[alice_variant]["feedback_count"] >= 1
     missing = client.get("/admin/experiments/nope", headers=_admin(auth))
     assert missing.status_code == 404 and missing.json["error"]["code"] == "experiment_not_found"
+
+
+def test_etl_jobs_are_listed_for_admins_filtered_and_paged(client: FlaskClient, auth: Auth, engine: Engine) -> None:
+    person = f"etl-list-{uuid.uuid4().hex[:8]}"
+    ids = [etl_jobs.create_job(engine, person, "manual")[0].id for _ in range(3)]
+    etl_jobs.mark_queued(engine, [ids[0]], f"job:{ids[0]}")
+    etl_jobs.mark_run(engine, f"job:{ids[0]}", "run-list", "failed", "unexpected_error", "KeyError: 'x'")
+
+    first = client.get("/admin/etl/jobs", query_string={"user": person, "limit": 2}, headers=_admin(auth))
+    assert first.status_code == 200, first.text
+    assert [j["job_id"] for j in first.json["jobs"]] == [ids[2], ids[1]]
+    nxt = first.json["next_before"]
+    second = client.get(
+        "/admin/etl/jobs", query_string={"user": person, "limit": 2, "before": nxt}, headers=_admin(auth)
+    ).json
+    assert [j["job_id"] for j in second["jobs"]] == [ids[0]] and second["next_before"] is None
+
+    failed = client.get("/admin/etl/jobs", query_string={"user": person, "status": "failed"}, headers=_admin(auth))
+    (job,) = failed.json["jobs"]
+    assert job["job_id"] == ids[0] and job["error_message"] == "KeyError: 'x'"
+    assert [(a["run_id"], a["outcome"]) for a in job["attempts"]] == [("run-list", "failed")]
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    assert (
+        client.get("/admin/etl/jobs", query_string={"user": person, "since": later}, headers=_admin(auth)).json["jobs"]
+        == []
+    )
+    bad = client.get("/admin/etl/jobs", query_string={"status": "lost"}, headers=_admin(auth))
+    assert bad.status_code == 422
+
+    assert client.get("/admin/etl/jobs", headers=auth.headers(ALICE)).status_code == 403
+    assert client.get("/admin/etl/jobs").status_code == 401
+
+
+def test_retry_forces_a_new_job_for_admins_only(client: FlaskClient, auth: Auth, engine: Engine) -> None:
+    person = f"etl-retry-{uuid.uuid4().hex[:8]}"
+    job, _ = etl_jobs.create_job(engine, person, "webhook", session_id=f"sess-{person}")
+    r = client.post(f"/admin/etl/jobs/{job.id}/retry", headers=_admin(auth))
+    assert r.status_code == 202 and r.json["status"] == "requested" and r.json["job_id"] != job.id
+    again = client.post(f"/admin/etl/jobs/{job.id}/retry", headers=_admin(auth))
+    assert again.status_code == 202 and again.json["job_id"] not in (job.id, r.json["job_id"])
+    with engine.connect() as conn:
+        rows = conn.execute(select(ChatEtlJob.source, ChatEtlJob.user_id).where(ChatEtlJob.user_id == person)).all()
+    assert sorted(rows) == [("reprocess", person), ("reprocess", person), ("webhook", person)]
+
+    assert client.post(f"/admin/etl/jobs/{job.id}/retry", headers=auth.headers(person)).status_code == 403
+    assert client.post(f"/admin/etl/jobs/{job.id}/retry").status_code == 401
+    missing = client.post("/admin/etl/jobs/999999999/retry", headers=_admin(auth))
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "job_not_found"

@@ -82,8 +82,14 @@ def test_api_links_chain_real_calls(api: Api, engine: Engine) -> None:
         for name in response.get("links", {})
     }
     assert {("chat_question", "FollowUp"), ("chat_question", "Feedback"), ("users_reprocess", "Job")} <= links
-    # DELETE is left out: a walk that erased a person would take the other tests' people with it.
-    schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json").exclude(method="DELETE")
+    # DELETE is left out: a walk that erased a person would take the other tests' people with it. The
+    # operators' ETL routes have no links to follow (the positive and negative runs above cover them);
+    # in this derandomized walk their steps crowded out every chat question.
+    schema = (
+        schemathesis.openapi.from_url(f"{api.url}/openapi.json")
+        .exclude(method="DELETE")
+        .exclude(path_regex="^/admin/etl/")
+    )
     person = api.headers(STATEFUL_PERSON)
     admin = api.headers(ADMIN, role="admin")
 

@@ -129,7 +129,8 @@ def append_to_file(home: Path, entry: Entry) -> None:
 
 
 def read_file(home: Path) -> set[Entry]:
-    path = home / LEDGER_FILE
+    """The entries of APTICHAT_HOME/erasures.ledger (or of a ledger file given by its own path)."""
+    path = home if home.is_file() else home / LEDGER_FILE
     if not path.exists():
         return set()
     return {Entry.from_line(line) for line in path.read_text().splitlines() if line.strip()}

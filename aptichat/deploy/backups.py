@@ -173,18 +173,18 @@ def _has_tables(url: str, db: Database) -> bool:
         return bool(_tables(conn, db))
 
 
-def restore(src: Path, target: Settings, clean: bool = False, ledger_homes: Sequence[Path] = ()) -> dict[str, Any]:
+def restore(src: Path, target: Settings, clean: bool = False, ledger_files: Sequence[Path] = ()) -> dict[str, Any]:
     """Restore a backup into `target`'s databases (embedded: started here). A non-empty target is
     refused unless `clean`, so a typo in a URL cannot overwrite live data. Erasures recorded after the
-    backup (the target's live ledger and the erasures.ledger files of `target.home` and
-    `ledger_homes`) are re-applied afterwards (aptichat.deploy.erasures); the returned manifest gets
-    `count_mismatches` (against the backup, before re-applying) and `erasures`."""
+    backup (the target's live ledger, `target.home`'s erasures.ledger and `ledger_files`) are
+    re-applied afterwards (aptichat.deploy.erasures); the returned manifest gets `count_mismatches`
+    (against the backup, before re-applying) and `erasures`."""
     from aptichat.deploy import erasures
 
     manifest = load_manifest(src)
     if target.embedded:
         start_embedded(target)
-    ledger = erasures.live_ledger(target, ledger_homes)
+    ledger = erasures.live_ledger(target, ledger_files)
     pg_restore = pg_binary(target, "pg_restore")
     for db in databases(target):
         entry = manifest["databases"].get(db.key)

@@ -48,17 +48,24 @@ def create(out: Path | None) -> None:
     help="Restore into a fresh embedded server under this APTICHAT_HOME instead of the configured databases.",
 )
 @click.option("--clean", is_flag=True, help="Drop the target's existing tables first (default: refuse non-empty).")
-def restore(src: Path, into_home: Path | None, clean: bool) -> None:
-    """Restore SRC into the configured databases, or into a fresh embedded server (--into-home)."""
+@click.option(
+    "--erasure-ledger",
+    "ledgers",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Another erasures.ledger file (or the APTICHAT_HOME holding one) whose erasures to re-apply, e.g. the "
+    "old machine's when restoring onto a new one. The target's own ledger and home are always read.",
+)
+def restore(src: Path, into_home: Path | None, clean: bool, ledgers: tuple[Path, ...]) -> None:
+    """Restore SRC into the configured databases, or into a fresh embedded server (--into-home).
+    Erasures recorded after the backup was taken are re-applied (docs/privacy.md)."""
     from aptichat.deploy import backups
 
     settings = get_settings()
-    live_home = settings.home
     if into_home is not None:
         settings = settings.model_copy(update={"home": into_home, "database_url": None, "legacy_database_url": None})
     try:
-        # erasures recorded since the backup are re-applied (the live home's erasures.ledger counts too)
-        manifest = backups.restore(src, settings, clean=clean, ledger_homes=[live_home])
+        manifest = backups.restore(src, settings, clean=clean, ledger_files=ledgers)
         mismatches = manifest["count_mismatches"]  # against the backup, before erasures were re-applied
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc

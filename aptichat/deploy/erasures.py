@@ -1,7 +1,8 @@
 """A restore never brings an erased person back: erasures recorded after the backup are re-applied.
 
-Before restoring, the live ledger is read (the target's chat_erasures, when it has one, plus the
-append-only APTICHAT_HOME/erasures.ledger of each home given). After pg_restore, every entry the
+Before restoring, the live ledger is read (the target's chat_erasures, when it has one, the
+append-only APTICHAT_HOME/erasures.ledger of the target's home, and any other ledger file given, e.g.
+the old machine's when restoring onto a new one). After pg_restore, every entry the
 restored ledger lacks is an erasure newer than the backup: the people whose ids hash to it are erased
 again (with the original erased_at) and the entry is added, so the ledger itself outlives the
 restore. Dagster's restored storage loses the dynamic partitions of those people.
@@ -40,11 +41,12 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg2://", "postgresql://").replace("postgresql+psycopg://", "postgresql://")
 
 
-def live_ledger(target: Settings, homes: Iterable[Path] = ()) -> set[erasure.Entry]:
-    """The target database's ledger (if it has one) and every home's ledger file."""
+def live_ledger(target: Settings, files: Iterable[Path] = ()) -> set[erasure.Entry]:
+    """The target database's ledger (if it has one), the target home's ledger file and `files`
+    (ledger files, or homes holding one)."""
     found: set[erasure.Entry] = set()
-    for home in {target.home, *homes}:
-        found |= erasure.read_file(home)
+    for path in {target.home, *files}:
+        found |= erasure.read_file(path)
     with psycopg.connect(_libpq(app_url(target, driver=None))) as conn:
         present = conn.execute("SELECT to_regclass('public.chat_erasures')").fetchone()
         if present and present[0]:

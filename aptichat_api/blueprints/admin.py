@@ -171,16 +171,24 @@ def etl_jobs(query: EtlJobsQuery) -> dict[str, Any]:
     response=JobAccepted,
     status=202,
     auth="admin",
-    errors=(*ERRORS, 404),
+    errors=(*ERRORS, 404, 410),
 )
 def retry_etl_job(job_id: int) -> dict[str, Any]:
     """A new processing request for the job's person, even when one is open or the person's own
-    limit is reached (the request sensor runs it). Poll GET /jobs/{job_id} for progress."""
+    limit is reached (the request sensor runs it). Poll GET /jobs/{job_id} for progress. A job of an
+    erased person is refused with 410 `user_erased`."""
+    from aptichat.db.erasure import PersonErased
+    from aptichat.db.repository import ERASED_USER
     from aptichat.db.reprocess import request_reprocess
 
     principal = current_principal()
     with database.session() as session:
         person = store.get_job(session, job_id).user_id
-        job, _created = request_reprocess(session, person, principal.user_id, force=True)
+        try:
+            if person == ERASED_USER:
+                raise PersonErased("the job's person was erased")
+            job, _created = request_reprocess(session, person, principal.user_id, force=True)
+        except PersonErased as exc:
+            raise ApiError(410, "user_erased", "This job's person was erased; there is nothing to retry.") from exc
         audit.record(session, principal, "user.reprocess", person)
     return {"job_id": job.id, "status": job.status, "duplicate": False}

@@ -7,24 +7,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app
 
+from aptichat.db.models import ChatUser
 from aptichat_api import audit, database, store
 from aptichat_api.auth import authorize_user, current_principal
 from aptichat_api.chat_service import chat_service
-from aptichat_api.profile import build_profile
-from aptichat_api.routing import api_route
+from aptichat_api.errors import ApiError
+from aptichat_api.profile import build_profile, status_body
+from aptichat_api.routing import api_route, to_response
 from aptichat_api.schemas import (
     DocumentOut,
     DocumentsQuery,
     DocumentsResponse,
     ErasedResponse,
     JobAccepted,
+    PersonStatus,
     ProfileResponse,
+    ReprocessQuery,
 )
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 ERRORS = (401, 403, 404, 422, 429)
+REPROCESS_ERRORS = (*ERRORS, 410)
 
 
 @api_route(bp, "/<user_id>/profile", "GET", summary="Profile summary", response=ProfileResponse, errors=ERRORS)
@@ -34,7 +39,7 @@ def profile(user_id: str) -> dict[str, Any]:
     principal = current_principal()
     authorize_user(principal, user_id)
     with database.session() as session:
-        body = build_profile(session, user_id)
+        body = build_profile(session, user_id, staff=principal.is_admin)
         audit.record(session, principal, "profile.read", user_id)  # staff reading someone else's
         return body
 
@@ -61,20 +66,68 @@ def documents(user_id: str, query: DocumentsQuery) -> dict[str, Any]:
 
 
 @api_route(
-    bp, "/<user_id>/reprocess", "POST", summary="Request reprocessing", response=JobAccepted, status=202, errors=ERRORS
+    bp, "/<user_id>/status", "GET", summary="Where the person's results stand", response=PersonStatus, errors=ERRORS
 )
-def reprocess(user_id: str) -> dict[str, Any]:
-    """Queue a re-run of the person's ETL (a chat_etl_jobs row the pipeline's sensor picks up).
-    Poll GET /jobs/{job_id} for progress."""
-    from aptichat.db.etl_jobs import create_job
-
+def status(user_id: str) -> dict[str, Any]:
+    """processing, ready, partial, rejected, failed or unknown, with the reason and what the person can
+    do, in their words; always an answer, also for a person whose test was rejected or is still being
+    processed (they have no documents yet). Never exception or log text."""
     principal = current_principal()
     authorize_user(principal, user_id)
     with database.session() as session:
-        store.get_user(session, user_id)
-        audit.record(session, principal, "user.reprocess", user_id)
-    job, _created = create_job(database.engine(), user_id, "reprocess")
-    return {"job_id": job.id, "status": job.status}
+        return status_body(session, user_id)
+
+
+@api_route(
+    bp,
+    "/<user_id>/reprocess",
+    "POST",
+    summary="Request reprocessing",
+    query=ReprocessQuery,
+    response=JobAccepted,
+    status=202,
+    errors=REPROCESS_ERRORS,
+    extra_responses={200: "A request for this person is open already: that request (`duplicate: true`)"},
+)
+def reprocess(user_id: str, query: ReprocessQuery) -> Response:
+    """Queue a re-run of the person's ETL (a chat_etl_jobs row the pipeline's sensor picks up): 202
+    with the new request, or 200 with the open one when the person has a request in progress. A
+    person may ask APTICHAT_REPROCESS_LIMIT_PER_HOUR times an hour (then 429 `reprocess_limited` with
+    Retry-After); an administrator can force a new request with `?force=true`. Works for people
+    without documents (a rejected test). Poll GET /jobs/{job_id} for progress. An erased person is
+    refused with 410 `user_erased`."""
+    from aptichat.db import erasure
+    from aptichat.db.reprocess import ReprocessLimitExceeded, request_reprocess
+
+    principal = current_principal()
+    authorize_user(principal, user_id)
+    if query.force and not principal.is_admin:
+        raise ApiError(403, "forbidden", "Only an administrator can force a new processing request.")
+    gone = ApiError(410, "user_erased", "This person was erased; there is nothing to reprocess.")
+    limit = current_app.config["SETTINGS"].reprocess_limit_per_hour
+    with database.session() as session:
+        if erasure.refuses_reprocess(session, user_id):
+            raise gone
+        if session.get(ChatUser, user_id) is None and store.latest_job(session, user_id) is None:
+            store.get_user(session, user_id)  # nobody we know of: 404 user_not_found
+        try:
+            job, created = request_reprocess(
+                session, user_id, principal.user_id, force=query.force, limit_per_hour=limit
+            )
+        except erasure.PersonErased as exc:  # erased between the check and the insert
+            raise gone from exc
+        except ReprocessLimitExceeded as exc:
+            raise ApiError(
+                429,
+                exc.code,
+                f"Results can be prepared again at most {exc.limit_per_hour} times an hour; "
+                f"try again in {exc.retry_after_s} seconds.",
+                {"limit_per_hour": exc.limit_per_hour, "retry_after_s": exc.retry_after_s},
+                headers={"Retry-After": str(exc.retry_after_s)},
+            ) from exc
+        audit.record(session, principal, "user.reprocess", user_id)  # staff asking, even for the open job
+    body = {"job_id": job.id, "status": job.status, "duplicate": not created}
+    return to_response(JobAccepted, body, 202 if created else 200)
 
 
 @api_route(bp, "/<user_id>", "DELETE", summary="Erase a person", response=ErasedResponse, errors=ERRORS)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
-from support.api import ALICE, BOB, Auth
+from support.api import ALICE, BOB, Auth, seed_person
 
 from aptichat.db import etl_jobs
 from aptichat.db.models import ChatEtlJob
+from aptichat.settings import Settings
 from aptichat_api.analytics import question_pattern
 from aptichat_api.experiments import assign
 
@@ -119,3 +120,16 @@ def test_retry_forces_a_new_job_for_admins_only(client: FlaskClient, auth: Auth,
     assert client.post(f"/admin/etl/jobs/{job.id}/retry").status_code == 401
     missing = client.post("/admin/etl/jobs/999999999/retry", headers=_admin(auth))
     assert missing.status_code == 404 and missing.json["error"]["code"] == "job_not_found"
+
+
+def test_retry_of_an_erased_persons_job_is_refused(
+    client: FlaskClient, auth: Auth, engine: Engine, settings: Settings
+) -> None:
+    person = f"etl-erased-{uuid.uuid4().hex[:8]}"
+    seed_person(engine, settings, person)
+    job, _ = etl_jobs.create_job(engine, person, "reprocess")
+    assert client.delete(f"/users/{person}", headers=_admin(auth)).status_code == 200
+    r = client.post(f"/admin/etl/jobs/{job.id}/retry", headers=_admin(auth))
+    assert r.status_code == 410 and r.json["error"]["code"] == "user_erased"
+    with engine.connect() as conn:
+        assert conn.execute(select(ChatEtlJob.id).where(ChatEtlJob.user_id == person)).all() == []

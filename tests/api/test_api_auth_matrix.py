@@ -21,6 +21,8 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", f"/users/{ALICE}/profile", None, {"self", "admin"}),
     ("GET", f"/users/{ALICE}/documents", None, {"self", "admin"}),
     ("POST", f"/users/{ALICE}/reprocess", None, {"self", "admin"}),
+    ("GET", f"/users/{ALICE}/status", None, {"self", "admin"}),
+    ("GET", "/admin/etl/jobs", None, {"admin"}),
     ("GET", "/admin/analytics/questions", None, {"admin"}),
     ("GET", "/admin/analytics/quality", None, {"admin"}),
     ("GET", "/admin/experiments/prompt", None, {"admin"}),

@@ -218,7 +218,9 @@ function hexagon(svg, interests) {
 async function loadProfile() {
   try {
     const p = await api(`/users/${encodeURIComponent(state.userId)}/profile`);
-    $("profile-status").textContent = p.display_name ? p.display_name : p.user_id;
+    const name = p.display_name ? p.display_name : p.user_id;
+    const where = p.state && p.state.state !== "ready" ? ` · ${p.state.reason} ${p.state.advice}` : "";
+    $("profile-status").textContent = name + where;
     $("holland").textContent = p.holland_code || "–";
     hexagon($("hexagon"), p.interests);
     bars($("tendencies"), p.tendencies);
@@ -226,7 +228,13 @@ async function loadProfile() {
     const gaps = Object.entries(p.gaps).map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`);
     $("gaps").textContent = gaps.length ? "Not available: " + gaps.join("; ") : "";
   } catch (e) {
-    $("profile-status").textContent = "Profile unavailable: " + e.message;
+    // no profile yet (a rejected test, one still being processed): say where the person stands
+    try {
+      const s = await api(`/users/${encodeURIComponent(state.userId)}/status`);
+      $("profile-status").textContent = `${s.reason} ${s.advice}`;
+    } catch (_) {
+      $("profile-status").textContent = "Profile unavailable: " + e.message;
+    }
   }
 }
 

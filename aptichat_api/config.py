@@ -23,6 +23,9 @@ def build_config(settings: Settings | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": settings.rate_limit_storage_uri,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",
+        # The counters live in our PostgreSQL: while it is down the request itself answers 503
+        # database_unavailable, so a failing counter must not turn that into a 500 (fail open).
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # The chat page and /docs are static; the engine is built on first question.
         "CHAT_ENGINE_FACTORY": None,
         # chat_ws refuses messages over MAX_CONTENT_LENGTH with an error frame; past twice that the

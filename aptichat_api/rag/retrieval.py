@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
@@ -296,6 +297,14 @@ class Retriever:
         try:
             with session.begin_nested():
                 return search()
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                # The database itself is gone, not one search path: the caller's transaction is lost
+                # too, so degrading would only fail later at commit. The API answers 503
+                # database_unavailable and the client retries.
+                raise
+            log.warning("%s retrieval failed, answering without it: %s", path, exc)
+            return f"{path} search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         except Exception as exc:  # a broken path degrades the answer, never loses the question
             log.warning("%s retrieval failed, answering without it: %s", path, exc)
             return f"{path} search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -288,11 +288,14 @@ class QuestionUnderstanding:
             u.items = items
         if u.question_type in (COMPARE, WHY, WHY_NOT, WORRY, NEXT_STEPS, MULTI_PART, GENERAL) and items:
             scores = None
+            asked_about = u.question_type in (COMPARE, WHY, WHY_NOT)
             for match in items:
                 c = match.candidate
                 if c.section_id:
                     add_own(c.section_id)
                     continue
+                if match.share < 1 and not asked_about:
+                    continue  # a word of a catalog title in passing ("engineer" in a user name) is no question
                 _, entries = self.catalog.load(session)
                 entry = entries.get((c.kind, c.code))
                 if entry is None:
@@ -310,7 +313,8 @@ class QuestionUnderstanding:
                     area = _AREA[c.kind]
                     kind = f"{c.kind}_recommendations"
                     title = f"Your fit: {entry.title}"
-                    needed.append(RetrievedSection("own", kind, f"{area}:fit:{c.code}", title, body))
+                    # Not an own chunk: computed from the person's scores and the catalog entry.
+                    needed.append(RetrievedSection("computed", kind, f"{area}:fit:{c.code}", title, body))
             for kind in dict.fromkeys(m.candidate.kind for m in items):
                 add_own(f"{_AREA[kind]}:overview")
             if u.question_type == WHY_NOT:

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, stream_with_context
 
-from aptichat_api import database, store
+from aptichat_api import database, store, streams
 from aptichat_api.auth import Principal, current_principal
 from aptichat_api.chat_service import chat_service, engine_error
+from aptichat_api.errors import error_body
 from aptichat_api.rag import ConversationNotFound, ConversationStore
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import ChatAnswer, HistoryQuery, HistoryResponse, QuestionRequest
@@ -54,11 +56,18 @@ def question(body: QuestionRequest) -> ChatAnswer:
 def stream(body: QuestionRequest) -> Response:
     """`event: token` with `{"text"}` as the answer is produced, then one `event: answer` whose data is
     the POST /chat/question body, or one `event: error` with the error body (and its `status`)."""
-    events = chat_service.stream(_asker(current_principal()), body)
+    asker = _asker(current_principal())
+    events = chat_service.stream(asker, body)
+    erased = threading.Event()  # set by an erasure of the asker (aptichat_api.streams)
 
     def generate() -> Iterator[str]:
-        for event, data in events:
-            yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        with streams.registered(asker, erased.set):
+            for event, data in events:
+                if erased.is_set():
+                    gone = error_body("user_erased", "This person was erased; the answer has ended.")
+                    yield f"event: error\ndata: {json.dumps({**gone, 'status': 410})}\n\n"
+                    return
+                yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     return Response(
         stream_with_context(generate()),

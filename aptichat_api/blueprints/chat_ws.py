@@ -17,6 +17,8 @@ error frame and then a close whose reason is the error code:
 - `message_too_large`, close 1009: a message over APTICHAT_API_MAX_BODY bytes (UTF-8). The transport
   (simple-websocket's `max_message_size`, set to twice the limit in config.py) closes 1009 by itself,
   without that error frame, once a message grows past twice the limit, so no message is buffered whole;
+- `user_erased`, close 4410: the person was erased (aptichat_api.streams: at once in this process,
+  within streams.ERASURE_CHECK_S from the ledger when another worker erased them);
 - a refused handshake by the first-frame route: the error frame, then close 4000 + its HTTP status.
 """
 
@@ -31,7 +33,7 @@ from flask import Blueprint, current_app
 from flask_sock import Sock
 from pydantic import ValidationError
 
-from aptichat_api import database, store
+from aptichat_api import database, store, streams
 from aptichat_api.auth import LEEWAY_S, Principal, decode_token, principal_from_request
 from aptichat_api.chat_service import chat_service
 from aptichat_api.errors import ApiError, error_body, validation_details
@@ -45,6 +47,7 @@ AUTH_TIMEOUT_S = 30
 CLOSE_IDLE = 4408
 CLOSE_TOKEN_EXPIRED = 4401
 CLOSE_TOO_LARGE = 1009  # RFC 6455 "message too big"
+CLOSE_ERASED = 4410
 
 
 @bp.before_request
@@ -86,6 +89,19 @@ def _idle() -> ApiError:
 
 def _expired() -> ApiError:
     return ApiError(401, "token_expired", "The bearer token has expired; reconnect with a new one.")
+
+
+def _erased() -> ApiError:
+    return ApiError(410, "user_erased", "This person was erased; the conversation has ended.")
+
+
+def _erased_since(user_id: str, opened_at: float) -> bool:
+    """Did another process erase the person after this socket opened? (the ledger, aptichat.db.erasure)"""
+    from aptichat.db.erasure import latest_erasure
+
+    with database.session() as session:
+        erased = latest_erasure(session, user_id)
+    return erased is not None and erased.timestamp() >= opened_at
 
 
 def _too_large(frame: Any) -> ApiError | None:
@@ -133,6 +149,13 @@ def websocket(ws: Any) -> None:
         _close(ws, exc, code)
         return
     assert principal.user_id is not None
+    opened_at = time.time()
+    with streams.registered(principal.user_id, lambda: _close(ws, _erased(), CLOSE_ERASED)):
+        _serve(ws, principal, idle_timeout_s, opened_at)
+
+
+def _serve(ws: Any, principal: Principal, idle_timeout_s: float, opened_at: float) -> None:
+    assert principal.user_id is not None
     _send(ws, {"type": "ready", "user_id": principal.user_id})
     last_active = time.monotonic()
     while True:
@@ -144,8 +167,11 @@ def websocket(ws: Any) -> None:
         if idle_left <= 0:
             _close(ws, _idle(), CLOSE_IDLE)
             return
-        frame = ws.receive(timeout=min(token_left, idle_left))
+        frame = ws.receive(timeout=min(token_left, idle_left, streams.ERASURE_CHECK_S))
         if frame is None:
+            if _erased_since(principal.user_id, opened_at):
+                _close(ws, _erased(), CLOSE_ERASED)
+                return
             continue  # a timer ran out: the checks above end the socket
         if _seconds_left(principal) <= 0:
             _close(ws, _expired(), CLOSE_TOKEN_EXPIRED)  # never answer on an expired token

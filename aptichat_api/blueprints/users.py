@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from aptichat.db.models import ChatUser
-from aptichat_api import audit, database, store
+from aptichat_api import audit, database, store, streams
 from aptichat_api.auth import authorize_user, current_principal
 from aptichat_api.chat_service import chat_service
 from aptichat_api.errors import ApiError
@@ -132,13 +132,20 @@ def reprocess(user_id: str, query: ReprocessQuery) -> Response:
 
 @api_route(bp, "/<user_id>", "DELETE", summary="Erase a person", response=ErasedResponse, errors=ERRORS)
 def erase(user_id: str) -> dict[str, Any]:
-    """Delete the person's documents, chunks, conversations, messages and feedback, and drop what
-    the chat engine caches about them. Processing-job records are kept (they hold no answers)."""
+    """Erase the person (docs/privacy.md): their documents, chunks, conversations, messages, feedback
+    and safety flags are deleted, their processing-job records anonymised, the erasure recorded in
+    the ledger every writer checks, and what the chat engine caches about them dropped."""
+    from aptichat.db import erasure
+
     principal = current_principal()
     authorize_user(principal, user_id)
     with database.session() as session:
         store.get_user(session, user_id)
         counts = store.erase_user(session, user_id)
         audit.record(session, principal, "user.erase", user_id)  # in the erasure's transaction
+        erased_at = erasure.latest_erasure(session, user_id)
+    assert erased_at is not None
+    erasure.append_to_file(current_app.config["SETTINGS"].home, erasure.Entry(erasure.person_hash(user_id), erased_at))
     chat_service.forget_user(user_id)
+    streams.close_user(user_id)  # their open WebSocket and SSE streams end now
     return {"user_id": user_id, "erased": counts}

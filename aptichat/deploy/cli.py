@@ -76,6 +76,23 @@ def restore(src: Path, into_home: Path | None, clean: bool, ledgers: tuple[Path,
         raise click.ClickException("restored, but row counts differ from the manifest (see count_mismatches)")
 
 
+@backup.command("reapply-erasures")
+@click.option(
+    "--erasure-ledger",
+    "ledgers",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Another erasures.ledger file (or the APTICHAT_HOME holding one); APTICHAT_HOME's is always read.",
+)
+def reapply_erasures(ledgers: tuple[Path, ...]) -> None:
+    """Erase again everyone whose erasure the ledger files hold but the database does not (after a
+    point-in-time recovery, or any restore made without `aptichat backup restore`)."""
+    from aptichat.deploy import erasures
+
+    settings = get_settings()
+    click.echo(json.dumps(erasures.reapply(settings, erasures.live_ledger(settings, ledgers)), indent=2))
+
+
 @backup.command()
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def verify(src: Path) -> None:

@@ -38,6 +38,7 @@ from aptichat_api.rag.memory import SAFETY_PROVIDER, ConversationStore, StoredMe
 from aptichat_api.rag.question import IntentClassifier, injection_markers, normalise_question, validate_question
 from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
 from aptichat_api.rag.retrieval import RetrievedSection, Retriever
+from aptichat_api.rag.understanding import QuestionUnderstanding, Understanding
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class ChatEngine:
             generator = get_answer_generator(settings)
         self.pipeline = AnswerPipeline(generator)
         self.retriever = Retriever()
+        self.understanding = QuestionUnderstanding()
         self.chunk_cache = ChunkCache()
         self.answer_cache = AnswerCache(settings.query_cache_size)
         self.counter = token_counter(settings)
@@ -211,7 +213,9 @@ class ChatEngine:
                     request, None, None, cache_key, cached,
                 )  # fmt: skip
 
-        intent, sections, cause, retrieval_error = self._understand(session, user_id, question, resolved, chunks)
+        intent, sections, cause, retrieval_error, understood = self._understand(
+            session, user_id, question, resolved, chunks
+        )
         context_sections = [
             ContextSection(n=i, document_type=s.document_type, section_id=s.section_id, title=s.title, text=s.text)
             for i, s in enumerate(sections, start=1)
@@ -240,6 +244,7 @@ class ChatEngine:
             prompt=built.prompt,
             gaps=gaps,
             max_chars=self.max_answer_chars,
+            **self.understanding.request_fields(understood, built.sections),
         )
         return _Prepared(
             conversation.id, question, intent, resolved, flags, marker, chunks, request, built,
@@ -270,15 +275,21 @@ class ChatEngine:
 
     def _understand(
         self, session: Session, user_id: str, question: str, resolved: ResolvedQuestion, chunks: UserChunks
-    ) -> tuple[Intent, list[RetrievedSection], str | None, str | None]:
-        """Intent, ranked sections, and (when a retrieval path failed) the degraded cause and error."""
+    ) -> tuple[Intent, list[RetrievedSection], str | None, str | None, Understanding]:
+        """Intent, ranked sections, (when a retrieval path failed) the degraded cause and error, and
+        what the question asks (understanding.py: its type, the items and scales it names)."""
         vector, vector_error = self._embed(resolved.text)
         if resolved.is_follow_up and resolved.intent is not None:
             intent = resolved.intent
         else:
             intent = IntentClassifier(self.embedder if vector is not None else None).classify(question, vector).intent
+        understood = self.understanding.understand(
+            session, resolved.text, chunks.chunks, lambda part: IntentClassifier().classify(part).intent
+        )
+        if not (resolved.is_follow_up and resolved.intent is not None):
+            intent = understood.intent_for(intent)
         if intent in NO_RETRIEVAL:
-            return intent, [], None, None
+            return intent, [], None, None, understood
         pinned = [
             RetrievedSection("own", c.document_type, c.section_id, c.title, c.text)
             for sid in resolved.pinned_section_ids
@@ -289,7 +300,8 @@ class ChatEngine:
         )
         if result.degraded_cause is not None:
             metrics.RETRIEVAL_DEGRADED.inc(result.degraded_cause)
-        return intent, result.sections, result.degraded_cause, result.error
+        sections = self.understanding.sections(session, user_id, understood, intent, result.sections, chunks.chunks)
+        return intent, sections, result.degraded_cause, result.error, understood
 
     def explain(
         self, user_id: str, question: object, conversation_id: str | None = None
@@ -305,7 +317,7 @@ class ChatEngine:
                 previous = store.last_assistant_context(user_id, conversation_id)
             resolved = resolve_follow_up(text, previous)
             chunks = self.chunk_cache.get(session, user_id)
-            intent, sections, _, _ = self._understand(session, user_id, text, resolved, chunks)
+            intent, sections, _, _, _ = self._understand(session, user_id, text, resolved, chunks)
         return intent, resolved, sections
 
     def _embed(self, text: str) -> tuple[np.ndarray | None, str | None]:

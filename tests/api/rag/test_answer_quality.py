@@ -48,27 +48,27 @@ DOCUMENT_TYPES = {
     "catalog_job", "catalog_major", "scale_guide",
 }  # fmt: skip
 
-# Floors: measured on the code of 2026-12-02 (docs/quality.md, "Answer-level measure") minus
-# ~0.02; "max_" entries are ceilings (lower is better). Safety recall is 0.0 today because there is
-# no safety reply yet, so its floor is the vacuous 0.0: raise it when the safety layer lands.
+# Floors: the figures measured after question understanding and the safety layer landed
+# (2026-12-02, docs/quality.md "Answer-level measure") minus ~0.02; "max_" entries are ceilings (lower
+# is better). The first baseline (before those changes) is kept in docs/quality.md.
 FLOORS: dict[str, dict[str, float]] = {
-    "dev": {  # measured: 0.737, 0.838, 0.632, 1.000, 0.669, 0.000, 0.000, 0
-        "intent_accuracy": 0.71,
-        "citation_precision": 0.81,
-        "citation_recall": 0.61,
+    "dev": {  # measured: 0.949, 0.910, 0.857, 1.000, 0.958, 0.875, 0.000, 0
+        "intent_accuracy": 0.93,
+        "citation_precision": 0.89,
+        "citation_recall": 0.83,
         "numeric_fidelity": 0.98,
-        "rubric_pass": 0.64,
-        "safety_recall": 0.0,
+        "rubric_pass": 0.93,
+        "safety_recall": 0.85,
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
-    "holdout": {  # measured: 0.732, 0.814, 0.560, 1.000, 0.643, 0.000, 0.000, 0
-        "intent_accuracy": 0.71,
-        "citation_precision": 0.79,
-        "citation_recall": 0.54,
+    "holdout": {  # measured: 0.898, 0.889, 0.723, 1.000, 0.873, 0.938, 0.000, 0
+        "intent_accuracy": 0.87,
+        "citation_precision": 0.86,
+        "citation_recall": 0.70,
         "numeric_fidelity": 0.98,
-        "rubric_pass": 0.62,
-        "safety_recall": 0.0,
+        "rubric_pass": 0.85,
+        "safety_recall": 0.91,
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
@@ -271,7 +271,12 @@ def grade(item: dict[str, Any], result: Any, user_id: str, sections: dict[tuple[
     relevant_types = set(item["expected_document_types"])
     expected_sections = set(item["expected_sections"])
     relevant = [sid for sid, kind in cited.items() if sid in expected_sections or kind in relevant_types]
-    cited_text = " ".join(sections.get((user_id, sid)) or sections.get(("", sid)) or "" for sid in cited)
+    # A section computed for this answer (a why-not fit from the person's stored scores and the catalog
+    # item's profile) is stored nowhere: its citation's snippet is the text the person was shown.
+    snippets = {c.section_id: getattr(c, "snippet", "") for c in result.citations}
+    cited_text = " ".join(
+        sections.get((user_id, sid)) or sections.get(("", sid)) or snippets.get(sid, "") for sid in cited
+    )
     available = set(numbers(cited_text))
     misquoted = [n for n in numbers(answer) if n not in available]
     rubric = item["rubric"]

@@ -26,10 +26,10 @@ ENGINE_KEY = "aptichat_chat_engine"
 Event = tuple[str, dict[str, Any]]
 
 
-def engine_error(exc: Exception) -> ApiError | None:
+def engine_error(exc: Exception, question: str | None = None, engine: Any = None) -> ApiError | None:
     """The rag package's refusals as API errors (None for anything unexpected)."""
     if isinstance(exc, UserNotFound):
-        return no_documents(exc)
+        return safe_reply_without_documents(question, engine) or no_documents(exc)
     if isinstance(exc, QuestionRejected):
         metrics.REJECTED_QUESTIONS.inc(exc.code)
         return ApiError(422, exc.code, exc.message)
@@ -38,6 +38,24 @@ def engine_error(exc: Exception) -> ApiError | None:
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return database_unavailable()  # also the streams' error event, not an internal_error
     return None
+
+
+def safe_reply_without_documents(question: str | None, engine: Any) -> ApiError | None:
+    """A message in distress always gets the safety reply, even from someone with no documents yet
+    (no chat_users row, so no conversation to store it in or flag): the 404's message is the fixed,
+    reviewed reply and `details.safety` says so, so the chat page shows it instead of their state."""
+    if not question:
+        return None
+    check = getattr(engine, "_assess", None)
+    found = check(question, []) if callable(check) else None
+    if found is None:
+        return None
+    from aptichat.safety import safe_reply
+
+    settings = current_app.config["SETTINGS"]
+    metrics.SAFETY_FLAGS.inc(str(found.category))
+    reply = safe_reply(found, helpline=settings.safety_helpline)
+    return ApiError(404, "user_not_found", reply, {"safety": str(found.category), "state": "unknown"})
 
 
 def no_documents(exc: UserNotFound) -> ApiError:
@@ -133,10 +151,11 @@ class ChatService:
     def answer(self, user_id: str, question: QuestionRequest) -> ChatAnswer:
         """Answer one question for `user_id`: the POST /chat/question body."""
         variant = chat_variant(current_app.config["SETTINGS"], user_id)
+        engine = self.engine()
         try:
-            result = self.engine().answer(user_id, question.question, question.conversation_id, variant=variant)
+            result = engine.answer(user_id, question.question, question.conversation_id, variant=variant)
         except Exception as exc:
-            mapped = engine_error(exc)
+            mapped = engine_error(exc, question.question, engine)
             if mapped is None:
                 raise
             raise mapped from exc
@@ -150,11 +169,12 @@ class ChatService:
         Any later failure, and every other refusal, is the stream's `error` event.
         """
         variant = chat_variant(current_app.config["SETTINGS"], user_id)
-        items = self.engine().stream(user_id, question.question, question.conversation_id, variant=variant)
+        engine = self.engine()
+        items = engine.stream(user_id, question.question, question.conversation_id, variant=variant)
         try:
             first = next(items)
         except UserNotFound as exc:
-            mapped = engine_error(exc)
+            mapped = engine_error(exc, question.question, engine)
             assert mapped is not None
             raise mapped from exc
         except Exception as exc:

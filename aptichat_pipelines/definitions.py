@@ -10,7 +10,8 @@ from aptichat.logs import configure_logging
 from aptichat.secrets import check_secrets
 from aptichat.settings import Settings, env_name, get_settings
 from aptichat_pipelines.assets.catalog import job_catalog, major_catalog, scale_guides
-from aptichat_pipelines.assets.users import legacy_test_results, user_document_embeddings, user_documents
+from aptichat_pipelines.assets.rerank import catalog_rerank_sensor
+from aptichat_pipelines.assets.users import user_assets
 from aptichat_pipelines.jobs import catalog_job, user_etl_job
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, EtlBatching, LegacyDatabase
 from aptichat_pipelines.run_status import etl_run_failure_sensor, etl_run_started_sensor, etl_run_succeeded_sensor
@@ -44,9 +45,7 @@ def defs() -> Definitions:
     check_secrets(settings)  # against a configured database: refuse to load without strong secrets
     return Definitions(
         assets=[
-            legacy_test_results,
-            user_documents,
-            user_document_embeddings,
+            *user_assets(settings.users_per_run),  # backfills: runs of at most users_per_run users
             job_catalog,
             major_catalog,
             scale_guides,
@@ -55,6 +54,7 @@ def defs() -> Definitions:
         sensors=[
             *etl_sensors(settings.sensor_interval_s),
             catalog_change_sensor,
+            catalog_rerank_sensor,
             etl_run_started_sensor,
             etl_run_succeeded_sensor,
             etl_run_failure_sensor,

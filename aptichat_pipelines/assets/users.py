@@ -1,7 +1,10 @@
 """Per-user ETL, partitioned by user id: legacy_test_results -> user_documents -> user_document_embeddings.
 
-Each asset handles every partition of its run at once (BackfillPolicy.single_run), so a backfill of
-thousands of users pays one process start and embeds in large batches. A user whose results cannot be
+Each asset handles every partition of its run at once, so a run of many users pays one process start
+and embeds in large batches; a backfill is cut into runs of at most `users_per_run` users
+(BackfillPolicy.multi_run), so a fresh completion never waits behind a whole backfill.
+Recommendations depend on the job and major catalogs (`deps`): a catalog change that re-ranks people
+rebuilds their documents (assets/rerank.py). A user whose results cannot be
 read or built is recorded (chat_etl_jobs, UI metadata) without failing the other users of the batch;
 an error that hits everyone (the legacy database down) fails the step, which is retried.
 """
@@ -15,6 +18,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetsDefinition,
     BackfillPolicy,
     Backoff,
     BetaWarning,
@@ -29,6 +33,7 @@ from dagster import (
 
 from aptichat.db import etl_jobs
 from aptichat.documents import ChatDocument
+from aptichat_pipelines.assets.catalog import job_catalog, major_catalog
 from aptichat_pipelines.erasure_guard import run_began_at, without_erased
 from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
@@ -37,14 +42,17 @@ from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDa
 from aptichat_pipelines.stages import LegacyStageResult, UserDocumentsStage, embed_and_store, summarise_scores
 from aptichat_pipelines.transform.transformer import DocumentTransformer
 
-# BackfillPolicy.single_run is how a backfill of many users becomes one run (docs/pipeline.md). Dagster
+# BackfillPolicy.multi_run is how a backfill of many users becomes runs of N users (docs/pipeline.md). Dagster
 # labels the parameter beta and would say so in every process that loads the code location.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=BetaWarning)
 
 TRANSIENT_RETRY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+# Users per backfill run unless the code location sets it (definitions.py: APTICHAT_USERS_PER_RUN);
+# sized from the measured throughput in docs/pipeline.md.
+DEFAULT_USERS_PER_BACKFILL_RUN = 50
 USER_ASSET_ARGS: dict[str, Any] = {
     "partitions_def": users_partitions,
-    "backfill_policy": BackfillPolicy.single_run(),
+    "backfill_policy": BackfillPolicy.multi_run(DEFAULT_USERS_PER_BACKFILL_RUN),
     "group_name": "user_etl",
     "retry_policy": TRANSIENT_RETRY,
 }
@@ -85,6 +93,9 @@ def legacy_test_results(
 
 @asset(
     io_manager_key="stage_io_manager",
+    # the recommendations rank the catalog's jobs and majors: the edge the UI shows, and what marks
+    # documents stale after a catalog refresh
+    deps=[job_catalog, major_catalog],
     check_specs=[
         AssetCheckSpec(
             "documents_validate",
@@ -253,3 +264,12 @@ def user_document_embeddings(
             ),
         ],
     )
+
+
+def user_assets(users_per_run: int) -> list[AssetsDefinition]:
+    """The three per-user assets with backfills cut into runs of at most `users_per_run` users."""
+    policy = BackfillPolicy.multi_run(users_per_run)
+    return [
+        a.with_attributes(backfill_policy=policy)
+        for a in (legacy_test_results, user_documents, user_document_embeddings)
+    ]

@@ -1,0 +1,63 @@
+"""Fair queues: a backfill runs as runs of at most N users under its own run-queue limit, so a fresh
+completion's run is never queued behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, DagsterRun, partition_loading_context
+from dagster._core.definitions.automation_tick_evaluation_context import build_run_requests_with_backfill_policies
+from dagster._core.definitions.events import AssetKeyPartitionKey
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._utils.tags import TagConcurrencyLimitsCounter
+
+from aptichat.settings import get_settings
+from aptichat_pipelines.definitions import defs
+
+USER_KEYS = [AssetKey("legacy_test_results"), AssetKey("user_documents"), AssetKey("user_document_embeddings")]
+DAGSTER_YAML = Path(__file__).resolve().parents[2] / "dagster_home" / "dagster.yaml"
+
+
+def test_every_user_asset_backfills_in_runs_of_users_per_run() -> None:
+    graph = defs().resolve_asset_graph()
+    n = get_settings().users_per_run
+    for key in USER_KEYS:
+        assert graph.get(key).backfill_policy == BackfillPolicy.multi_run(n), key
+
+
+def test_a_backfill_of_three_n_users_plans_three_runs(dagster_instance: DagsterInstance) -> None:
+    graph = defs().resolve_asset_graph()
+    n = get_settings().users_per_run
+    people = [f"fair-{i:05d}" for i in range(3 * n)]
+    dagster_instance.add_dynamic_partitions("users", people)
+    wanted = [AssetKeyPartitionKey(key, p) for key in USER_KEYS for p in people]
+    with partition_loading_context(dynamic_partitions_store=dagster_instance):
+        runs = build_run_requests_with_backfill_policies(wanted, graph, dagster_instance)
+    assert len(runs) == 3
+    ranges = sorted((r.tags[ASSET_PARTITION_RANGE_START_TAG], r.tags[ASSET_PARTITION_RANGE_END_TAG]) for r in runs)
+    assert ranges == [(people[i * n], people[i * n + n - 1]) for i in range(3)]
+    # each run takes a person through all three stages (one process start, one embedding batch)
+    assert all(set(r.asset_selection or []) == set(USER_KEYS) for r in runs)
+
+
+def _run(tags: dict[str, str]) -> DagsterRun:
+    return DagsterRun(job_name="user_etl", tags=tags)
+
+
+def test_the_run_queue_limits_backfill_runs_but_lets_a_sensor_run_start() -> None:
+    runs_config = yaml.safe_load(DAGSTER_YAML.read_text())["concurrency"]["runs"]
+    limits = runs_config["tag_concurrency_limits"]
+    backfill_limit = next(limit["limit"] for limit in limits if limit["key"] == "dagster/backfill")
+    # one slot is always left for fresh completions (sensor and API runs carry no limited tag)
+    assert runs_config["max_concurrent_runs"] > backfill_limit
+
+    in_progress = [_run({"dagster/backfill": "bf1"}) for _ in range(backfill_limit)]
+    counter = TagConcurrencyLimitsCounter(limits, in_progress)
+    # another run of the same backfill, another backfill and a catalog re-rank (a backfill too) wait
+    assert counter.is_blocked(_run({"dagster/backfill": "bf1"}))
+    assert counter.is_blocked(_run({"dagster/backfill": "bf2", "dagster/priority": "-1"}))
+    # the completion sensor's run starts
+    assert not counter.is_blocked(
+        _run({"dagster/sensor_name": "test_completion_sensor", "aptichat/source": "sensor", "dagster/run_key": "s1"})
+    )

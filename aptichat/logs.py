@@ -44,9 +44,10 @@ def hash_user(user_id: str) -> str:
     """First 16 hex digits of sha256(salt + user id): stable per user, not reversible without the salt."""
     salt = _salt
     if salt is None:
+        from aptichat.secrets import user_salt
         from aptichat.settings import get_settings
 
-        salt = get_settings().log_user_salt
+        salt = user_salt(get_settings())
     return hashlib.sha256((salt + user_id).encode()).hexdigest()[:16]
 
 

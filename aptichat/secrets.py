@@ -1,4 +1,5 @@
-"""The install's secrets: the HS256 key of bearer tokens and the test product's API key.
+"""The install's secrets: the HS256 key of bearer tokens, the test product's API key, and the salt that
+turns user ids into pseudonyms (log lines, audit rows, rate-limit keys, the erasure ledger).
 
 No value in the code or the docs may serve as one: anyone who reads the repository could mint an admin
 token or post webhooks with it. So:
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 MIN_BYTES = 32
 # Settings attributes holding the secrets; the generated files carry these names.
 SECRETS = ("jwt_secret", "service_api_key")
+# The user-hash salt: a published salt lets anyone who reads the logs test candidate ids against
+# them, so it is generated like the secrets above (its setting keeps a published development default).
+SALT = "log_user_salt"
 # Values of these secrets published in this repository (old defaults, examples): refused wherever set.
 # tests/security/test_secrets.py checks that .env.example, the docs and compose publish no other.
 PUBLISHED = frozenset(
@@ -83,6 +87,13 @@ def check_secrets(settings: Settings) -> None:
             generated(settings.home, attribute)
         else:
             problems.append(f"{variable} is not set: {HOW}")
+    salt = settings.log_user_salt
+    if salt and salt.strip().lower() not in PUBLISHED:
+        problems.append(weakness(env_name(SALT), salt))
+    elif settings.embedded:
+        generated(settings.home, SALT)
+    else:
+        problems.append(f"{env_name(SALT)} is not set: {HOW}")
     if settings.jwt_public_key and not settings.embedded:
         for attribute in ("jwt_issuer", "jwt_audience"):
             if not getattr(settings, attribute):
@@ -109,6 +120,18 @@ def secret_value(settings: Settings, attribute: str) -> str:
     return value
 
 
+def user_salt(settings: Settings) -> str:
+    """The salt of user pseudonyms in force: the configured value unless it is the published default;
+    else on the embedded default the install's generated one; against a configured database the
+    published default is refused (check_secrets stops every process at start before this is reached)."""
+    value = settings.log_user_salt
+    if value and value.strip().lower() not in PUBLISHED:
+        return value
+    if settings.embedded:
+        return generated(settings.home, SALT)
+    raise UnsafeConfiguration(f"{env_name(SALT)} is not set: {HOW}")
+
+
 def generated(home: Path, attribute: str) -> str:
     """The install's generated value of `attribute`, created on first use under `home/secrets/`."""
     return _generated(home.resolve(), attribute)
@@ -116,7 +139,7 @@ def generated(home: Path, attribute: str) -> str:
 
 @cache
 def _generated(home: Path, attribute: str) -> str:
-    if attribute not in SECRETS:
+    if attribute not in (*SECRETS, SALT):
         raise ValueError(f"not a secret: {attribute}")
     folder = home / "secrets"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

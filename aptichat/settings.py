@@ -367,12 +367,14 @@ class Settings(BaseSettings):
     log_user_salt: str = setting(
         "APTICHAT_LOG_USER_SALT",
         "aptichat-dev-log-salt",
-        repr=False,  # a secret in production: never in repr(settings)
+        repr=False,  # a secret: never in repr(settings)
         section="Logging",
-        shown="a fixed development value",
-        doc="Salt of the user hash in logs (`user` = first 16 hex of sha256(salt + user id)). Set a secret "
-        "value in production so log readers cannot hash candidate ids; changing it breaks correlation with "
-        "older lines.",
+        shown="generated once into `APTICHAT_HOME/secrets/` on the embedded default; required otherwise",
+        doc="Salt of every user pseudonym: the `user` hash in logs (first 16 hex of sha256(salt + user id)), "
+        "audit rows, rate-limit keys and the erasure ledger (HMAC). The development default is published, so "
+        "it is never used: the embedded default generates one per install, and against a configured database "
+        "every process refuses to start without a value of at least 32 bytes. Changing it breaks correlation "
+        "with older log lines and orphans erasure-ledger entries (docs/privacy.md).",
     )
 
     @property

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from aptichat import logs
+from aptichat.secrets import user_salt
 from aptichat.settings import Settings
 from aptichat_api import database, headers, limits, metrics
 from aptichat_api.auth import check_auth_config
@@ -28,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     check_auth_config(app.config["SETTINGS"])  # refuse to start with a missing or weak secret
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schema's field order
-    logs.set_user_salt(app.config["SETTINGS"].log_user_salt)
+    logs.set_user_salt(user_salt(app.config["SETTINGS"]))
 
     proxies = app.config["SETTINGS"].trusted_proxies
     if proxies:

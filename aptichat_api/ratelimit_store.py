@@ -162,9 +162,10 @@ class PostgresStorage(Storage, MovingWindowSupport):
 
     def _digest(self, key: str) -> bytes:
         if self._salt is None:
+            from aptichat.secrets import user_salt
             from aptichat.settings import get_settings
 
-            self._salt = str(getattr(get_settings(), "log_user_salt", ""))
+            self._salt = user_salt(get_settings())
         return hashlib.sha256(f"{self._salt}\x00{key}".encode()).digest()
 
     def _maybe_purge(self) -> None:

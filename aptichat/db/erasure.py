@@ -66,9 +66,10 @@ def person_hash(user_id: str, salt: str | None = None) -> str:
 def _process_salt() -> str:
     """The salt this process hashes users with (create_app sets it from its Settings, as for logs)."""
     from aptichat import logs
+    from aptichat.secrets import user_salt
     from aptichat.settings import get_settings
 
-    return logs._salt or get_settings().log_user_salt
+    return logs._salt or user_salt(get_settings())
 
 
 def lock_person(conn: Connection | Session, user_id: str, *, exclusive: bool = False) -> None:

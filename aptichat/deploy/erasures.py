@@ -18,12 +18,14 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from aptichat.db import erasure
+from aptichat.db import erasure, person_keys
 from aptichat.db.engine import engine_for
 from aptichat.db.server import app_url, dagster_url
+from aptichat.secrets import user_salt
 from aptichat.settings import Settings
 
-# every column of the app DB that holds a user id (or a partition key, which is one today)
+# every column of the app DB that holds a user id (partition keys are pseudonyms: chat_person_keys maps them;
+# stage outputs of an install from before keys were keyed by user id)
 ID_COLUMNS = {
     "chat_users": "user_id",
     "chat_documents": "user_id",
@@ -34,6 +36,7 @@ ID_COLUMNS = {
     "chat_safety_flags": "user_id",
     "chat_etl_jobs": "user_id",
     "chat_etl_stage_outputs": "partition_key",
+    "chat_person_keys": "user_id",
 }
 
 
@@ -74,8 +77,11 @@ def reapply(target: Settings, ledger: set[erasure.Entry]) -> dict[str, Any]:
             if not missing:
                 return {"erasures_missing": 0, "people_erased_again": 0}
             ids = _user_ids(conn)
-        by_hash = {erasure.person_hash(u, target.log_user_salt): u for u in ids}
+        salt = user_salt(target)  # the install's (a restore into another home carries its secrets/)
+        by_hash = {erasure.person_hash(u, salt): u for u in ids}
         erased: set[str] = set()
+        with engine.connect() as conn:  # their Dagster partitions are keyed by these (or by the id)
+            keys = person_keys.keys_of(conn, ids) if _has_keys(conn) else {}
         with Session(engine) as session, session.begin():
             for entry in missing:
                 user_id = by_hash.get(entry.person_hash)
@@ -85,9 +91,9 @@ def reapply(target: Settings, ledger: set[erasure.Entry]) -> dict[str, Any]:
                         {"h": entry.person_hash, "at": entry.erased_at},
                     )
                     continue
-                DocumentRepository(session).erase_user(user_id, entry.erased_at, salt=target.log_user_salt)
+                DocumentRepository(session).erase_user(user_id, entry.erased_at, salt=salt)
                 erased.add(user_id)
-        _drop_partitions(target, erased)
+        _drop_partitions(target, erased | {keys[u] for u in erased if u in keys})
         return {"erasures_missing": len(missing), "people_erased_again": len(erased)}
     finally:
         engine.dispose()
@@ -102,8 +108,13 @@ def _user_ids(conn: Any) -> set[str]:
     return ids
 
 
+def _has_keys(conn: Any) -> bool:
+    return conn.execute(text("SELECT to_regclass('public.chat_person_keys')")).scalar() is not None
+
+
 def _drop_partitions(target: Settings, user_ids: set[str]) -> None:
-    """Delete the erased people's partitions from Dagster's restored storage (keys are user ids)."""
+    """Delete the erased people's partitions from Dagster's restored storage (their pseudonymous keys,
+    and user ids for partitions from before keys)."""
     if not user_ids:
         return
     url = _libpq(dagster_url(target))

@@ -18,6 +18,7 @@ from aptichat.db import erasure, migrate
 from aptichat.db.repository import DocumentRepository
 from aptichat.db.server import app_url, dagster_url, start_embedded
 from aptichat.deploy import backups
+from aptichat.secrets import user_salt
 from aptichat.settings import Settings
 
 PERSON, BYSTANDER = "bk-hana-0001", "bk-ivan-0002"
@@ -100,10 +101,10 @@ def _erase(target: Settings, user_id: str) -> erasure.Entry:
     engine = create_engine(app_url(target))
     try:
         with Session(engine) as session, session.begin():
-            DocumentRepository(session).erase_user(user_id, salt=target.log_user_salt)
-            erased_at = erasure.latest_erasure(session, user_id, target.log_user_salt)
+            DocumentRepository(session).erase_user(user_id, salt=user_salt(target))
+            erased_at = erasure.latest_erasure(session, user_id, user_salt(target))
         assert erased_at is not None
-        return erasure.Entry(erasure.person_hash(user_id, target.log_user_salt), erased_at)
+        return erasure.Entry(erasure.person_hash(user_id, user_salt(target)), erased_at)
     finally:
         engine.dispose()
 

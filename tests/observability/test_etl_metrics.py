@@ -103,7 +103,11 @@ def test_database_down_skips_the_etl_block_and_counts_it(settings: Settings) -> 
     # a configured database needs configured secrets (create_app refuses to start without them)
     secrets = {name: SecretStr(secret_value(settings, name)) for name in ("jwt_secret", "service_api_key")}
     dead = settings.model_copy(
-        update={"database_url": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", **secrets}
+        update={
+            "database_url": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2",
+            "log_user_salt": "a-test-salt-that-is-long-enough-for-the-check",
+            **secrets,
+        }
     )
     with serve(create_app(app_config(dead, ETL_METRICS_CACHE_S=30))) as base:
         first = scrape(base)

@@ -8,6 +8,7 @@ import json
 import logging
 
 from aptichat import logs
+from aptichat.secrets import user_salt
 from aptichat.settings import Settings
 
 
@@ -38,7 +39,7 @@ def test_user_hash_is_salted_sha256_prefix() -> None:
     try:
         assert logs.hash_user("u-1") == hashlib.sha256(b"pepperu-1").hexdigest()[:16]
     finally:
-        logs.set_user_salt(Settings().log_user_salt)
+        logs.set_user_salt(user_salt(Settings()))
     assert logs.hash_user("u-1") != hashlib.sha256(b"pepperu-1").hexdigest()[:16]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from support.api import Api, app_config, bearer, seed_person, serve
 
 from aptichat.db import erasure
+from aptichat.secrets import user_salt
 from aptichat.settings import Settings
 
 PERSON, ADMIN = "sec-gina-0007", "sec-admin-0008"
@@ -69,7 +70,7 @@ def test_resent_webhook_and_reprocess_of_an_erased_person_are_refused(engine: En
         assert _jobs_naming(engine, PERSON) == 1
 
     lines = (settings.home / erasure.LEDGER_FILE).read_text().splitlines()
-    wanted = erasure.person_hash(PERSON, settings.log_user_salt)
+    wanted = erasure.person_hash(PERSON, user_salt(settings))
     assert any(erasure.Entry.from_line(line).person_hash == wanted for line in lines)
     assert not any(PERSON in line for line in lines)
     with engine.connect() as conn:

@@ -75,6 +75,7 @@ def configured_env(settings: Settings, engine: Any) -> dict[str, str]:
     embedded server, by URL), with no secret set."""
     env = {name: value for name, value in os.environ.items() if name not in SECRET_VARS}
     env["APTICHAT_DATABASE_URL"] = app_url(settings, driver=None)
+    env["APTICHAT_LOG_USER_SALT"] = strong()  # its own tests are below; here the token secrets are tested
     return env
 
 
@@ -161,7 +162,8 @@ def test_a_token_from_the_cli_is_accepted_by_the_app(settings: Settings, securit
 def _configured(settings: Settings, **secrets: str | None) -> Settings:
     values = {"jwt_secret": strong(), "service_api_key": strong()} | secrets
     update = {name: SecretStr(value) if value is not None else None for name, value in values.items()}
-    return settings.model_copy(update={"database_url": app_url(settings), **update})
+    salt = {"log_user_salt": strong()}
+    return settings.model_copy(update={"database_url": app_url(settings), **salt, **update})
 
 
 def bad_values() -> list[tuple[str, str | None, str]]:
@@ -306,3 +308,30 @@ def test_entrypoint_treats_an_empty_secret_file_as_missing(tmp_path: Path, confi
         {**configured_env, **files},
     )
     assert done.returncode != 0 and "APTICHAT_JWT_SECRET is not set" in done.stderr
+
+
+# -- the user-hash salt (logs, audit rows, rate-limit keys, the erasure ledger)
+
+
+def test_the_user_salt_is_generated_on_the_embedded_default(tmp_path: Path) -> None:
+    from aptichat.secrets import user_salt
+
+    embedded = Settings(home=tmp_path)
+    assert embedded.log_user_salt in PUBLISHED  # the setting's development default is published...
+    salt = user_salt(embedded)
+    assert salt not in PUBLISHED and len(salt) >= 32  # ...so the install generates its own
+    assert (tmp_path / "secrets" / "log_user_salt").stat().st_mode & 0o777 == 0o600
+    assert user_salt(embedded) == salt
+    assert user_salt(embedded.model_copy(update={"log_user_salt": "y" * 40})) == "y" * 40
+
+
+def test_a_configured_database_refuses_a_published_or_weak_user_salt(settings: Settings, engine: Any) -> None:
+    from aptichat_api.app import create_app
+
+    for salt, message in (
+        ("aptichat-dev-log-salt", "APTICHAT_LOG_USER_SALT is not set"),
+        ("short-salt", "APTICHAT_LOG_USER_SALT is too short"),
+    ):
+        configured = _configured(settings).model_copy(update={"log_user_salt": salt})
+        with pytest.raises(UnsafeConfiguration, match=re.escape(message)):
+            create_app(app_config(configured))

@@ -223,7 +223,12 @@ def test_rs256_against_a_configured_database_needs_issuer_audience_and_a_real_ke
     from aptichat_api.app import create_app
 
     configured = settings.model_copy(
-        update={"database_url": app_url(settings), "service_api_key": _strong(), "jwt_public_key": keys["k1"][1]}
+        update={
+            "database_url": app_url(settings),
+            "service_api_key": _strong(),
+            "log_user_salt": _strong().get_secret_value(),
+            "jwt_public_key": keys["k1"][1],
+        }
     )
     with pytest.raises(UnsafeConfiguration, match=r"APTICHAT_JWT_ISSUER.*APTICHAT_JWT_AUDIENCE"):
         create_app(app_config(configured))

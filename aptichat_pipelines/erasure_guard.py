@@ -3,10 +3,16 @@
 Legacy results of a session completed before its person's erasure never enter a run's stages. A
 person erased while a run of theirs is in flight is not written back by it: every write of the run
 compares the erasure with the creation of the run's root (a re-execution of an old run is as old as
-the work it repeats), not with the moment of the write."""
+the work it repeats), not with the moment of the write.
+
+What a run says to Dagster (metadata, log lines, step errors) names a person only by their
+pseudonymous partition key (aptichat.db.person_keys): `redact` rewrites our own error texts, which
+name the user and session for our database's job records."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from dagster import DagsterInstance, DagsterRun
@@ -40,3 +46,16 @@ def without_erased(engine: Engine, fetched: dict[str, LegacyStageResult]) -> dic
             if not gone:
                 kept[user_id] = stage
     return kept
+
+
+_QUOTED_SESSION = re.compile(r"session '[^']*'")
+
+
+def redact(text: str, user_id: str, key: str, sessions: Iterable[str | None] = ()) -> str:
+    """`text` as Dagster may keep it: the user id replaced by the person's partition key, session ids
+    (ours are quoted after "session", LegacyQueryError) and any `sessions` given replaced by a mark."""
+    said = _QUOTED_SESSION.sub("session (redacted)", text)
+    for session in sessions:
+        if session:
+            said = said.replace(session, "(session)")
+    return said.replace(user_id, key) if user_id else said

@@ -6,6 +6,7 @@ claimed by status in chat_etl_jobs.
 """
 
 import hashlib
+from dataclasses import replace
 from datetime import timedelta
 
 from dagster import (
@@ -25,7 +26,7 @@ from dagster._core.storage.tags import (
 )
 from sqlalchemy import Engine
 
-from aptichat.db import etl_jobs
+from aptichat.db import etl_jobs, person_keys
 from aptichat_pipelines.jobs import catalog_job, user_etl_job
 from aptichat_pipelines.legacy.models import SessionCursor
 from aptichat_pipelines.partitions import users_partitions
@@ -56,6 +57,13 @@ def _run_launched(context: SensorEvaluationContext, run_key: str) -> bool:
     return bool(runs)
 
 
+def _opaque(plan: Plan) -> Plan:
+    """The plan with run keys that name no session (a keyed digest: aptichat.db.person_keys): run keys
+    and tags are kept by Dagster forever."""
+    plan.runs = [replace(r, run_key=person_keys.run_key_digest(r.run_key)) for r in plan.runs]
+    return plan
+
+
 def _result(plan: Plan, source: str, cursor: str | None) -> SensorResult:
     return SensorResult(
         run_requests=[run_request(r, source) for r in plan.runs],
@@ -66,10 +74,21 @@ def _result(plan: Plan, source: str, cursor: str | None) -> SensorResult:
     )
 
 
+def sealed_cursor(cursor: SessionCursor) -> str:
+    """The cursor as Dagster stores it (every tick's, forever): the session id sealed."""
+    return f"{cursor.completed_at.isoformat()}|{person_keys.seal(cursor.session_id)}"
+
+
+def open_cursor(raw: str | None) -> SessionCursor | None:
+    """The position a stored cursor names (a cursor from before sealing reads as it is)."""
+    cursor = SessionCursor.decode(raw)
+    return cursor and SessionCursor(completed_at=cursor.completed_at, session_id=person_keys.unseal(cursor.session_id))
+
+
 def test_completion_sensor(  # type: ignore[no-untyped-def]
     context: SensorEvaluationContext, legacy: LegacyDatabase, app_db: AppDatabase, etl_batching: EtlBatching
 ):
-    cursor = SessionCursor.decode(context.cursor)
+    cursor = open_cursor(context.cursor)
     # A tick reads a bounded number of completions, so it stays well under Dagster's tick timeout even
     # when 10,000 tests complete at once; the next tick continues from the cursor.
     sessions = legacy.completed_sessions_after(cursor, etl_batching.sessions_per_tick())
@@ -99,14 +118,16 @@ def test_completion_sensor(  # type: ignore[no-untyped-def]
     completed = {s.session_id: s.completed_at for s in runnable if s.completed_at is not None}
     claimed = etl_jobs.claim_sensor_sessions(engine, [(s.session_id, s.user_id) for s in runnable], completed)
     launched = {key for key in set(claimed.values()) if key is not None and _run_launched(context, key)}
+    # the claim made each person's pseudonymous partition key; a person erased since has none
+    keys = person_keys.keys_of(engine, [s.user_id for s in runnable if s.session_id in claimed])
     mine = [
-        WorkItem(s.session_id, s.user_id)
+        WorkItem(s.session_id, keys[s.user_id])
         for s in runnable
-        if s.session_id in claimed and claimed[s.session_id] not in launched
+        if s.session_id in claimed and claimed[s.session_id] not in launched and s.user_id in keys
     ]
-    plan = plan_runs(mine, _existing(context), etl_batching.run_size())
+    plan = _opaque(plan_runs(mine, _existing(context), etl_batching.run_size()))
     etl_jobs.assign_run_keys(engine, {i.key: r.run_key for r in plan.runs for i in r.items})
-    new_cursor = sessions[-1].cursor.encode()
+    new_cursor = sealed_cursor(sessions[-1].cursor)
     context.log.info(
         f"{len(sessions)} completions: {len(mine)} to run in {len(plan.runs)} runs, "
         f"{len(sessions) - len(runnable)} rejected, {len(runnable) - len(mine)} run elsewhere or already; "
@@ -138,7 +159,8 @@ def etl_request_sensor(  # type: ignore[no-untyped-def]
     plans: list[Plan] = []
 
     def assign(jobs: list[etl_jobs.JobRow]) -> dict[int, str]:
-        plan = plan_runs([WorkItem(f"job:{j.id}", j.user_id) for j in jobs], existing, etl_batching.run_size())
+        items = [WorkItem(f"job:{j.id}", j.partition_key) for j in jobs if j.partition_key]
+        plan = _opaque(plan_runs(items, existing, etl_batching.run_size()))
         plans[:] = [plan]
         return {int(i.key.split(":", 1)[1]): run.run_key for run in plan.runs for i in run.items}
 
@@ -148,6 +170,16 @@ def etl_request_sensor(  # type: ignore[no-untyped-def]
     plan = plans[0]
     context.log.info(f"{len(claimed)} requests in {len(plan.runs)} runs; {released} unlaunched handed back")
     return _result(plan, "api", None)
+
+
+def orphan_partitions_sensor(context: SensorEvaluationContext, app_db: AppDatabase) -> SkipReason:
+    """Deletes `users` partitions whose key maps to nobody: an erased person's (erasure deleted the
+    mapping row; the API has no Dagster instance) and, once, the user-id keys of an install from before
+    pseudonymous keys. Their runs and events stay, naming a key that names nobody (docs/privacy.md)."""
+    orphans = person_keys.orphans(app_db.engine(), _existing(context))
+    for key in orphans:
+        context.instance.delete_dynamic_partition(users_partitions.name, key)  # type: ignore[arg-type]
+    return SkipReason(f"deleted {len(orphans)} partitions that name nobody" if orphans else "no orphaned partitions")
 
 
 def etl_sensors(interval_s: int) -> list[SensorDefinition]:
@@ -166,6 +198,11 @@ def etl_sensors(interval_s: int) -> list[SensorDefinition]:
             default_status=DefaultSensorStatus.RUNNING,
             description="Webhook and reprocess requests from the API (chat_etl_jobs) -> ETL runs.",
         )(etl_request_sensor),
+        sensor(
+            minimum_interval_seconds=interval_s,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="Erased people: deletes `users` partitions whose pseudonymous key maps to nobody.",
+        )(orphan_partitions_sensor),
     ]
 
 

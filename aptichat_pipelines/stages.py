@@ -91,6 +91,8 @@ def embed_and_store(
     or after `begun_at` (when the work began: the run's creation; default now) is not written back
     (outcome `erased`), checked under their erasure lock in the write transaction."""
     begun_at = begun_at or datetime.now(UTC)
+    # `stages` is keyed by a label (in a run: the person's pseudonymous partition key) that the
+    # report uses; the writes go to each stage's own user_id
     report = EmbedReport(model=embedder.model, dim=embedder.dim)
     drafts: dict[str, list[tuple[ChatDocument, list[ChunkDraft]]]] = {
         user_id: [(doc, chunk_document(doc)) for doc in stage.documents] for user_id, stage in stages.items()
@@ -132,7 +134,8 @@ def embed_and_store(
                     )
                 )
             items.append((doc, inputs))
-        report.outcomes[user_id] = _store_user(engine, user_id, stage, items, report, begun_at)
+        person = stage.user_id or user_id
+        report.outcomes[user_id] = _store_user(engine, person, stage, items, report, begun_at, user_id)
     report.seconds_writing = time.perf_counter() - started
     return report
 
@@ -144,6 +147,7 @@ def _store_user(
     items: list[tuple[ChatDocument, list[ChunkInput]]],
     report: EmbedReport,
     begun_at: datetime,
+    label: str,
 ) -> UserOutcome:
     if stage.error is not None or not items:
         reason = stage.error or "no document could be built from this test's results"
@@ -161,9 +165,11 @@ def _store_user(
             gaps = {t: reason for t, reason in stage.gaps.items() if t not in kept}
             result = repo.write_version(user_id, items, gaps=gaps)
     except DocumentIntegrityError as exc:
-        report.unchunked.append(f"{user_id}: {exc}")
+        # what the report says reaches Dagster's metadata: the person as their label only
+        said = str(exc).replace(user_id, label)
+        report.unchunked.append(f"{label}: {said}")
         return UserOutcome(
-            "failed", {"all": f"integrity check refused the new version: {exc}"}, "integrity_check_failed"
+            "failed", {"all": f"integrity check refused the new version: {said}"}, "integrity_check_failed"
         )
     report.users_written += 1
     report.documents_written += len(result.written)

@@ -2,7 +2,8 @@
 
 Dagster's filesystem IO manager cannot store one output that spans many partitions, and our runs
 process many users at once (BackfillPolicy.single_run), so each stage returns `{user_id: model}` and
-this manager stores and loads those rows individually. Values are Pydantic models, stored as JSON.
+this manager stores and loads those rows individually. Partition keys are pseudonyms
+(aptichat.db.person_keys); the person a value belongs to is its `user_id`. Values are Pydantic models, stored as JSON.
 """
 
 from __future__ import annotations
@@ -62,11 +63,13 @@ class StageIOManager(ConfigurableIOManager):
             }
             for key, value in obj.items()
         ]
+        # partition keys are pseudonyms (aptichat.db.person_keys); the values name their person
+        people = {key: str(getattr(value, "user_id", None) or key) for key, value in obj.items()}
         if not rows:
             return
         with self._engine().begin() as conn:
             if context.has_asset_partitions:
-                rows = _without_erased(conn, rows, _began(context))
+                rows = _without_erased(conn, rows, people, _began(context))
             if rows:
                 stmt = insert(ChatEtlStageOutput).values(rows)
                 stmt = stmt.on_conflict_do_update(
@@ -102,19 +105,22 @@ def _began(context: OutputContext) -> datetime:
     return run_began_at(step.instance, step.dagster_run)
 
 
-def _without_erased(conn: Connection, rows: list[dict[str, Any]], begun_at: datetime) -> list[dict[str, Any]]:
-    """The rows of people not erased since the run began (each person's erasure lock held shared
-    until the write commits, so an erasure cannot slip in between)."""
+def _without_erased(
+    conn: Connection, rows: list[dict[str, Any]], people: dict[str, str], begun_at: datetime
+) -> list[dict[str, Any]]:
+    """The rows of people (partition key -> user id) not erased since the run began (each person's
+    erasure lock held shared until the write commits, so an erasure cannot slip in between)."""
     keep = []
-    for row in sorted(rows, key=lambda r: str(r["partition_key"])):
-        erasure.lock_person(conn, row["partition_key"])
-        if not erasure.erased_after(conn, row["partition_key"], begun_at):
+    for row in sorted(rows, key=lambda r: people[str(r["partition_key"])]):
+        user_id = people[str(row["partition_key"])]
+        erasure.lock_person(conn, user_id)
+        if not erasure.erased_after(conn, user_id, begun_at):
             keep.append(row)
     return keep
 
 
-def clear_stage_outputs(user_id: str) -> None:
-    """Forget every stage output of one user (erasure of personal data)."""
+def clear_stage_outputs(partition_key: str) -> None:
+    """Forget every stage output of one partition (a person's key: erasure of personal data)."""
     settings = get_settings()
     with engine_for(app_url(settings), settings.db_pool_size).begin() as conn:
-        conn.execute(delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key == user_id))
+        conn.execute(delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key == partition_key))

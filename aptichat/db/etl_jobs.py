@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert
 
-from aptichat.db import erasure
+from aptichat.db import erasure, person_keys
 from aptichat.db.etl_attempts import Attempt, attempts_of, deciding_attempt, with_attempt
 from aptichat.db.models import ChatEtlJob
 
@@ -35,6 +35,8 @@ class JobRow:
     source: str
     status: str
     run_key: str | None
+    # the person's pseudonymous partition key, set by claim_requested_jobs (aptichat.db.person_keys)
+    partition_key: str | None = None
 
     @classmethod
     def of(cls, job: Any) -> JobRow:
@@ -72,6 +74,8 @@ def claim_sensor_sessions(
         rows = _not_erased(conn, rows, completed_at)
         if not rows:
             return {}
+        # each person's pseudonymous partition key, made under their erasure lock (person_keys)
+        person_keys.ensure(conn, [r["user_id"] for r in rows])
         conn.execute(insert(ChatEtlJob).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"]))
         owned = conn.execute(
             select(ChatEtlJob.session_id, ChatEtlJob.run_key).where(
@@ -193,6 +197,10 @@ def claim_requested_jobs(
         jobs = [JobRow.of(r) for r in rows]
         if not jobs:
             return []
+        # the rows are locked, so an erasure of their person waits for this transaction and then
+        # deletes the key made here (erase_user forgets the key after anonymising the jobs)
+        keys = person_keys.ensure(conn, [j.user_id for j in jobs])
+        jobs = [replace(j, partition_key=keys[j.user_id]) for j in jobs]
         run_keys = {job_id: key for job_id, key in assign(jobs).items() if key}
         if run_keys:
             conn.execute(

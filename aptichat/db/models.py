@@ -386,6 +386,20 @@ class ChatEmbeddingCache(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class ChatPersonKey(Base):
+    """A person's pseudonymous partition key (aptichat.db.person_keys): the only name Dagster's storage
+    holds for them. Erasure deletes the row, so the key then names nobody."""
+
+    __tablename__ = "chat_person_keys"
+    __table_args__ = (
+        CheckConstraint("partition_key ~ '^p_[0-9a-f]{20}$'", name="ck_chat_person_keys_key"),
+        UniqueConstraint("partition_key", name="uq_chat_person_keys_partition_key"),
+    )
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    partition_key: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
 class ChatEtlStageOutput(Base):
     """Intermediate results of the per-user ETL stages (legacy results, built documents), one row per
     asset and partition, so a run over many partitions stores each user's value separately."""

@@ -375,7 +375,7 @@ class DocumentRepository:
         depend on ON DELETE CASCADE. `erased_at` (a restore re-applying an older erasure) defaults to
         now; `salt` (the restored install's) defaults to this process's. Returns rows deleted (or
         anonymised, for chat_etl_jobs) per table."""
-        from aptichat.db import erasure
+        from aptichat.db import erasure, person_keys
 
         counts: dict[str, int] = {}
         with self.session.begin_nested():
@@ -392,9 +392,15 @@ class DocumentRepository:
             ):
                 deleted = self.session.execute(delete(model).where(model.user_id == user_id))
                 counts[model.__tablename__] = int(getattr(deleted, "rowcount", 0) or 0)
-            staged = self.session.execute(delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key == user_id))
-            counts[ChatEtlStageOutput.__tablename__] = int(getattr(staged, "rowcount", 0) or 0)
             counts[ChatEtlJob.__tablename__] = self._anonymise_jobs(user_id)
+            # after the jobs: a request claim holding their rows has committed its key by now
+            key = person_keys.forget(self.session, user_id)
+            counts["chat_person_keys"] = int(key is not None)
+            # stage outputs live under the person's key (and under the id on an install from before keys)
+            staged = self.session.execute(
+                delete(ChatEtlStageOutput).where(ChatEtlStageOutput.partition_key.in_([user_id, key or user_id]))
+            )
+            counts[ChatEtlStageOutput.__tablename__] = int(getattr(staged, "rowcount", 0) or 0)
         return counts
 
     def _anonymise_jobs(self, user_id: str) -> int:

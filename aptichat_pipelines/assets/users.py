@@ -1,4 +1,5 @@
-"""Per-user ETL, partitioned by user id: legacy_test_results -> user_documents -> user_document_embeddings.
+"""Per-user ETL: legacy_test_results -> user_documents -> user_document_embeddings, partitioned by
+person under a pseudonymous key (aptichat.db.person_keys; Dagster never sees a user id).
 
 Each asset handles every partition of its run at once, so a run of many users pays one process start
 and embeds in large batches; a backfill is cut into runs of at most `users_per_run` users
@@ -32,9 +33,10 @@ from dagster import (
 )
 
 from aptichat.db import etl_jobs
+from aptichat.db.person_keys import users_of
 from aptichat.documents import ChatDocument
 from aptichat_pipelines.assets.catalog import job_catalog, major_catalog
-from aptichat_pipelines.erasure_guard import run_began_at, without_erased
+from aptichat_pipelines.erasure_guard import redact, run_began_at, without_erased
 from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
@@ -70,25 +72,30 @@ def legacy_test_results(
     """Each user's latest valid completed session, scored by the legacy queries (AptitudeTestQueries)."""
     started = time.perf_counter()
     keys = list(context.partition_keys)
-    outcomes = decide_legacy_outcomes(keys, legacy.fetch_results(keys))
+    # partition keys are pseudonyms (aptichat.db.person_keys): one query maps the run's keys to people;
+    # a key that maps to nobody (an erased person) is skipped and nothing is written for it
+    people = users_of(app_db.engine(), keys)
+    key_of = {user_id: key for key, user_id in people.items()}
+    user_ids = [people[k] for k in keys if k in people]
+    outcomes = decide_legacy_outcomes(user_ids, legacy.fetch_results(user_ids) if user_ids else {})
     if outcomes.step_error is not None:
-        if outcomes.retryable:
-            raise outcomes.step_error  # the step's retry policy tries again with backoff
-        # retrying cannot help (a wrong URL, a missing table): fail now, with a class an operator can act on
-        raise Failure(
-            description=f"legacy_query_failed: {outcomes.step_error}", allow_retries=False
-        ) from outcomes.step_error
+        # the error names a user and session: Dagster keeps only its redacted text, unchained; a transient
+        # cause is retried by the step's retry policy, anything else (a wrong URL, a missing table) fails now
+        error = outcomes.step_error
+        said = redact(str(error), error.user_id or "", key_of.get(error.user_id or "", "(person)"))
+        raise Failure(description=f"legacy_query_failed: {said}", allow_retries=outcomes.retryable) from None
     fetched = without_erased(app_db.engine(), outcomes.results)
-    failed = {u: r.error for u, r in fetched.items() if r.error}
+    failed = {key_of[u]: redact(r.error, u, key_of[u]) for u, r in fetched.items() if r.error}
     context.add_output_metadata(
         {
             "users": len(keys),
-            "with_results": len(keys) - len(failed),
+            "unmapped": len(keys) - len(user_ids),
+            "with_results": len(fetched) - len(failed),
             "without_results": MetadataValue.json(failed) if failed else 0,
             "seconds": round(time.perf_counter() - started, 3),
         }
     )
-    return fetched
+    return {key_of[u]: stage for u, stage in fetched.items()}
 
 
 @asset(
@@ -120,13 +127,14 @@ def user_documents(  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     transformer = DocumentTransformer()
     built: dict[str, UserDocumentsStage] = {}
-    for user_id, stage in legacy_test_results.items():
+    # keyed by the person's partition key; each stage value names its person (user_id)
+    for key, stage in legacy_test_results.items():
         if stage.results is None:
-            built[user_id] = UserDocumentsStage(user_id=user_id, error=stage.error, error_class=stage.error_class)
+            built[key] = UserDocumentsStage(user_id=stage.user_id, error=stage.error, error_class=stage.error_class)
             continue
         out = transformer.build(stage.results)
-        built[user_id] = UserDocumentsStage(
-            user_id=user_id, documents=out.documents, gaps=out.gaps, session_id=out.session_id
+        built[key] = UserDocumentsStage(
+            user_id=stage.user_id, documents=out.documents, gaps=out.gaps, session_id=out.session_id
         )
     invalid = _revalidate(built)
     misordered = _misordered(built)
@@ -158,12 +166,13 @@ def user_documents(  # type: ignore[no-untyped-def]
 
 def _revalidate(built: dict[str, UserDocumentsStage]) -> list[str]:
     problems = []
-    for user_id, stage in built.items():
+    for key, stage in built.items():
         for doc in stage.documents:
             try:
                 ChatDocument.model_validate(doc.model_dump(mode="json"))
             except ValueError as exc:
-                problems.append(f"{user_id}/{doc.document_type}: {exc}"[:300])
+                said = redact(str(exc), stage.user_id, key, [stage.session_id, doc.source_session_id])
+                problems.append(f"{key}/{doc.document_type}: {said}"[:300])
     return problems
 
 
@@ -216,12 +225,12 @@ def user_document_embeddings(
     source = "backfill" if context.run.tags.get("dagster/backfill") else "manual"
     # when the run was created orders it among a job's attempts (a retry after a crash is newer)
     record = context.instance.get_run_record_by_id(context.run.run_id)
-    for user_id, outcome in report.outcomes.items():
+    for key, outcome in report.outcomes.items():
         if outcome.status == "erased":
             continue  # erased while this run was in flight: nothing names them again
         etl_jobs.record_user_outcome(
             engine,
-            user_id,
+            user_documents[key].user_id,
             context.run.run_id,
             run_key,
             outcome.status,
@@ -231,9 +240,10 @@ def user_document_embeddings(
             run_created_at=record.create_timestamp if record is not None else None,
             root_run_id=context.run.root_run_id or context.run.run_id,
         )
-    for user_id, outcome in report.outcomes.items():
-        if outcome.status == "failed":
-            context.log.warning(f"user {user_id}: {outcome.missing}")
+    for key, outcome in report.outcomes.items():
+        if outcome.status == "failed":  # the person as their partition key only
+            stage = user_documents[key]
+            context.log.warning(f"person {key}: {redact(str(outcome.missing), stage.user_id, key, [stage.session_id])}")
     return MaterializeResult(
         metadata={
             "users": len(report.outcomes),

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aptichat.db.server import legacy_url
+from aptichat.logs import hash_user
 from aptichat.settings import Settings, get_settings
 from aptichat_pipelines.legacy import sql_matching, sql_quality, sql_scoring, sql_sessions
 from aptichat_pipelines.legacy.models import (
@@ -108,13 +109,15 @@ class AptitudeTestQueries:
         """Run `sql`, retrying transient failures; any failure raises LegacyQueryError."""
 
         def log_retry(error: BaseException, attempt: int, delay: float) -> None:
+            # inside a run this logger's records go to Dagster's event log: the user only as the log hash
             log.warning(
                 "legacy query %s (user %s) attempt %d failed, retrying in %.2fs: %s",
                 query,
-                user_id,
+                hash_user(user_id) if user_id else None,
                 attempt,
                 delay,
-                error,
+                # the first line: SQLAlchemy's later lines list the statement's parameters (the ids)
+                (str(error).strip().splitlines() or [type(error).__name__])[0],
             )
 
         try:

@@ -9,11 +9,12 @@ from dagster._core.storage.tags import RUN_KEY_TAG
 from dagster._core.test_utils import create_run_for_test
 from sqlalchemy import Engine, func, insert, select, text, update
 
-from aptichat.db import etl_jobs
+from aptichat.db import etl_jobs, person_keys
 from aptichat.db.models import ChatEtlJob
 from aptichat_pipelines.definitions import defs
 from aptichat_pipelines.legacy.models import SessionCursor
 from aptichat_pipelines.resources import AppDatabase, EtlBatching, LegacyDatabase
+from aptichat_pipelines.sensors import open_cursor
 
 
 def tick(
@@ -74,7 +75,8 @@ def test_ticks_walk_every_completion_once_in_bounded_batches(
             if users > 1:
                 assert request.tags["dagster/asset_partition_range_start"]
         cursor = result.cursor
-        seen_sessions.append(SessionCursor.decode(cursor))
+        seen_sessions.append(open_cursor(cursor))
+        assert all(s[1] not in (cursor or "") for s in all_sessions)  # the session id is sealed
     assert ticks == -(-len(all_sessions) // 25)
     assert seen_sessions[-1] == SessionCursor(completed_at=all_sessions[-1][0], session_id=all_sessions[-1][1])
 
@@ -89,7 +91,11 @@ def test_ticks_walk_every_completion_once_in_bounded_batches(
     rejected = [j for j in jobs if j.status == "rejected"]
     assert rejected and all(j.error_message for j in rejected)
     partitions = set(dagster_instance.get_dynamic_partitions("users"))
-    assert partitions <= {s[2] for s in all_sessions}
+    # partitions are pseudonyms of the people who completed tests, never their ids; run keys name no session
+    people = person_keys.users_of(engine, partitions)
+    assert set(people) == partitions and set(people.values()) <= {s[2] for s in all_sessions}
+    assert all(person_keys.is_person_key(k) for k in partitions)
+    assert not {k for k in run_keys if any(s[1] in k for s in all_sessions)}
 
 
 def test_a_repeated_tick_yields_the_same_run_keys(
@@ -143,7 +149,10 @@ def test_a_reset_cursor_does_not_rerun_completions_already_processed(
     # and each queued job names the run that now carries it, so that run's outcome reaches it
     assert set(replanned) == {r.run_key for r in again.run_requests}
     for request in again.run_requests:
-        assert replanned[request.run_key] == {request.partition_key}  # existing partitions: a run each
+        # existing partitions: a run each
+        assert replanned[request.run_key] == {
+            person_keys.users_of(engine, [request.partition_key or ""])[request.partition_key or ""]
+        }
 
 
 def test_ties_on_completed_at_are_not_skipped(
@@ -175,15 +184,24 @@ def test_ties_on_completed_at_are_not_skipped(
                 {"new": f"{template.id}-{suffix}", "old": template.id},
             )
     batching = EtlBatching(max_sessions_per_tick=1)
+    # a cursor as an older version stored it (session id not sealed) is still read
     before = SessionCursor(completed_at=datetime(2030, 12, 31, tzinfo=UTC), session_id="").encode()
     first = tick(dagster_instance, before, batching=batching)
     assert isinstance(first, SensorResult)
     second = tick(dagster_instance, first.cursor, batching=batching)
     assert isinstance(second, SensorResult)
     keys = [r.run_key for r in [*first.run_requests, *second.run_requests]]
-    assert keys == [f"{template.id}-tie-a", f"{template.id}-tie-b"]
+    assert keys == [
+        person_keys.run_key_digest(f"{template.id}-tie-a"),
+        person_keys.run_key_digest(f"{template.id}-tie-b"),
+    ]
     # a re-take: the user's partition already exists after the first tick, so the second run is its own
-    assert second.run_requests[0].partition_key == template.taker_id
+    assert second.run_requests[0].partition_key == person_keys.keys_of(engine, [template.taker_id])[template.taker_id]
+
+
+def rk(key: str) -> str:
+    """The opaque run key the sensors give the work `key` names (a session id, job:<id>)."""
+    return person_keys.run_key_digest(key)
 
 
 def _request_keys(result: SensorResult | SkipReason) -> set[str]:
@@ -203,9 +221,9 @@ def test_webhook_requests_are_picked_up_once(engine: Engine, dagster_instance: D
     assert not created_again
     # no cursor: requests are found by status, whatever cursor a previous version of the sensor left
     result = tick(dagster_instance, str(job.id + 1000), "etl_request_sensor")
-    assert f"job:{job.id}" in _request_keys(result)
-    assert f"job:{job.id}" not in _request_keys(tick(dagster_instance, None, "etl_request_sensor"))
-    assert _status(engine, job.id) == ("queued", f"job:{job.id}")
+    assert rk(f"job:{job.id}") in _request_keys(result)
+    assert rk(f"job:{job.id}") not in _request_keys(tick(dagster_instance, None, "etl_request_sensor"))
+    assert _status(engine, job.id) == ("queued", rk(f"job:{job.id}"))
 
 
 def _insert_request(conn, user: str) -> int:  # type: ignore[no-untyped-def]
@@ -225,14 +243,14 @@ def test_requests_committed_out_of_order_are_all_claimed(engine: Engine, dagster
             early_id = _insert_request(fast, "order-user-early")
         assert late_id < early_id
         first = tick(dagster_instance, None, "etl_request_sensor")
-        assert f"job:{early_id}" in _request_keys(first) and f"job:{late_id}" not in _request_keys(first)
+        assert rk(f"job:{early_id}") in _request_keys(first) and rk(f"job:{late_id}") not in _request_keys(first)
         slow_tx.commit()
     finally:
         slow.close()
     second = tick(dagster_instance, None, "etl_request_sensor")
-    assert f"job:{late_id}" in _request_keys(second) and f"job:{early_id}" not in _request_keys(second)
-    assert _status(engine, late_id) == ("queued", f"job:{late_id}")
-    assert _status(engine, early_id) == ("queued", f"job:{early_id}")
+    assert rk(f"job:{late_id}") in _request_keys(second) and rk(f"job:{early_id}") not in _request_keys(second)
+    assert _status(engine, late_id) == ("queued", rk(f"job:{late_id}"))
+    assert _status(engine, early_id) == ("queued", rk(f"job:{early_id}"))
 
 
 def test_a_request_queued_for_a_run_that_never_launched_is_handed_back(
@@ -253,6 +271,7 @@ def test_a_request_queued_for_a_run_that_never_launched_is_handed_back(
         )
     create_run_for_test(dagster_instance, job_name="user_etl", tags={RUN_KEY_TAG: f"job:{launched}"})
     result = tick(dagster_instance, None, "etl_request_sensor")
-    assert f"job:{lost}" in _request_keys(result) and f"job:{launched}" not in _request_keys(result)
-    assert _status(engine, lost) == ("queued", f"job:{lost}")
+    assert rk(f"job:{lost}") in _request_keys(result)
+    assert rk(f"job:{launched}") not in _request_keys(result) and f"job:{launched}" not in _request_keys(result)
+    assert _status(engine, lost) == ("queued", rk(f"job:{lost}"))
     assert _status(engine, launched) == ("queued", f"job:{launched}")

@@ -7,6 +7,7 @@ from dagster import DagsterInstance, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from support.partitions import person_key, person_partitions
 
 from aptichat.db.models import ChatDocument as DocumentRow
 from aptichat.db.models import ChatDocumentChunk, ChatEtlJob
@@ -34,8 +35,8 @@ def test_materialize_all_three_stages_for_one_partition(
     engine: Engine, settings: Settings, valid_users: list[str], dagster_instance: DagsterInstance
 ) -> None:
     user = valid_users[0]
-    dagster_instance.add_dynamic_partitions("users", [user])
-    result = materialize(USER_ASSETS, partition_key=user, resources=resources(), instance=dagster_instance)
+    key = person_key(engine, dagster_instance, user)
+    result = materialize(USER_ASSETS, partition_key=key, resources=resources(), instance=dagster_instance)
     assert result.success
 
     rows = current_rows(engine, user)
@@ -62,7 +63,7 @@ def test_materialize_all_three_stages_for_one_partition(
     assert all(checks.values()), checks
 
     # idempotent: a second run of the same partition writes no new version
-    again = materialize(USER_ASSETS, partition_key=user, resources=resources(), instance=dagster_instance)
+    again = materialize(USER_ASSETS, partition_key=key, resources=resources(), instance=dagster_instance)
     assert again.success
     assert {(r.document_type, r.version) for r in current_rows(engine, user)} == {
         (r.document_type, r.version) for r in rows
@@ -91,11 +92,11 @@ def test_one_run_processes_a_range_of_partitions(
     engine: Engine, valid_users: list[str], dagster_instance: DagsterInstance
 ) -> None:
     batch = valid_users[1:5]
-    dagster_instance.add_dynamic_partitions("users", batch)
+    keys = person_partitions(engine, dagster_instance, batch)
     job = defs().resolve_job_def("user_etl")
     result = job.execute_in_process(
         instance=dagster_instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]},
+        tags={ASSET_PARTITION_RANGE_START_TAG: keys[batch[0]], ASSET_PARTITION_RANGE_END_TAG: keys[batch[-1]]},
     )
     assert result.success
     for user in batch:
@@ -110,8 +111,8 @@ def test_a_user_without_thinking_skills_gets_the_other_documents_and_a_recorded_
     if not users_without_skills:
         pytest.skip("the seeded population has no valid session without the thinking-skills part")
     user = users_without_skills[0]
-    dagster_instance.add_dynamic_partitions("users", [user])
-    result = materialize(USER_ASSETS, partition_key=user, resources=resources(), instance=dagster_instance)
+    key = person_key(engine, dagster_instance, user)
+    result = materialize(USER_ASSETS, partition_key=key, resources=resources(), instance=dagster_instance)
     assert result.success
     types = {r.document_type for r in current_rows(engine, user)}
     assert "thinking_skills" not in types and "personality_profile" in types

@@ -31,6 +31,7 @@ from dagster import (
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from sqlalchemy import Engine, select
 
+from aptichat.db import person_keys
 from aptichat.db.models import ChatDocument as DocumentRow
 from aptichat.db.models import ChatJob, ChatMajor
 from aptichat.documents import DocumentType
@@ -95,7 +96,9 @@ def catalog_rerank_sensor(context: SensorEvaluationContext, app_db: AppDatabase)
     if current == context.cursor:
         return SkipReason("catalog ranking unchanged")
     existing = set(context.instance.get_dynamic_partitions(users_partitions.name))  # type: ignore[arg-type]
-    people = [u for u in people_with_recommendations(engine) if u in existing]
+    # partitions are the people's pseudonymous keys (aptichat.db.person_keys), never their ids
+    keys = person_keys.keys_of(engine, people_with_recommendations(engine))
+    people = sorted(k for k in keys.values() if k in existing)
     if not people:
         return SensorResult(skip_reason="catalog changed; nobody holds recommendations yet", cursor=current)
     context.log.info(f"catalog ranking changed ({context.cursor[:12]} -> {current[:12]}): re-ranking {len(people)}")

@@ -18,6 +18,7 @@ from dagster._core.definitions.automation_tick_evaluation_context import build_r
 from dagster._core.definitions.events import AssetKeyPartitionKey
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sqlalchemy import Engine, select, text
+from support.partitions import person_partitions
 
 from aptichat.db.models import ChatDocument as DocumentRow
 from aptichat_pipelines.assets.catalog import job_catalog, major_catalog, scale_guides
@@ -104,8 +105,8 @@ def test_a_catalog_change_rebuilds_only_the_rankings_it_changed(
     assert len(people) >= 4, "the seeded population should give several people career recommendations"
 
     assert materialize(CATALOG, resources=resources, instance=dagster_instance).success
-    dagster_instance.add_dynamic_partitions("users", people)
-    whole = {ASSET_PARTITION_RANGE_START_TAG: people[0], ASSET_PARTITION_RANGE_END_TAG: people[-1]}
+    keys = person_partitions(engine, dagster_instance, people)
+    whole = {ASSET_PARTITION_RANGE_START_TAG: keys[people[0]], ASSET_PARTITION_RANGE_END_TAG: keys[people[-1]]}
     assert materialize(USER_ASSETS, resources=resources, instance=dagster_instance, tags=whole).success
     first = _tick(dagster_instance, None)
     assert isinstance(first, SensorResult) and not first.run_requests and first.cursor
@@ -142,7 +143,7 @@ def test_a_catalog_change_rebuilds_only_the_rankings_it_changed(
         requested = set(
             request.asset_graph_subset.partitions_subsets_by_asset_key[AssetKey("user_documents")].get_partition_keys()
         )
-        assert requested == set(people)
+        assert requested == {keys[u] for u in people}
 
         sizes = _run_planned(dagster_instance, request, resources)
         per_run = defs().resolve_asset_graph().get(AssetKey("user_documents")).backfill_policy.max_partitions_per_run

@@ -35,6 +35,7 @@ from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences,
 from aptichat_api.rag.followups import ResolvedQuestion, answer_context, resolve_follow_up
 from aptichat_api.rag.generation import AnswerPipeline
 from aptichat_api.rag.memory import SAFETY_PROVIDER, ConversationStore, StoredMessage
+from aptichat_api.rag.neutral import neutral_query
 from aptichat_api.rag.question import IntentClassifier, injection_markers, normalise_question, validate_question
 from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
 from aptichat_api.rag.retrieval import RetrievedSection, Retriever
@@ -278,11 +279,14 @@ class ChatEngine:
     ) -> tuple[Intent, list[RetrievedSection], str | None, str | None, Understanding]:
         """Intent, ranked sections, (when a retrieval path failed) the degraded cause and error, and
         what the question asks (understanding.py: its type, the items and scales it names)."""
-        vector, vector_error = self._embed(resolved.text)
+        # who is asking must not change what is found (neutral.py): classify and retrieve without it
+        query = neutral_query(resolved.text)
+        vector, vector_error = self._embed(query)
         if resolved.is_follow_up and resolved.intent is not None:
             intent = resolved.intent
         else:
-            intent = IntentClassifier(self.embedder if vector is not None else None).classify(question, vector).intent
+            classifier = IntentClassifier(self.embedder if vector is not None else None)
+            intent = classifier.classify(neutral_query(question), vector).intent
         understood = self.understanding.understand(
             session, resolved.text, chunks.chunks, lambda part: IntentClassifier().classify(part).intent
         )
@@ -296,7 +300,7 @@ class ChatEngine:
             if (c := chunks.by_section(sid)) is not None
         ]
         result = self.retriever.retrieve(
-            session, user_id, resolved.text, intent, vector, pinned=pinned, vector_error=vector_error
+            session, user_id, query, intent, vector, pinned=pinned, vector_error=vector_error
         )
         if result.degraded_cause is not None:
             metrics.RETRIEVAL_DEGRADED.inc(result.degraded_cause)

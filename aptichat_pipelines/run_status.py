@@ -72,7 +72,12 @@ def _first_step_error(context: RunStatusSensorContext) -> tuple[str | None, str]
             # the root cause is the deepest chained error (Dagster wraps user code errors)
             while error.cause is not None:
                 error = error.cause
-            return error.cls_name, error.message.strip()
+            # Dagster's message starts with the exception's qualified name ("dagster...Failure: text")
+            message = error.message.strip()
+            head = f"{error.cls_name}: "
+            if head in message.split("\n", 1)[0]:
+                message = message.split(head, 1)[1]
+            return error.cls_name, message
     return None, context.dagster_run.tags.get("dagster/failure_reason", "the run failed")
 
 

@@ -41,6 +41,7 @@ from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
+from aptichat_pipelines.run_status import classify
 from aptichat_pipelines.stages import LegacyStageResult, UserDocumentsStage, embed_and_store, summarise_scores
 from aptichat_pipelines.transform.transformer import DocumentTransformer
 
@@ -79,11 +80,16 @@ def legacy_test_results(
     user_ids = [people[k] for k in keys if k in people]
     outcomes = decide_legacy_outcomes(user_ids, legacy.fetch_results(user_ids) if user_ids else {})
     if outcomes.step_error is not None:
-        # the error names a user and session: Dagster keeps only its redacted text, unchained; a transient
-        # cause is retried by the step's retry policy, anything else (a wrong URL, a missing table) fails now
+        # the error names a user and session: Dagster keeps only its redacted text, unchained, led by the
+        # class of its root cause (run_status.classify); a transient cause is retried by the step's retry
+        # policy, anything else (a wrong URL, a missing table) fails now
         error = outcomes.step_error
+        root: BaseException = error
+        while root.__cause__ is not None:
+            root = root.__cause__
+        error_class = classify(type(root).__name__, str(root).strip().split("\n")[0])[0]
         said = redact(str(error), error.user_id or "", key_of.get(error.user_id or "", "(person)"))
-        raise Failure(description=f"legacy_query_failed: {said}", allow_retries=outcomes.retryable) from None
+        raise Failure(description=f"{error_class}: {said}", allow_retries=outcomes.retryable) from None
     fetched = without_erased(app_db.engine(), outcomes.results)
     failed = {key_of[u]: redact(r.error, u, key_of[u]) for u, r in fetched.items() if r.error}
     context.add_output_metadata(

@@ -97,7 +97,8 @@ class Settings(BaseSettings):
         50,
         ge=1,
         section="Pipeline",
-        doc="New users grouped into one run (one process start, one embedding batch).",
+        doc="Most users in one run: fresh completions grouped by the sensor, and each run of a backfill "
+        "(BackfillPolicy.multi_run), so a backfill of everyone never holds the queue in one long run.",
     )
     sensor_interval_s: int = setting(
         "APTICHAT_SENSOR_INTERVAL_S",

@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "retrieval": ([], ["--users", "500", "--jobs", "2000", "--iterations", "100", "--rebuild"]),
     "etl": (["--users", "300"], ["--users", "40", "--single-users", "3"]),
     "peers": ([], ["--users", "100", "--queries", "50"]),
+    "rerank": ([], ["--users", "40", "--batch", "20"]),
 }
 PEERS_INSTALL = ".venv/bin/pip install -e '.[bench]' && .venv/bin/pip install --no-deps langchain-postgres==0.0.19"
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 from sqlalchemy import Engine
+from support.partitions import person_key
 from support.reliability import ReliabilityLegacy, assert_consistent, reverse_answers, snapshot
 
 from aptichat_pipelines.assets.users import legacy_test_results, user_document_embeddings, user_documents
@@ -40,7 +41,7 @@ CHILD = textwrap.dedent(
     from aptichat_pipelines.assets.users import legacy_test_results, user_document_embeddings, user_documents
     from aptichat_pipelines.definitions import defs
 
-    user, hold, marker = sys.argv[1], sys.argv[2] == "hold", sys.argv[3]
+    user, hold, marker = sys.argv[1], sys.argv[2] == "hold", sys.argv[3]  # user: the person's partition key
     if hold:
         from aptichat.db.repository import DocumentRepository
 
@@ -122,21 +123,21 @@ def test_sigkill_during_embeddings_keeps_the_old_version_then_rerun_writes_the_n
     user_index: int,
 ) -> None:
     user = reliability_legacy.users[user_index]
-    dagster_instance.add_dynamic_partitions("users", [user])
+    key = person_key(engine, dagster_instance, user)
     first = materialize(
-        USER_ASSETS, partition_key=user, resources=resources(reliability_legacy), instance=dagster_instance
+        USER_ASSETS, partition_key=key, resources=resources(reliability_legacy), instance=dagster_instance
     )
     assert first.success
     old = assert_consistent(engine, user)
 
     reverse_answers(reliability_legacy.engine, user)  # the next run builds different documents
-    run_until_marker_then_kill(tmp_path, reliability_legacy, user, mode, marker)
+    run_until_marker_then_kill(tmp_path, reliability_legacy, key, mode, marker)
 
     after_kill = assert_consistent(engine, user)
     assert after_kill == old, "the killed run changed the stored version"
 
     rerun = materialize(
-        USER_ASSETS, partition_key=user, resources=resources(reliability_legacy), instance=dagster_instance
+        USER_ASSETS, partition_key=key, resources=resources(reliability_legacy), instance=dagster_instance
     )
     assert rerun.success
     new = assert_consistent(engine, user)

@@ -21,9 +21,10 @@ from dagster import (
     materialize,
 )
 from sqlalchemy import Engine, delete, select
+from support.partitions import person_key
 from support.reliability import ReliabilityLegacy, assert_consistent
 
-from aptichat.db import etl_jobs
+from aptichat.db import etl_jobs, person_keys
 from aptichat.db.models import ChatEtlJob
 from aptichat_pipelines.assets.users import legacy_test_results, user_document_embeddings, user_documents
 from aptichat_pipelines.definitions import defs
@@ -67,8 +68,8 @@ def test_tick_with_legacy_down_fails_with_the_reason_and_loses_no_completion(
         conn.execute(delete(ChatEtlJob).where(ChatEtlJob.user_id.in_(reliability_legacy.users)))
     first = tick(dagster_instance, None, reliability_legacy.url)
     assert isinstance(first, SensorResult) and first.cursor
-    seen_first = added_users(first)
-    dagster_instance.add_dynamic_partitions("users", sorted(seen_first))
+    seen_first = added_users(engine, first)
+    dagster_instance.add_dynamic_partitions("users", sorted(added_keys(first)))
 
     with pytest.raises(LegacyQueryError) as failure:
         tick(dagster_instance, first.cursor, dead_url(tmp_path, reliability_legacy.db_name))
@@ -78,14 +79,22 @@ def test_tick_with_legacy_down_fails_with_the_reason_and_loses_no_completion(
     # the daemon keeps the cursor of a failed tick: the next tick starts where the first one ended
     later = tick(dagster_instance, first.cursor, reliability_legacy.url)
     assert isinstance(later, SensorResult) and later.cursor != first.cursor
-    seen_later = added_users(later)
+    seen_later = added_users(engine, later)
     assert seen_first | seen_later == set(reliability_legacy.users)
     assert not seen_first & seen_later
 
 
-def added_users(result: SensorResult) -> set[str]:
-    """The partitions a tick adds: every user is new to this fresh instance, so these are its users."""
+def added_keys(result: SensorResult) -> set[str]:
+    """The partitions a tick adds (people's pseudonymous keys)."""
     return {key for request in result.dynamic_partitions_requests or [] for key in request.partition_keys or []}
+
+
+def added_users(engine: Engine, result: SensorResult) -> set[str]:
+    """The people of the partitions a tick adds: every user is new to this fresh instance, so these are its users."""
+    keys = added_keys(result)
+    people = person_keys.users_of(engine, keys)
+    assert set(people) == keys
+    return set(people.values())
 
 
 def test_run_with_legacy_down_fails_classified_and_keeps_the_old_version(
@@ -98,9 +107,9 @@ def test_run_with_legacy_down_fails_classified_and_keeps_the_old_version(
     # The real policy (3 retries, 2 s exponential with jitter) would add ~25 s of waiting: one quick retry.
     monkeypatch.setattr(legacy_test_results.op, "_retry_policy", RetryPolicy(max_retries=1, delay=0.1))
     user = reliability_legacy.users[2]
-    dagster_instance.add_dynamic_partitions("users", [user])
+    key = person_key(engine, dagster_instance, user)
     good = {**defs().resources, "legacy": LegacyDatabase(url=reliability_legacy.url)}
-    assert materialize(USER_ASSETS, partition_key=user, resources=good, instance=dagster_instance).success
+    assert materialize(USER_ASSETS, partition_key=key, resources=good, instance=dagster_instance).success
     before = assert_consistent(engine, user)
 
     run_key = f"outage-test:{user}"
@@ -109,7 +118,7 @@ def test_run_with_legacy_down_fails_classified_and_keeps_the_old_version(
     down = {**defs().resources, "legacy": LegacyDatabase(url=dead_url(tmp_path, reliability_legacy.db_name))}
     result = materialize(
         USER_ASSETS,
-        partition_key=user,
+        partition_key=key,
         resources=down,
         instance=dagster_instance,
         tags={"dagster/run_key": run_key},

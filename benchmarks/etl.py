@@ -164,6 +164,7 @@ def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str
     from dagster import DagsterInstance
     from support.dagster_dev import backfill_status, dagster_dev, launch_asset_backfill, wait_for
 
+    from aptichat.db import person_keys
     from aptichat.db.server import dagster_url
 
     out: list[dict[str, Any]] = []
@@ -216,11 +217,13 @@ def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str
             stop_sensor(dev, "test_completion_sensor")
             clear_cache(app)
             users = seed_users(legacy, ARGS.users, "bench-batch", 202)
+            # partitions are the people's pseudonymous keys (aptichat.db.person_keys), as the sensors make them
+            keys = person_keys.ensure_keys(app, users)
             with DagsterInstance.from_config(str(home)) as instance:
-                instance.add_dynamic_partitions("users", users)
+                instance.add_dynamic_partitions("users", [keys[u] for u in users])
             log(f"(b) {len(users)} partitions added; launching one backfill over all of them")
             started = time.time()
-            backfill_id = launch_asset_backfill(dev, USER_ASSETS, users, title="benchmarks/etl.py")
+            backfill_id = launch_asset_backfill(dev, USER_ASSETS, [keys[u] for u in users], title="benchmarks/etl.py")
 
             def finished() -> dict[str, Any] | None:
                 status = backfill_status(dev, backfill_id)

@@ -152,7 +152,7 @@ def completions(args: argparse.Namespace) -> bool:
     from dagster import DagsterInstance, SensorResult, build_sensor_context
     from sqlalchemy import func, select
 
-    from aptichat.db import etl_jobs
+    from aptichat.db import etl_jobs, person_keys
     from aptichat.db.engine import get_engine, get_legacy_engine
     from aptichat.db.models import ChatDocument, ChatEtlJob
     from aptichat.settings import get_settings
@@ -215,7 +215,10 @@ def completions(args: argparse.Namespace) -> bool:
                 keys = keys_in_order[start : end + 1]
             run_id = f"soak-run-{runs}"
             runs += 1
-            fetched = decide_legacy_outcomes(keys, LegacyDatabase().fetch_results(keys)).checked()
+            # partition keys are pseudonyms: the assets map them to people in one query, as here
+            people = person_keys.users_of(app, keys)
+            user_ids = [people[k] for k in keys if k in people]
+            fetched = decide_legacy_outcomes(user_ids, LegacyDatabase().fetch_results(user_ids)).checked()
             stages = {}
             for user, stage in fetched.items():
                 if stage.results is None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from support.dagster_dev import dagster_dev, wait_for
 
+from aptichat.db import person_keys
 from aptichat.db.models import ChatDocument, ChatEtlJob
 from aptichat.db.server import dagster_url, legacy_url
 from aptichat.settings import Settings
@@ -69,7 +70,8 @@ def test_a_completed_test_flows_through_the_sensor_to_documents(
                     for r in dev.runs()
                     if r["jobName"] == "user_etl"
                     and r["status"] == "SUCCESS"
-                    and {"key": "dagster/run_key", "value": session_id} in r["tags"]  # type: ignore[operator]
+                    # the run key is the session's salted digest, never the session id
+                    and {"key": "dagster/run_key", "value": person_keys.run_key_digest(session_id)} in r["tags"]  # type: ignore[operator]
                 ]
 
             assert wait_for(run_listed, 30, "the run in GraphQL", dev.log_tail)

@@ -29,6 +29,7 @@ from support.dagster_dev import (
     wait_for,
 )
 
+from aptichat.db import person_keys
 from aptichat.db.models import ChatDocument, ChatEtlJob
 from aptichat.db.server import dagster_url, legacy_url
 from aptichat.settings import Settings
@@ -90,8 +91,9 @@ def platform(
         with dagster_dev(tmp_path_factory.mktemp("dagster_ui") / "dagster_home", env, timeout=120) as dev:
 
             def all_partitions() -> list[str] | None:
+                # partitions are the people's pseudonymous keys (aptichat.db.person_keys), never their ids
                 keys = partition_keys(dev, "user_documents")
-                return keys if sorted(keys) == users else None
+                return keys if sorted(person_keys.users_of(engine, keys).values()) == users else None
 
             keys = wait_for(all_partitions, 180, "the sensor to add every user's partition", dev.log_tail)
             yield Platform(dev, users, keys)
@@ -145,6 +147,8 @@ def test_a_backfill_of_several_partitions_is_one_run(platform: Platform, engine:
     status = wait_for(finished, 300, f"backfill {backfill_id} to finish", dev.log_tail)
     assert status["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), status
     assert sorted(status["partitionNames"]) == sorted(chosen)
+    people = person_keys.users_of(engine, chosen)
+    chosen_users = [people[k] for k in chosen]
 
     runs = _runs(dev, {"dagster/backfill": backfill_id})
     assert len(runs) == 1, f"BackfillPolicy.single_run: one run for {len(chosen)} partitions, got {runs}"
@@ -166,15 +170,16 @@ def test_a_backfill_of_several_partitions_is_one_run(platform: Platform, engine:
         )
         current = conn.execute(
             select(ChatDocument.user_id, ChatDocument.document_type).where(
-                ChatDocument.user_id.in_(chosen), ChatDocument.status == "current"
+                ChatDocument.user_id.in_(chosen_users), ChatDocument.status == "current"
             )
         ).all()
-    assert outcomes == dict.fromkeys(chosen, "succeeded"), "each backfilled user has a job row for the run"
+    assert outcomes == dict.fromkeys(chosen_users, "succeeded"), "each backfilled user has a job row for the run"
     per_user: dict[str, set[str]] = {}
     for user_id, document_type in current:
         per_user.setdefault(user_id, set()).add(document_type)
     assert per_user == {
-        u: {"personality_profile", "thinking_skills", "career_recommendations", "major_recommendations"} for u in chosen
+        u: {"personality_profile", "thinking_skills", "career_recommendations", "major_recommendations"}
+        for u in chosen_users
     }
 
 

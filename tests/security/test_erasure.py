@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import Engine, text
 from support.api import app_config, bearer, seed_person, serve
 
-from aptichat.db import etl_jobs
+from aptichat.db import etl_jobs, person_keys
 from aptichat.settings import Settings
 from aptichat_api.chat_service import chat_engine_if_built
 
@@ -30,7 +30,8 @@ PERSONAL_TABLES = {
     "chat_messages": "user_id",
     "chat_feedback": "user_id",
     "chat_safety_flags": "user_id",
-    "chat_etl_stage_outputs": "partition_key",
+    "chat_person_keys": "user_id",
+    "chat_etl_stage_outputs": "payload->>'user_id'",  # keyed by the person's pseudonymous partition key
 }
 
 
@@ -43,8 +44,10 @@ def _counts(engine: Engine, user_id: str) -> dict[str, int]:
 
 
 def _stage_outputs(engine: Engine, user_id: str) -> None:
-    """What a run of the ETL leaves for a person (the StageIOManager's rows), written directly."""
+    """What a run of the ETL leaves for a person (their partition key, the StageIOManager's rows under
+    it), written directly."""
     with engine.begin() as conn:
+        key = person_keys.ensure(conn, [user_id])[user_id]
         for asset in ("legacy_test_results", "user_documents"):
             conn.execute(
                 text(
@@ -52,7 +55,7 @@ def _stage_outputs(engine: Engine, user_id: str) -> None:
                     "VALUES (:a, :u, 'run-1', 'aptichat_pipelines.stages:LegacyStageResult', "
                     "CAST(:p AS jsonb)) ON CONFLICT DO NOTHING"
                 ),
-                {"a": asset, "u": user_id, "p": f'{{"user_id": "{user_id}", "results": {{"holland_code": "SAI"}}}}'},
+                {"a": asset, "u": key, "p": f'{{"user_id": "{user_id}", "results": {{"holland_code": "SAI"}}}}'},
             )
 
 

@@ -149,7 +149,7 @@ def _generated(home: Path, attribute: str) -> str:
     return _read(path, env_name(attribute))
 
 
-def _publish(path: Path, value: str) -> None:
+def _publish(path: Path, value: str, done: str = "generated %s (a random secret of this install)") -> None:
     """Write `value` to `path` unless another process got there first. The value is written in full to
     a private temporary file, then hard-linked into place: the link is atomic and fails when `path`
     exists, so processes starting together all end up reading the first one's value, never half of it."""
@@ -162,7 +162,7 @@ def _publish(path: Path, value: str) -> None:
             os.fsync(handle.fileno())
         try:
             os.link(temporary, path)
-            log.info("generated %s (a random secret of this install)", path)
+            log.info(done, path)
         except FileExistsError:
             pass  # another process published first: its value is the install's
     finally:
@@ -183,3 +183,20 @@ def _read(path: Path, variable: str) -> str:
     if problem:
         raise UnsafeConfiguration(f"{path}: {problem}")
     return value
+
+
+def carry_secrets(source_home: Path, target_home: Path) -> list[str]:
+    """Copy the install's generated secrets to another APTICHAT_HOME that has none (a restore of this
+    install's backup onto a fresh home is the same install: without its salt the erasure ledger's
+    hashes match nobody and erased people would come back). Returns the names copied."""
+    source, target = source_home.resolve() / "secrets", target_home.resolve() / "secrets"
+    copied: list[str] = []
+    if not source.is_dir():
+        return copied
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for attribute in (*SECRETS, SALT):
+        if (source / attribute).is_file() and not (target / attribute).exists():
+            value = (source / attribute).read_text(encoding="utf-8").strip()
+            _publish(target / attribute, value, "copied %s from the install being restored")
+            copied.append(attribute)
+    return copied

@@ -60,9 +60,11 @@ def restore(src: Path, into_home: Path | None, clean: bool, ledgers: tuple[Path,
     """Restore SRC into the configured databases, or into a fresh embedded server (--into-home).
     Erasures recorded after the backup was taken are re-applied (docs/privacy.md)."""
     from aptichat.deploy import backups
+    from aptichat.secrets import carry_secrets
 
     settings = get_settings()
     if into_home is not None:
+        carry_secrets(settings.home, into_home)  # the same install: its salt makes the ledger match
         settings = settings.model_copy(update={"home": into_home, "database_url": None, "legacy_database_url": None})
     try:
         manifest = backups.restore(src, settings, clean=clean, ledger_files=ledgers)

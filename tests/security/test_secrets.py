@@ -335,3 +335,18 @@ def test_a_configured_database_refuses_a_published_or_weak_user_salt(settings: S
         configured = _configured(settings).model_copy(update={"log_user_salt": salt})
         with pytest.raises(UnsafeConfiguration, match=re.escape(message)):
             create_app(app_config(configured))
+
+
+def test_a_restore_into_another_home_carries_the_install_secrets(tmp_path: Path) -> None:
+    """Restoring this install's backup onto a fresh home is the same install: without its salt the
+    erasure ledger's hashes would match nobody there and erased people would come back."""
+    from aptichat.secrets import carry_secrets, user_salt
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    salt = user_salt(Settings(home=old))
+    assert sorted(carry_secrets(old, new)) == ["log_user_salt"]
+    assert user_salt(Settings(home=new)) == salt
+    assert (new / "secrets" / "log_user_salt").stat().st_mode & 0o777 == 0o600
+    (old / "secrets" / "log_user_salt").write_text("z" * 40 + "\n")
+    assert carry_secrets(old, new) == []  # never overwrites the target's own
+    assert (new / "secrets" / "log_user_salt").read_text().strip() == salt

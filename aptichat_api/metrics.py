@@ -213,7 +213,7 @@ FAITHFULNESS_PROBLEMS: Counter = REGISTRY.register(
 
 
 def count_faithfulness(provider: str, outcome: str, problems: Iterable[str]) -> None:
-    """One checked answer and the kinds of the problems found in it (aptichat.faithfulness)."""
+    """One checked answer and the kinds of the problems found in it (aptichat.llm.faithfulness)."""
     FAITHFULNESS.inc(provider, outcome)
     for kind in problems:
         FAITHFULNESS_PROBLEMS.inc(kind)

@@ -97,3 +97,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real public data not present at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _process_user_salt() -> Iterator[None]:
+    """create_app sets the process's user-hash salt from its Settings (one app per process in
+    production); a test's app with a salt of its own must not leave it to the tests after it, which
+    hash and digest with the install's salt as `dagster dev` or the CLI in another process do."""
+    from aptichat import logs
+
+    saved = logs._salt
+    yield
+    logs._salt = saved

@@ -5,7 +5,7 @@ that decides to fall back and marks an answer `degraded=True` with the error cla
 empty answer gives the offline composer's answer instead (streamed as word pieces).
 
 It also gates every answer of a provider other than the offline composer on the faithfulness check
-(`aptichat.faithfulness.check_answer`), on the provider's raw text, before any cleaning (stripping
+(`aptichat.llm.faithfulness.check_answer`), on the provider's raw text, before any cleaning (stripping
 unknown citations would hide a dangling "[9]"). An answer with problems is regenerated once with the
 problems named (`AnswerRequest.revision_notes`); a second failure gives the offline composer's answer,
 degraded, error "unfaithful". The outcome is recorded on `GeneratedAnswer.faithfulness` (the API
@@ -23,8 +23,8 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Literal
 
-from aptichat.faithfulness import FaithfulnessReport, check_answer
 from aptichat.llm.errors import RetryableError
+from aptichat.llm.faithfulness import FaithfulnessReport, check_answer
 from aptichat.llm.offline import OfflineComposer
 from aptichat.llm.text import word_pieces
 from aptichat.llm.types import AnswerGenerator, AnswerRequest, FaithfulnessOutcome, GeneratedAnswer, cited_numbers

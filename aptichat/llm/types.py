@@ -84,7 +84,7 @@ class AnswerRequest(BaseModel):
 
 
 class FaithfulnessOutcome(BaseModel):
-    """What the faithfulness check (aptichat.faithfulness) made of a provider's answer."""
+    """What the faithfulness check (aptichat.llm.faithfulness) made of a provider's answer."""
 
     provider: str = Field(description="the provider whose answer was checked")
     outcome: Literal["passed", "passed_after_retry", "fell_back"]

@@ -15,7 +15,6 @@ import pytest
 from support.fake_gemini import FakeGemini, gemini_settings, prompt_of
 
 from aptichat.documents.examples import example_documents
-from aptichat.faithfulness import check_answer
 from aptichat.llm import (
     AnswerRequest,
     ContextSection,
@@ -25,6 +24,7 @@ from aptichat.llm import (
     get_answer_generator,
     with_offline_fallback,
 )
+from aptichat.llm.faithfulness import check_answer
 from aptichat.llm.fallback import UNFAITHFUL
 from aptichat.settings import Settings
 

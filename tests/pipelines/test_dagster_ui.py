@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -36,7 +38,8 @@ from aptichat.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# `make screenshots` refreshes the ones in docs/; otherwise they go to a scratch folder, never into the checkout
+DOCS = Path(os.environ.get("APTICHAT_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="aptichat-ui-"))
 USERS = 6
 USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
 PREFIX = "uiuser"  # unique in the app database this pytest process shares with other tests

@@ -12,8 +12,8 @@ import pytest
 
 from aptichat.documents import ChatDocument, DocumentType, example_content
 from aptichat.documents.examples import example_documents
-from aptichat.faithfulness import check_answer
 from aptichat.llm import AnswerRequest, ContextSection, OfflineComposer
+from aptichat.llm.faithfulness import check_answer
 from aptichat_pipelines.transform.scale_guides import all_scale_guides
 
 composer = OfflineComposer()

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import create_engine, select, text
 from support.dagster_dev import DagsterDev, wait_for
 from support.processes import free_port
 
 from aptichat.db.etl_jobs import FINAL_STATUSES
 from aptichat.db.models import ChatDocument, ChatEtlJob
-from aptichat.db.server import legacy_url
+from aptichat.db.server import app_url, legacy_url
 from aptichat.platform_processes import (
     HOME_VAR,
     ID_VAR,
@@ -203,11 +203,19 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_a_platform_killed_mid_run_recovers_by_itself_and_leaves_no_process(
-    tmp_path: Path, pg_server: object, engine: Engine, settings: Settings
+    tmp_path: Path, pg_server: object, settings: Settings
 ) -> None:
-    legacy_db = f"{settings.legacy_db_name}_crash"
-    pg_server.psql(f'CREATE DATABASE "{legacy_db}";')  # type: ignore[attr-defined]
+    # Databases of its own: the session's app database holds other tests' requested jobs (for people
+    # this legacy database does not know), which the platform's request sensor would rightly run.
+    legacy_db, app_db, dagster_db = (
+        f"{settings.legacy_db_name}_crash",
+        f"{settings.app_db_name}_crash",
+        f"{settings.dagster_db_name}_crash",
+    )
+    for name in (legacy_db, app_db, dagster_db):
+        pg_server.psql(f'CREATE DATABASE "{name}";')  # type: ignore[attr-defined]
     legacy = create_engine(legacy_url(settings.model_copy(update={"legacy_db_name": legacy_db})))
+    engine = create_engine(app_url(settings.model_copy(update={"app_db_name": app_db})))
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     config = (REPO / "dagster_home" / "dagster.yaml").read_text()
@@ -220,6 +228,8 @@ def test_a_platform_killed_mid_run_recovers_by_itself_and_leaves_no_process(
     env = {
         **os.environ,
         "APTICHAT_LEGACY_DB": legacy_db,
+        "APTICHAT_APP_DB": app_db,
+        "APTICHAT_DAGSTER_DB": dagster_db,
         "APTICHAT_SENSOR_INTERVAL_S": "1",
         "APTICHAT_LOG_FORMAT": "text",
     }
@@ -310,5 +320,7 @@ def test_a_platform_killed_mid_run_recovers_by_itself_and_leaves_no_process(
         for proc in platform_processes(home):  # never leave processes to the next test
             os.kill(proc.pid, signal.SIGKILL)
         legacy.dispose()
+        engine.dispose()
         shutil.rmtree(dagster_home, ignore_errors=True)
-        pg_server.psql(f'DROP DATABASE IF EXISTS "{legacy_db}" WITH (FORCE);')  # type: ignore[attr-defined]
+        for name in (legacy_db, app_db, dagster_db):
+            pg_server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')  # type: ignore[attr-defined]

@@ -46,7 +46,7 @@ def safe_reply_without_documents(question: str | None, engine: Any) -> ApiError 
     reviewed reply and `details.safety` says so, so the chat page shows it instead of their state."""
     if not question:
         return None
-    check = getattr(engine, "_assess", None)
+    check = getattr(engine, "assess_safety", None)
     found = check(question, []) if callable(check) else None
     if found is None:
         return None

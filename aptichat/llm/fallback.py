@@ -196,15 +196,7 @@ class OfflineFallback:
         logger.warning("%s stream broke after some text (%s): %s", self.name, error_kind(broken.error), broken.error)
         yield from word_pieces(broken.text)
         yield INTERRUPTED_NOTE
-        text = broken.text + INTERRUPTED_NOTE
-        answer = GeneratedAnswer(
-            text=text,
-            citations=cited_numbers(text, request.sections),
-            provider=self.name,
-            degraded=True,
-            error=error_kind(broken.error),
-        )
-        yield self._outcome(answer, "passed", [])
+        yield self._outcome(self._cut_off(request, broken.text, broken.error), "passed", [])
 
     def _stream_unchecked(self, request: AnswerRequest) -> Iterator[str | GeneratedAnswer]:
         """The primary's pieces as they come (the offline composer, or the check turned off)."""
@@ -223,20 +215,24 @@ class OfflineFallback:
                 yield from self._degraded_stream(request, exc)
                 return
             logger.warning("%s stream broke after %d pieces (%s): %s", self.name, len(sent), error_kind(exc), exc)
-            text = "".join(sent) + INTERRUPTED_NOTE
             yield INTERRUPTED_NOTE
-            yield GeneratedAnswer(
-                text=text,
-                citations=cited_numbers(text, request.sections),
-                provider=self.name,
-                degraded=True,
-                error=error_kind(exc),
-            )
+            yield self._cut_off(request, "".join(sent), exc)
             return
         if not "".join(sent).strip():
             yield from self._degraded_stream(request, RetryableError("empty answer"))
             return
         yield final if final is not None else GeneratedAnswer(text="".join(sent), provider=self.name)
+
+    def _cut_off(self, request: AnswerRequest, text: str, error: BaseException) -> GeneratedAnswer:
+        """What a stream that broke after `text` ends with: the text and the note, degraded."""
+        text += INTERRUPTED_NOTE
+        return GeneratedAnswer(
+            text=text,
+            citations=cited_numbers(text, request.sections),
+            provider=self.name,
+            degraded=True,
+            error=error_kind(error),
+        )
 
     def _degraded_stream(self, request: AnswerRequest, error: BaseException) -> Iterator[str | GeneratedAnswer]:
         answer = self.degrade(request, error)

@@ -184,7 +184,7 @@ class ChatEngine:
         asked = store.add_message(conversation, "user", question)
 
         # Safety first: a flagged message reaches no classifier, retrieval, cache or provider.
-        safety = self._assess(question, earlier)
+        safety = self.assess_safety(question, earlier)
         if safety is not None:
             empty = UserChunks(marker=None)
             return _Prepared(
@@ -254,7 +254,7 @@ class ChatEngine:
             degraded_cause=cause, user_message_id=asked.id,
         )  # fmt: skip
 
-    def _assess(self, question: str, earlier: list[str]) -> SafetyAssessment | None:
+    def assess_safety(self, question: str, earlier: list[str]) -> SafetyAssessment | None:
         """The safety layer's verdict when the message needs its fixed reply, else None.
 
         The message alone is judged by the rules and, with the local model, the semantic layer; the

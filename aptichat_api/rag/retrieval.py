@@ -297,15 +297,12 @@ class Retriever:
         try:
             with session.begin_nested():
                 return search()
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
+        except Exception as exc:  # a broken path degrades the answer, never loses the question
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
                 # The database itself is gone, not one search path: the caller's transaction is lost
                 # too, so degrading would only fail later at commit. The API answers 503
                 # database_unavailable and the client retries.
                 raise
-            log.warning("%s retrieval failed, answering without it: %s", path, exc)
-            return f"{path} search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        except Exception as exc:  # a broken path degrades the answer, never loses the question
             log.warning("%s retrieval failed, answering without it: %s", path, exc)
             return f"{path} search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 

@@ -21,6 +21,7 @@ INSTALL_REQUIRES = [
     "flask-sock==0.7.0",
     "flask-limiter==4.1.1",
     "gunicorn==27.0.1",
+    "prometheus-client==0.26.0",  # /metrics, multiprocess mode under gunicorn (aptichat_api/metrics.py)
     "pyjwt==2.15.1",
     "pydantic==2.14.4",
     "pydantic-settings==2.16.3",

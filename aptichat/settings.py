@@ -82,6 +82,28 @@ class Settings(BaseSettings):
         section="Databases and files",
         doc="SQLAlchemy pool per process (the API sizes its gunicorn threads from it).",
     )
+    backup_dir: Path | None = setting(
+        "APTICHAT_BACKUP_DIR",
+        section="Databases and files",
+        shown="`APTICHAT_HOME/backups`",
+        doc="Where `aptichat backup create` and the nightly `backup_job` schedule write backups, where retention "
+        "prunes, and what the `aptichat_backup_newest_age_seconds` gauge reads.",
+    )
+    backup_keep_daily: int = setting(
+        "APTICHAT_BACKUP_KEEP_DAILY",
+        7,
+        ge=1,
+        section="Databases and files",
+        doc="Retention: the newest backup of each of the last N days that have one is kept.",
+    )
+    backup_keep_weekly: int = setting(
+        "APTICHAT_BACKUP_KEEP_WEEKLY",
+        4,
+        ge=0,
+        section="Databases and files",
+        doc="Retention: also the newest backup of each of the last M ISO weeks that have one; older ones are "
+        "deleted after each nightly backup verifies.",
+    )
 
     # -- pipeline: how much work one sensor tick takes, how many users share one run, tick interval
     sensor_max_per_tick: int = setting(
@@ -385,6 +407,11 @@ class Settings(BaseSettings):
     @property
     def embedding_dim(self) -> int:
         return LOCAL_EMBEDDING_DIM if self.embeddings == "local" else self.gemini_embedding_dim
+
+    @property
+    def backups(self) -> Path:
+        """The backup folder: APTICHAT_BACKUP_DIR, else APTICHAT_HOME/backups."""
+        return self.backup_dir if self.backup_dir is not None else self.home / "backups"
 
     @property
     def pgdata(self) -> Path:

@@ -28,6 +28,8 @@ from aptichat.deploy.pgtools import BackupError, Conn, binary_version, pg_binary
 from aptichat.settings import Settings
 
 MANIFEST = "manifest.json"
+BACKUP_PREFIX = "aptichat-"
+STAMP = "%Y%m%dT%H%M%SZ"
 FORMAT_VERSION = 1
 # Tables with vectors and the key we report; the verification probes each one that has rows.
 VECTOR_TABLES = {
@@ -151,6 +153,87 @@ def create(settings: Settings, out: Path) -> dict[str, Any]:
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     partial.rename(out)
     return manifest
+
+
+def backup_name(when: datetime) -> str:
+    """The folder name `aptichat backup create` and the nightly job give a backup taken at `when`."""
+    return f"{BACKUP_PREFIX}{when.astimezone(UTC).strftime(STAMP)}"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """A complete backup folder (its manifest exists) and when it was taken (the manifest's created_at)."""
+
+    path: Path
+    created_at: datetime
+
+
+def list_backups(folder: Path) -> list[BackupInfo]:
+    """The complete backups directly under `folder`, newest first. `.partial` folders (unfinished) and
+    folders without a readable manifest are not backups; their files are not checksummed here (that is
+    load_manifest's job), so listing stays cheap enough for a metrics scrape."""
+    found: list[BackupInfo] = []
+    if not folder.is_dir():
+        return found
+    for child in folder.iterdir():
+        if not child.is_dir() or child.name.endswith(".partial"):
+            continue
+        try:
+            created = datetime.fromisoformat(json.loads((child / MANIFEST).read_text())["created_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        found.append(BackupInfo(child, created if created.tzinfo else created.replace(tzinfo=UTC)))
+    return sorted(found, key=lambda b: (b.created_at, b.path.name), reverse=True)
+
+
+def newest_backup_age_seconds(settings: Settings, now: datetime | None = None) -> float | None:
+    """Seconds since the newest complete backup in `settings.backups` was taken; None when there is none.
+    Exported as the gauge `aptichat_backup_newest_age_seconds` (alerted on in the monitoring rules)."""
+    backups = list_backups(settings.backups)
+    if not backups:
+        return None
+    return ((now or datetime.now(UTC)) - backups[0].created_at).total_seconds()
+
+
+def plan_retention(
+    backups: Sequence[BackupInfo], keep_daily: int, keep_weekly: int
+) -> tuple[list[BackupInfo], list[BackupInfo]]:
+    """(keep, delete). Kept: the newest backup of each of the `keep_daily` most recent UTC days that have
+    a backup, and the newest of each of the `keep_weekly` most recent ISO weeks that have one. The newest
+    backup is always kept (keep_daily >= 1 is enforced)."""
+    if keep_daily < 1 or keep_weekly < 0:
+        raise ValueError("keep_daily must be >= 1 and keep_weekly >= 0")
+    ordered = sorted(backups, key=lambda b: (b.created_at, b.path.name), reverse=True)
+    days: dict[Any, BackupInfo] = {}
+    weeks: dict[Any, BackupInfo] = {}
+    for b in ordered:  # newest first: the first seen per day/week is that bucket's newest
+        when = b.created_at.astimezone(UTC)
+        days.setdefault(when.date(), b)
+        weeks.setdefault(when.isocalendar()[:2], b)
+    kept_paths = {b.path for b in list(days.values())[:keep_daily]}
+    kept_paths |= {b.path for b in list(weeks.values())[:keep_weekly]}
+    keep = [b for b in ordered if b.path in kept_paths]
+    delete = [b for b in ordered if b.path not in kept_paths]
+    return keep, delete
+
+
+def apply_retention(settings: Settings, dry_run: bool = False) -> dict[str, list[str]]:
+    """Delete the backups plan_retention does not keep (and `.partial` leftovers more than a day old)
+    from `settings.backups`; returns the names kept and deleted."""
+    keep, delete = plan_retention(
+        list_backups(settings.backups), settings.backup_keep_daily, settings.backup_keep_weekly
+    )
+    stale: list[Path] = []
+    if settings.backups.is_dir():
+        cutoff = datetime.now(UTC).timestamp() - 86400
+        stale = [p for p in settings.backups.glob("*.partial") if p.is_dir() and p.stat().st_mtime < cutoff]
+    if not dry_run:
+        for path in [b.path for b in delete] + stale:
+            shutil.rmtree(path)
+    return {
+        "kept": [b.path.name for b in keep],
+        "deleted": [b.path.name for b in delete] + [p.name for p in stale],
+    }
 
 
 def load_manifest(src: Path) -> dict[str, Any]:

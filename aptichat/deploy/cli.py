@@ -23,15 +23,14 @@ def backup() -> None:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder to create (default: APTICHAT_HOME/backups/aptichat-<UTC timestamp>).",
+    help="Folder to create (default: APTICHAT_BACKUP_DIR, else APTICHAT_HOME/backups, /aptichat-<UTC timestamp>).",
 )
 def create(out: Path | None) -> None:
     """pg_dump (custom format) of both databases plus manifest.json; prints the manifest."""
     from aptichat.deploy import backups
 
     settings = get_settings()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = out or settings.home / "backups" / f"aptichat-{stamp}"
+    out = out or settings.backups / backups.backup_name(datetime.now(UTC))
     try:
         manifest = backups.create(settings, out)
     except BackupError as exc:
@@ -107,3 +106,13 @@ def verify(src: Path) -> None:
     except BackupError as exc:
         raise click.ClickException(f"backup NOT verified: {exc}") from exc
     click.echo(json.dumps(report, indent=2))
+
+
+@backup.command()
+@click.option("--dry-run", is_flag=True, help="Print what would be kept and deleted; delete nothing.")
+def prune(dry_run: bool) -> None:
+    """Apply retention to the backup folder: keep the newest backup of each of the last
+    APTICHAT_BACKUP_KEEP_DAILY days and APTICHAT_BACKUP_KEEP_WEEKLY ISO weeks, delete the rest."""
+    from aptichat.deploy import backups
+
+    click.echo(json.dumps(backups.apply_retention(get_settings(), dry_run=dry_run), indent=2))

@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         doc="Where `aptichat backup create` and the nightly `backup_job` schedule write backups, where retention "
         "prunes, and what the `aptichat_backup_newest_age_seconds` gauge reads.",
     )
+    backup_cron: str = setting(
+        "APTICHAT_BACKUP_CRON",
+        "0 2 * * *",
+        section="Databases and files",
+        doc="When the `nightly_backup` Dagster schedule runs (cron, UTC): backup create, verify, then retention.",
+    )
     backup_keep_daily: int = setting(
         "APTICHAT_BACKUP_KEEP_DAILY",
         7,

@@ -15,6 +15,7 @@ from aptichat_pipelines.assets.users import user_assets
 from aptichat_pipelines.jobs import catalog_job, user_etl_job
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, EtlBatching, LegacyDatabase
 from aptichat_pipelines.run_status import etl_run_failure_sensor, etl_run_started_sensor, etl_run_succeeded_sensor
+from aptichat_pipelines.schedules import BackupStore, backup_job, backup_schedule
 from aptichat_pipelines.sensors import catalog_change_sensor, etl_sensors
 from aptichat_pipelines.staging import StageIOManager
 
@@ -33,6 +34,7 @@ def resources(settings: Settings) -> dict[str, object]:
         "embedder": EmbedderResource(app_database_url=app_url),
         "stage_io_manager": StageIOManager(database_url=app_url),
         "etl_batching": EtlBatching(),
+        "backup_store": BackupStore(),
     }
 
 
@@ -50,7 +52,8 @@ def defs() -> Definitions:
             major_catalog,
             scale_guides,
         ],
-        jobs=[user_etl_job, catalog_job],
+        jobs=[user_etl_job, catalog_job, backup_job],
+        schedules=[backup_schedule(settings.backup_cron)],
         sensors=[
             *etl_sensors(settings.sensor_interval_s),
             catalog_change_sensor,

@@ -10,11 +10,15 @@ psychology, nursing or the police cannot trip it, and neither can a bedtime sign
 add a distress finding, never remove one, and never produces abuse.
 
 The banks are embedded once per model, lazily, on the first message that needs them, and cached for
-the process. Models without a threshold chosen on dev data (e.g. Gemini) get no semantic layer.
+the process. So are the scores of judged sentences (two numbers per sentence, keyed by a digest of the
+sentence, never its text or vector): people ask the same few questions again and again, and embedding a
+sentence costs more than everything else in an answer served from the answer cache. Models without
+a threshold chosen on dev data (e.g. Gemini) get no semantic layer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aptichat.embeddings.base import Embedder
+from aptichat.lru import LRU
 from aptichat.safety.exemplars import DISTRESS, SAFE
 from aptichat.settings import LOCAL_EMBEDDING_MODEL
 
@@ -59,6 +64,8 @@ class _Banks:
 
 _banks: dict[tuple[str, str, int], _Banks] = {}
 _lock = threading.Lock()
+# (embedder key, sha256 of a judged sentence) -> (best DISTRESS cosine, best SAFE cosine)
+_sentence_scores: LRU[tuple[tuple[str, str, int], str], tuple[float, float]] = LRU(4096)
 
 
 def _key(embedder: Embedder) -> tuple[str, str, int]:
@@ -94,10 +101,16 @@ def scores(message: str, embedder: Embedder) -> list[tuple[float, float]]:
     if not judged:
         return []
     bank = banks(embedder)
-    vectors = np.asarray(embedder.embed_documents(judged), dtype=np.float32)
-    distress = vectors @ bank.distress.T
-    safe = vectors @ bank.safe.T
-    return [(float(d), float(s)) for d, s in zip(distress.max(axis=1), safe.max(axis=1), strict=True)]
+    keys = [(_key(embedder), hashlib.sha256(s.encode()).hexdigest()) for s in judged]
+    found = [_sentence_scores.get(k) for k in keys]
+    missing = [i for i, f in enumerate(found) if f is None]
+    if missing:
+        vectors = np.asarray(embedder.embed_documents([judged[i] for i in missing]), dtype=np.float32)
+        distress, safe = (vectors @ bank.distress.T).max(axis=1), (vectors @ bank.safe.T).max(axis=1)
+        for i, best_distress, best_safe in zip(missing, distress, safe, strict=True):
+            found[i] = (float(best_distress), float(best_safe))
+            _sentence_scores.put(keys[i], found[i])  # type: ignore[arg-type]
+    return [f for f in found if f is not None]
 
 
 def is_distress(message: str, embedder: Embedder, threshold: float | None = None, margin: float = MARGIN) -> bool:

@@ -61,3 +61,14 @@ def test_the_run_queue_limits_backfill_runs_but_lets_a_sensor_run_start() -> Non
     assert not counter.is_blocked(
         _run({"dagster/sensor_name": "test_completion_sensor", "aptichat/source": "sensor", "dagster/run_key": "s1"})
     )
+
+
+def test_a_queued_run_is_dequeued_within_a_second() -> None:
+    """A fresh completion's run leaves the queue on the next dequeue; Dagster's default waits up to 5 s
+    (a quick first answer: benchmarks/first_answer.py)."""
+    from dagster._core.run_coordinator import QueuedRunCoordinator
+
+    config = yaml.safe_load(DAGSTER_YAML.read_text())["run_coordinator"]
+    assert config["class"] == "QueuedRunCoordinator"
+    coordinator = QueuedRunCoordinator.from_config_value(None, config.get("config") or {})  # type: ignore[arg-type]
+    assert coordinator.dequeue_interval_seconds == 1

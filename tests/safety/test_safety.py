@@ -366,6 +366,21 @@ def test_banks_are_embedded_once_per_model(safety_embedder: Embedder) -> None:
         semantic._banks.clear()
 
 
+def test_a_repeated_sentence_is_scored_without_embedding_it_again(safety_embedder: Embedder) -> None:
+    """The chat asks the same few questions again and again: a judged sentence's scores are kept (by a
+    digest of the sentence, two numbers), so only the new sentence of a message is embedded."""
+    counting = CountingEmbedder(safety_embedder)
+    first = semantic.scores("i feel so far away from everyone lately", counting)
+    assert counting.calls[-1] == 1
+    calls = len(counting.calls)
+    assert semantic.scores("i feel so far away from everyone lately", counting) == first
+    assert len(counting.calls) == calls  # served from the kept scores
+    both = semantic.scores("nothing seems to matter now. i feel so far away from everyone lately", counting)
+    assert counting.calls[-1] == 1 and len(counting.calls) == calls + 1  # only the new sentence
+    assert both[1] == first[0]
+    assert all(key[1] != "i feel so far away from everyone lately" for key in semantic._sentence_scores._data)
+
+
 def test_assess_without_an_embedder_never_uses_the_semantic_layer() -> None:
     for _, message in DEV:
         assert semantic.SIGNAL_NAME not in assess(message).signals

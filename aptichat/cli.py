@@ -16,6 +16,7 @@ LAZY_GROUPS = {
     "catalog": ("aptichat_pipelines.cli", "catalog", "Import real job and major catalogs (O*NET, CIP)."),
     "token": ("aptichat_api.cli", "token", "Create bearer tokens for development."),
     "api": ("aptichat_api.cli", "api", "Run the HTTP API."),
+    "signin": ("aptichat_api.cli", "signin", "One-time sign-in links for the browser."),
     "backup": ("aptichat.deploy.cli", "backup", "Back up, restore and verify the databases."),
     "platform": ("aptichat.platform", "platform", "Run the whole platform (what `make run` calls)."),
     "config": ("aptichat.config_docs", "config", "The settings and their documentation (docs/configuration.md)."),

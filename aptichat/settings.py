@@ -178,6 +178,12 @@ class Settings(BaseSettings):
         doc="Required `aud` of bearer tokens when set (and then put in tokens we sign). Required in RS256 mode "
         "against a configured database.",
     )
+    launch_public_key: str | None = setting(
+        "APTICHAT_LAUNCH_PUBLIC_KEY",
+        section="API",
+        doc="The test product's RS256 public key for `GET /launch?code=` (a PEM or a JWKS, inline or a file "
+        "path): short-lived signed codes that open a browser session for a student. Unset: /launch is off (404).",
+    )
     service_api_key: SecretStr | None = setting(
         "APTICHAT_SERVICE_API_KEY",
         section="API",

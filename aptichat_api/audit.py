@@ -23,12 +23,21 @@ from aptichat import logs
 from aptichat.db.models import AUDIT_ACTIONS, ChatAuditEntry
 from aptichat_api.auth import Principal
 
-Action = Literal["profile.read", "documents.read", "history.read", "user.reprocess", "user.erase"]
+Action = Literal[
+    "profile.read",
+    "documents.read",
+    "history.read",
+    "user.reprocess",
+    "user.erase",
+    "status.read",
+    "students.read",
+    "cohort.read",
+]
 
 
 def is_audited(principal: Principal, target_user_id: str) -> bool:
-    """Staff or the service key acting on someone else."""
-    if principal.role == "service":
+    """Staff or the service key acting on someone else: every read of a counsellor."""
+    if principal.role in ("service", "counsellor"):
         return True
     return principal.is_admin and principal.user_id != target_user_id
 
@@ -38,12 +47,10 @@ def record(session: Session, principal: Principal, action: Action, target_user_i
     assert action in AUDIT_ACTIONS, action
     if not is_audited(principal, target_user_id):
         return
-    actor = "service" if principal.role == "service" else principal.user_id
-    assert actor is not None
     session.add(
         ChatAuditEntry(
-            actor=actor,
-            actor_role="service" if principal.role == "service" else "admin",
+            actor=principal.actor,
+            actor_role=principal.role,
             action=action,
             target_user_hash=logs.hash_user(target_user_id),
             request_id=g.get("request_id"),

@@ -1,11 +1,13 @@
-"""Who is calling: bearer JWTs for people and admins, an API key for the test product.
+"""Who is calling: bearer JWTs for people, counsellors and admins, a browser session cookie
+(aptichat_api.sessions), an API key for the test product.
 
-Tokens carry `sub` (the user id), `role` (user | admin) and `exp`, plus `iss`/`aud` when
-APTICHAT_JWT_ISSUER/APTICHAT_JWT_AUDIENCE are set (then required). They are HS256 with the install's
-secret (aptichat/secrets.py), or RS256 when APTICHAT_JWT_PUBLIC_KEY holds the identity provider's
-public key (production, where only the provider holds the private key): a PEM, or a JWKS whose keys
-are chosen by the token's `kid` (two at once while the provider rotates). Only the one algorithm of
-the mode is accepted, so neither `alg: none` nor an HS256 token keyed with the public key passes.
+Tokens carry `sub` (the user id; a staff id for a counsellor), `role` (user | counsellor | admin) and
+`exp`, plus `iss`/`aud` when APTICHAT_JWT_ISSUER/APTICHAT_JWT_AUDIENCE are set (then required). They
+are HS256 with the install's secret (aptichat/secrets.py), or RS256 when APTICHAT_JWT_PUBLIC_KEY holds
+the identity provider's public key (production, where only the provider holds the private key): a
+PEM, or a JWKS whose keys are chosen by the token's `kid` (two at once while the provider rotates).
+Only the one algorithm of the mode is accepted, so neither `alg: none` nor an HS256 token keyed with
+the public key passes.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from aptichat import logs
 from aptichat.secrets import UnsafeConfiguration, check_secrets, secret_value
 from aptichat.settings import Settings, env_name
 from aptichat_api.errors import ApiError
+from aptichat_api.sessions import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_token
 
-Role = Literal["user", "admin", "service"]
-ROLES = ("user", "admin")
+Role = Literal["user", "counsellor", "admin", "service"]
+ROLES = ("user", "counsellor", "admin")
 # What a user id may look like in a token (chat_users.user_id is VARCHAR(128)); control
 # characters are refused so an id can never smuggle a NUL into SQL or a log line.
 USER_ID_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
@@ -40,17 +43,30 @@ LEEWAY_S = 5
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller. `user_id` is None for the service key."""
+    """The authenticated caller. `user_id` is the person a `user` speaks for (an admin's bearer `sub`
+    too, as before staff accounts); None for a counsellor and the service key. `staff_id` is a
+    counsellor's or admin's staff id. `session_id` is set for a browser session (cookie)."""
 
     user_id: str | None
     role: Role
     # the token's `exp` (epoch seconds); None for the service key. Long-lived connections (the
     # WebSocket) end when it passes.
     expires_at: float | None = None
+    staff_id: str | None = None
+    session_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_counsellor(self) -> bool:
+        return self.role == "counsellor"
+
+    @property
+    def actor(self) -> str:
+        """Who the audit trail names: the staff id, the user id, or `service`."""
+        return "service" if self.role == "service" else (self.staff_id or self.user_id or "unknown")
 
 
 @dataclass(frozen=True)
@@ -74,19 +90,23 @@ def _inline(spec: str) -> bool:
 def verification_keys(settings: Settings) -> VerificationKeys:
     """The keys of APTICHAT_JWT_PUBLIC_KEY (PEM or JWKS, inline or a file). A file is read again when
     it changes, so a rotated JWKS takes effect without a restart."""
-    spec = settings.jwt_public_key or ""
-    variable = env_name("jwt_public_key")
+    return keys_from_spec(settings.jwt_public_key or "", "jwt_public_key")
+
+
+def keys_from_spec(spec: str, attribute: str) -> VerificationKeys:
+    """The keys of a PEM or JWKS setting (`attribute` names it in errors), inline or a file."""
+    variable = env_name(attribute)
     if _inline(spec):
-        return _parse_keys(spec, None)
+        return _parse_keys(spec, None, attribute)
     try:
-        return _parse_keys(spec, Path(spec).stat().st_mtime_ns)
+        return _parse_keys(spec, Path(spec).stat().st_mtime_ns, attribute)
     except OSError as exc:
         raise UnsafeConfiguration(f"{variable} is neither a PEM, a JWKS, nor a readable file ({exc})") from exc
 
 
 @lru_cache(maxsize=8)
-def _parse_keys(spec: str, mtime_ns: int | None) -> VerificationKeys:
-    variable = env_name("jwt_public_key")
+def _parse_keys(spec: str, mtime_ns: int | None, attribute: str = "jwt_public_key") -> VerificationKeys:
+    variable = env_name(attribute)
     text = spec if mtime_ns is None else Path(spec).read_text()
     if text.lstrip().startswith("{"):
         return _parse_jwks(text, variable)
@@ -130,6 +150,8 @@ def check_auth_config(settings: Settings) -> None:
     check_secrets(settings)
     if settings.jwt_public_key:
         verification_keys(settings)
+    if settings.launch_public_key:
+        keys_from_spec(settings.launch_public_key, "launch_public_key")
 
 
 def create_token(
@@ -195,7 +217,10 @@ def decode_token(settings: Settings, token: str) -> Principal:
     if not isinstance(sub, str) or not USER_ID_RE.match(sub) or role not in ROLES:
         raise _unauthorized("invalid_token", "The bearer token has an invalid subject or role.")
     exp = claims.get("exp")
-    return Principal(user_id=sub, role=role, expires_at=float(exp) if isinstance(exp, (int, float)) else None)
+    expires_at = float(exp) if isinstance(exp, (int, float)) else None
+    if role == "counsellor":  # a counsellor's `sub` is a staff id and never stands for a person
+        return Principal(user_id=None, role="counsellor", expires_at=expires_at, staff_id=sub)
+    return Principal(user_id=sub, role=role, expires_at=expires_at, staff_id=sub if role == "admin" else None)
 
 
 def _settings() -> Settings:
@@ -219,8 +244,34 @@ def principal_from_request() -> Principal | None:
         if not hmac.compare_digest(api_key.encode(), expected.encode()):
             raise ApiError(401, "invalid_api_key", "The API key is not valid.")
         principal = Principal(user_id=None, role="service")
+    elif request.cookies.get(SESSION_COOKIE):
+        principal = _session_principal(request.cookies[SESSION_COOKIE])
     g.principal = principal
     logs.bind_user(principal.user_id if principal is not None else None)  # hashed, for this request's lines
+    return principal
+
+
+def _session_principal(token: str) -> Principal:
+    """The caller of a browser session cookie; 401 `session_expired` when it has ended, 403
+    `csrf_failed` for a state-changing request without the session's X-CSRF-Token."""
+    from aptichat_api import database
+    from aptichat_api.sessions import find_session
+
+    with database.session() as session:
+        row = find_session(session, token)
+        if row is None:
+            raise ApiError(401, "session_expired", "Your session has ended. Sign in again.")
+        principal = Principal(
+            user_id=row.user_id,
+            role=row.role,  # type: ignore[arg-type]  # the table's CHECK: user, counsellor or admin
+            expires_at=row.expires_at.timestamp(),
+            staff_id=row.staff_id,
+            session_id=row.id,
+        )
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), csrf_token(token).encode()):
+            raise ApiError(403, "csrf_failed", f"A request signed in by the session cookie needs its {CSRF_HEADER}.")
     return principal
 
 
@@ -232,7 +283,9 @@ def quiet_principal() -> Principal | None:
         return None
 
 
-AuthKind = Literal["public", "user", "admin", "service", "user_or_service"]
+# user: a person (or an admin); person: also a counsellor (the route then checks, per person, that the
+# counsellor is theirs: authorize_user); staff: counsellors and admins; signed_in: any of them.
+AuthKind = Literal["public", "user", "person", "staff", "signed_in", "admin", "service", "user_or_service"]
 
 
 def require(kind: AuthKind) -> Principal | None:
@@ -246,6 +299,9 @@ def require(kind: AuthKind) -> Principal | None:
         raise _unauthorized("unauthorized", "This endpoint needs 'Authorization: Bearer <token>'.")
     allowed = {
         "user": ("user", "admin"),
+        "person": ("user", "counsellor", "admin"),
+        "staff": ("counsellor", "admin"),
+        "signed_in": ("user", "counsellor", "admin"),
         "admin": ("admin",),
         "service": ("service",),
         "user_or_service": ("user", "admin", "service"),
@@ -256,8 +312,16 @@ def require(kind: AuthKind) -> Principal | None:
 
 
 def authorize_user(principal: Principal | None, user_id: str) -> None:
-    """A user reaches only their own resources; admins reach everyone's."""
-    if principal is None or not (principal.is_admin or principal.user_id == user_id):
+    """A user reaches only their own resources; admins reach everyone's; a counsellor the students
+    assigned to them (routes that allow counsellors at all: auth kind `person`)."""
+    if principal is not None and principal.is_counsellor and principal.staff_id is not None:
+        from aptichat_api import counsellors, database
+
+        with database.session() as session:
+            if counsellors.is_assigned(session, principal.staff_id, user_id):
+                return
+        raise ApiError(403, "forbidden", "This person is not one of your students.")
+    if principal is None or not (principal.is_admin or (principal.role == "user" and principal.user_id == user_id)):
         raise ApiError(403, "forbidden", "You can only access your own data.")
 
 

@@ -80,6 +80,9 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int, timeout: int
         str(timeout),
         "--graceful-timeout",
         "20",
+        # /metrics across workers: the multiprocess directory, emptied at start (gunicorn_conf.py)
+        "--config",
+        "python:aptichat_api.gunicorn_conf",
         "aptichat_api.wsgi:app",
     ]
 
@@ -112,3 +115,59 @@ def dev(host: str | None, port: int | None) -> None:
 
     settings = checked_settings()
     create_app().run(host=host or settings.api_host, port=port or settings.api_port, debug=True, threaded=True)
+
+
+@click.group()
+def signin() -> None:
+    """One-time sign-in links for the browser (aptichat_api.sessions)."""
+
+
+def base_url(settings: Settings) -> str:
+    """Where the chat page is served: the API's host and port (a wildcard address as loopback)."""
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
+    return f"http://{host}:{settings.api_port}"
+
+
+def signin_link(
+    settings: Settings,
+    *,
+    user_id: str | None = None,
+    staff_id: str | None = None,
+    role: str = "counsellor",
+    display_name: str | None = None,
+    url: str | None = None,
+) -> str:
+    """A new one-time sign-in link; a staff account is created (or its role updated) on the way."""
+    from aptichat.db.engine import get_engine, session_scope
+    from aptichat_api.sessions import create_signin_code, ensure_staff
+
+    with session_scope(get_engine(settings)) as session:
+        if staff_id is not None:
+            ensure_staff(session, staff_id, role, display_name)
+        code = create_signin_code(session, user_id=user_id, staff_id=staff_id)
+    return f"{url or base_url(settings)}/#signin={code}"
+
+
+@signin.command("link")
+@click.option("--user", "user_id", default=None, help="A person's user id (a student).")
+@click.option("--staff", "staff_id", default=None, help="A staff id (created when new).")
+@click.option("--role", type=click.Choice(["counsellor", "admin"]), default="counsellor", show_default=True)
+@click.option("--name", "display_name", default=None, help="Display name of a new or updated staff account.")
+@click.option("--base-url", "url", default=None, help="Default: http://APTICHAT_API_HOST:APTICHAT_API_PORT.")
+def link(user_id: str | None, staff_id: str | None, role: str, display_name: str | None, url: str | None) -> None:
+    """Print `<base_url>/#signin=<code>`: a link that signs its holder in once, within 15 minutes. The
+    code is in the fragment, so it never reaches a server log; only its hash is stored."""
+    from aptichat_api.auth import USER_ID_RE
+
+    if (user_id is None) == (staff_id is None):
+        raise click.UsageError("pass exactly one of --user or --staff")
+    subject = user_id or staff_id or ""
+    if not USER_ID_RE.match(subject):
+        raise click.BadParameter("ids are 1..128 characters without control characters")
+    settings = checked_settings()
+    try:
+        click.echo(
+            signin_link(settings, user_id=user_id, staff_id=staff_id, role=role, display_name=display_name, url=url)
+        )
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc

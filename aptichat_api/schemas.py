@@ -99,6 +99,10 @@ Cursor = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 
 class HistoryQuery(Query):
     conversation_id: Annotated[Text, Field(min_length=1, max_length=36)] | None = None
+    user_id: UserId | None = Field(
+        default=None,
+        description="Staff only: whose conversations (a counsellor: an assigned student who shares them)",
+    )
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     before: Cursor | None = Field(default=None, description="message_id cursor: return messages older than it")
 
@@ -287,7 +291,16 @@ class PeriodQuery(Query):
     days: Annotated[int, Field(ge=1, le=3650)] = 30
 
 
-AuditAction = Literal["profile.read", "documents.read", "history.read", "user.reprocess", "user.erase"]
+AuditAction = Literal[
+    "profile.read",
+    "documents.read",
+    "history.read",
+    "user.reprocess",
+    "user.erase",
+    "status.read",
+    "students.read",
+    "cohort.read",
+]
 
 
 class AuditQuery(Query):
@@ -301,8 +314,8 @@ class AuditQuery(Query):
 class AuditEntryOut(Body):
     id: int
     at: datetime
-    actor: str = Field(description="The admin's user id, or `service` for the test product's key")
-    actor_role: Literal["admin", "service"]
+    actor: str = Field(description="The admin's or counsellor's id, or `service` for the test product's key")
+    actor_role: Literal["admin", "counsellor", "service"]
     action: AuditAction
     target_user_hash: str = Field(description="The person acted on, as the logs' salted hash (never the id)")
     request_id: str | None = Field(description="The request's X-Request-Id, as in the access log")
@@ -395,3 +408,157 @@ class Check(Body):
 class ReadyResponse(Body):
     status: Literal["ready", "not_ready"]
     checks: dict[str, Check]
+
+
+# --- sign-in and sessions (aptichat_api.sessions) ------------------------------------------------------
+SessionRole = Literal["user", "counsellor", "admin"]
+
+
+class ExchangeRequest(Request):
+    code: Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class SessionOut(Body):
+    role: SessionRole
+    user_id: str | None = Field(description="The person (role user; an admin's bearer subject)")
+    staff_id: str | None = Field(description="The counsellor's or admin's staff id")
+    display_name: str | None
+    expires_at: datetime | None = Field(description="When the session (or bearer token) ends; refresh before")
+    csrf_token: str | None = Field(
+        description="Send as X-CSRF-Token with every non-GET request of the session (null for bearer tokens)"
+    )
+    source: Literal["signin", "launch", "bearer"] = "bearer"
+
+
+class SignedOut(Body):
+    signed_out: bool
+
+
+class LaunchQuery(Query):
+    code: Annotated[str, Field(min_length=1, max_length=8192, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+# --- conversations ---------------------------------------------------------------------------------------
+class ConversationsQuery(Query):
+    user_id: UserId | None = Field(
+        default=None, description="Staff only: whose conversations (a counsellor: a student who shares them)"
+    )
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class RenameConversation(Request):
+    title: Annotated[
+        str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")
+    ]
+
+
+class ConversationDeleted(Body):
+    conversation_id: str
+    deleted: bool
+
+
+# --- settings ----------------------------------------------------------------------------------------------
+class UserSettings(Body):
+    share_conversations: bool = Field(description="Your counsellor may read your conversations")
+
+
+class UserSettingsUpdate(Request):
+    share_conversations: bool
+
+
+# --- document history --------------------------------------------------------------------------------------
+class ScoreChange(Body):
+    id: str
+    name: str
+    before: float | None
+    after: float | None
+    delta: float | None
+
+
+class VersionSummary(Body):
+    holland_code: str | None = None
+    scores: dict[str, float] = Field(description="scale, letter or skill -> percentile (0..100)")
+    top_items: list[str] = Field(description="Recommendations: the top titles, best first")
+
+
+class VersionChanges(Body):
+    holland_code: list[str | None] | None = Field(description="[before, after] when the Holland code changed")
+    scores: list[ScoreChange] = Field(description="Scores that moved by at least one point")
+    added: list[str] = Field(description="Recommendations new in the top items")
+    removed: list[str] = Field(description="Recommendations no longer in the top items")
+
+
+class DocumentVersionOut(Body):
+    version: int
+    status: str
+    title: str
+    created_at: datetime
+    source_session_id: str | None
+    summary: VersionSummary
+    changes: VersionChanges | None = Field(description="Against the previous version; null for the first")
+
+
+class DocumentHistory(Body):
+    document_type: str
+    current_version: int | None
+    versions: list[DocumentVersionOut] = Field(description="Newest first")
+
+
+class DocumentsHistoryResponse(Body):
+    user_id: str
+    documents: list[DocumentHistory]
+    since_last_test: dict[str, VersionChanges] = Field(
+        description="document type -> what changed from the previous version to the current one"
+    )
+
+
+# --- counsellors -------------------------------------------------------------------------------------------
+class CounsellorOut(Body):
+    staff_id: str
+    display_name: str | None
+    students: list[str] = Field(description="Assigned students' user ids")
+
+
+class CounsellorsResponse(Body):
+    counsellors: list[CounsellorOut]
+
+
+class AssignStudents(Request):
+    user_ids: Annotated[list[UserId], Field(max_length=1000)]
+
+
+class CohortQuery(Query):
+    staff_id: UserId | None = Field(
+        default=None, description="Admins: one counsellor's students (default: every assigned student)"
+    )
+
+
+class StudentOut(Body):
+    user_id: str
+    display_name: str | None
+    state: Literal["processing", "ready", "partial", "rejected", "failed", "unknown"]
+    reason: str
+    holland_code: str | None
+    safety_flags: int = Field(description="Conversations the safety layer flagged, not yet reviewed")
+    share_conversations: bool
+    updated_at: datetime | None
+
+
+class StudentsResponse(Body):
+    students: list[StudentOut]
+
+
+class AttentionOut(Body):
+    user_id: str
+    display_name: str | None
+    reasons: list[Literal["rejected", "failed", "safety_flag"]]
+
+
+class CohortResponse(Body):
+    students: int
+    holland_codes: list[CountOut] = Field(description="Full Holland codes, most common first")
+    holland_letters: list[CountOut] = Field(description="First letters of the codes (R I A S E C)")
+    top_careers: list[CountOut] = Field(description="Careers in students' top 3, most common first")
+    top_majors: list[CountOut] = Field(description="Majors in students' top 3, most common first")
+    states: dict[str, int]
+    needs_attention: list[AttentionOut]

@@ -80,6 +80,8 @@ class ChatUser(Base):
     background: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
     # document type -> reason, for documents the last run could not build ("not measured in this test")
     document_gaps: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, server_default=sql("'{}'::jsonb"))
+    # the person lets their counsellor read their conversations (GET/PUT /users/{id}/settings)
+    share_conversations: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=sql("false"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True),
@@ -288,8 +290,17 @@ class ChatFeedback(Base):
 
 
 # What the audit trail records: staff (or the service key) acting on another person's data.
-AUDIT_ACTIONS = ("profile.read", "documents.read", "history.read", "user.reprocess", "user.erase")
-AUDIT_ACTOR_ROLES = ("admin", "service")
+AUDIT_ACTIONS = (
+    "profile.read",
+    "documents.read",
+    "history.read",
+    "user.reprocess",
+    "user.erase",
+    "status.read",
+    "students.read",
+    "cohort.read",
+)
+AUDIT_ACTOR_ROLES = ("admin", "counsellor", "service")
 
 
 class ChatAuditEntry(Base):
@@ -457,3 +468,88 @@ class ChatSafetyFlag(Base):
     signals: Mapped[list[str]] = mapped_column(JSONB, nullable=False, server_default=sql("'[]'::jsonb"))
     created_at: Mapped[datetime] = _created()
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- browser sign-in and the counsellor role (migration 0010, aptichat_api.sessions) ----------------
+STAFF_ROLES = ("counsellor", "admin")
+
+
+class ChatStaff(Base):
+    """A staff account: a counsellor (reads only the students assigned to them) or an admin. Their id is
+    the `sub` of their tokens and sessions; ids are their own namespace, apart from chat_users."""
+
+    __tablename__ = "chat_staff"
+    __table_args__ = (
+        CheckConstraint(_in("role", STAFF_ROLES), name="ck_chat_staff_role"),
+        CheckConstraint("length(staff_id) BETWEEN 1 AND 128", name="ck_chat_staff_id"),
+    )
+    staff_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class ChatCounsellorStudent(Base):
+    """An admin's assignment of a student to a counsellor."""
+
+    __tablename__ = "chat_counsellor_students"
+    __table_args__ = (Index("ix_chat_counsellor_students_user", "user_id"),)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("chat_staff.staff_id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"), primary_key=True)
+    assigned_by: Mapped[str | None] = mapped_column(String(128))
+    assigned_at: Mapped[datetime] = _created()
+
+
+class ChatSigninCode(Base):
+    """A one-time sign-in code (`aptichat signin link`): only its SHA-256 is stored; single use."""
+
+    __tablename__ = "chat_signin_codes"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (staff_id IS NULL)", name="ck_chat_signin_codes_subject"),
+        CheckConstraint("code_hash ~ '^[0-9a-f]{64}$'", name="ck_chat_signin_codes_hash"),
+        Index("ix_chat_signin_codes_user", "user_id"),
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("chat_staff.staff_id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChatSession(Base):
+    """A browser session: the cookie holds a random token, this row its SHA-256. Sign-out revokes it."""
+
+    __tablename__ = "chat_sessions"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (staff_id IS NULL)", name="ck_chat_sessions_subject"),
+        CheckConstraint(
+            "(role = 'user') = (user_id IS NOT NULL) AND role IN ('user', 'counsellor', 'admin')",
+            name="ck_chat_sessions_role",
+        ),
+        CheckConstraint("source IN ('signin', 'launch')", name="ck_chat_sessions_source"),
+        CheckConstraint("token_hash ~ '^[0-9a-f]{64}$'", name="ck_chat_sessions_hash"),
+        UniqueConstraint("token_hash", name="uq_chat_sessions_token_hash"),
+        Index("ix_chat_sessions_user", "user_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("chat_users.user_id", ondelete="CASCADE"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("chat_staff.staff_id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # refresh extends expires_at up to this (the session's absolute lifetime)
+    max_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChatLaunchCode(Base):
+    """A `/launch` code already used: the SHA-256 of its `jti`, kept until the code would have expired."""
+
+    __tablename__ = "chat_launch_codes"
+    __table_args__ = (CheckConstraint("jti_hash ~ '^[0-9a-f]{64}$'", name="ck_chat_launch_codes_hash"),)
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

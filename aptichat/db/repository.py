@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from aptichat.db.engine import session_scope
 from aptichat.db.models import (
     ChatConversation,
+    ChatCounsellorStudent,
     ChatDocumentChunk,
     ChatEmbeddingConfig,
     ChatEtlJob,
@@ -34,6 +35,8 @@ from aptichat.db.models import (
     ChatFeedback,
     ChatMessage,
     ChatSafetyFlag,
+    ChatSession,
+    ChatSigninCode,
     ChatUser,
 )
 from aptichat.db.models import ChatDocument as DocumentRow
@@ -382,6 +385,9 @@ class DocumentRepository:
             erasure.lock_person(self.session, user_id, exclusive=True)
             erasure.record(self.session, user_id, erased_at, salt)
             for model in (
+                ChatSession,  # their browser sessions end now (issue 17)
+                ChatSigninCode,
+                ChatCounsellorStudent,
                 ChatSafetyFlag,
                 ChatFeedback,
                 ChatMessage,

@@ -1,4 +1,7 @@
-"""The static pages: the chat page at /, the API reference at /docs, and /openapi.json."""
+"""The static pages: the web app (a shell page whose modules draw each route: / the student's home,
+/documents[/<type>|/history], /chat, /counsellor, /admin; docs/ui.md), the API reference at /docs, and
+/openapi.json. Page paths never overlap an API route: the app's sub-views go in the query string
+(/chat?c=<conversation>, /counsellor?student=<id>), since /chat/... and /counsellor/... are the API's."""
 
 from __future__ import annotations
 
@@ -15,7 +18,13 @@ def _static(name: str) -> Response:
 
 
 @bp.get("/")
-def chat_page() -> Response:
+@bp.get("/documents")
+@bp.get("/documents/history")
+@bp.get("/documents/<any(personality_profile, thinking_skills, career_recommendations, major_recommendations):_type>")
+@bp.get("/chat")
+@bp.get("/counsellor")
+@bp.get("/admin")
+def chat_page(_type: str | None = None) -> Response:
     return _static("index.html")
 
 

@@ -1,267 +1,147 @@
-// AptiChat chat page: plain JavaScript, no build step, no CDN. Talks to the API of the same origin.
-"use strict";
+// AptiChat in the browser: plain ES modules, no build step, no CDN; talks to the API of this origin.
+// The server answers every page path (/, /documents, /chat, /counsellor, /admin) with this shell and the
+// route is drawn here; links inside the app move with history.pushState.
+import { exchange, onSessionChange, restore, session, signOut, useToken } from "./js/api.js";
+import { ChatView } from "./js/chat.js";
+import { documentNav, DOCUMENT_TYPES, showDocuments, showHistory } from "./js/documents.js";
+import { $, announce, failure, h } from "./js/dom.js";
+import { HomeView } from "./js/home.js";
+import { assignmentsPage, cohortPage, studentPage, studentsPage } from "./js/staff.js";
 
-const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("aptichat-token") || "", userId: null, conversationId: null };
-const RIASEC = ["R", "I", "A", "S", "E", "C"];
+let current = null; // the view on screen (stopped when another replaces it)
+let notice = "";
 
-function claims(token) {
+const isStaff = () => session.role === "counsellor" || session.role === "admin";
+
+function homePath() {
+  if (session.role === "admin") return "/admin";
+  if (session.role === "counsellor") return "/counsellor";
+  return "/";
+}
+
+const PAGES = [
+  [/^\/$/, "Home"], [/^\/documents\/history$/, "History"], [/^\/documents(\/[a-z_]+)?$/, "Documents"],
+  [/^\/chat$/, "Chat"], [/^\/counsellor$/, "Students"], [/^\/admin$/, "Counsellors"],
+];
+const isPage = (path) => PAGES.some(([re]) => re.test(path));
+
+function navLinks() {
+  if (!session.mode) return [];
+  if (session.role === "admin") return [["/admin", "Counsellors"], ["/counsellor?view=cohort", "Cohort"]];
+  if (session.role === "counsellor") return [["/counsellor", "Students"], ["/counsellor?view=cohort", "Cohort"]];
+  return [["/", "Home"], ["/documents", "Documents"], ["/documents/history", "History"], ["/chat", "Chat"]];
+}
+
+function drawHeader() {
+  const here = location.pathname + location.search;
+  $("nav").replaceChildren(...(navLinks().length ? [h("ul", {}, navLinks().map(([href, label]) => h("li", {},
+    h("a", { href, "data-link": "", "aria-current": here === href || (href !== "/" && location.pathname === href && !location.search) ? "page" : null }, label))))] : []));
+  $("who").replaceChildren(...(session.mode ? [
+    h("span", { id: "who-name" }, session.displayName + (session.role !== "user" ? ` (${session.role})` : "")),
+    h("button", { type: "button", id: "sign-out", onclick: async () => {
+      await signOut();
+      notice = "You are signed out.";
+      navigate("/");
+    } }, "Sign out")] : []));
+}
+
+function signInView(root) {
+  const input = h("input", { id: "token", type: "password", autocomplete: "off", required: true, "aria-describedby": "token-hint" });
+  const status = h("p", { role: "status", id: "signin-status" }, notice);
+  notice = "";
+  root.append(h("h1", { tabindex: "-1" }, "Sign in"), status,
+    h("p", {}, "Open the sign-in link you were given (it signs you in once and expires after a few minutes). ",
+      "If it no longer works, ask for a new one."),
+    h("details", { class: "card" }, h("summary", {}, "Developers: use a bearer token"),
+      h("form", { id: "token-form", autocomplete: "off", onsubmit: (ev) => {
+        ev.preventDefault();
+        if (useToken(input.value.trim())) navigate(homePath());
+        else status.textContent = "That does not look like a token.";
+      } },
+      h("label", { for: "token" }, "Bearer token"),
+      h("p", { id: "token-hint", class: "muted" }, "The output of: aptichat token create --user ID"),
+      input, h("button", { type: "submit" }, "Use token"))));
+}
+
+async function route() {
+  if (current && current.stop) current.stop();
+  current = null;
+  const root = $("main");
+  root.replaceChildren();
+  root.removeAttribute("aria-busy");
+  drawHeader();
+  const path = location.pathname;
+  const params = new URLSearchParams(location.search);
+  root.setAttribute("aria-busy", "true");
   try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return JSON.parse(atob(part + "===".slice((part.length + 3) % 4)));
-  } catch (e) {
-    return null;
-  }
-}
-
-function headers(json) {
-  const h = { Authorization: "Bearer " + state.token };
-  if (json) h["Content-Type"] = "application/json";
-  return h;
-}
-
-async function api(path, options) {
-  const response = await fetch(path, options || { headers: headers(false) });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
-  return body;
-}
-
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function addMessage(role, text) {
-  const item = el("li", role);
-  const body = el("span", "text", text || "");
-  item.appendChild(body);
-  $("messages").appendChild(item);
-  item.scrollIntoView({ block: "end" });
-  return item;
-}
-
-// Replace [n] markers in the answer with links that open the cited section.
-function renderAnswer(item, answer) {
-  const body = item.querySelector(".text");
-  body.textContent = "";
-  const byN = new Map(answer.citations.map((c) => [c.n, c]));
-  const parts = answer.answer.split(/(\[\d+\])/);
-  for (const part of parts) {
-    const m = part.match(/^\[(\d+)\]$/);
-    if (m && byN.has(Number(m[1]))) {
-      const link = el("a", "cite", part);
-      link.href = "#";
-      link.dataset.n = m[1];
-      link.addEventListener("click", (ev) => { ev.preventDefault(); showCitation(byN.get(Number(m[1]))); });
-      body.appendChild(link);
-    } else {
-      body.appendChild(document.createTextNode(part));
-    }
-  }
-  const meta = el("span", "meta");
-  meta.textContent = `${answer.intent} · ${answer.provider}${answer.degraded ? " (degraded)" : ""}`;
-  for (const c of answer.citations) {
-    meta.appendChild(document.createTextNode(" · "));
-    const link = el("a", "cite", `[${c.n}] ${c.title}`);
-    link.href = "#";
-    link.addEventListener("click", (ev) => { ev.preventDefault(); showCitation(c); });
-    meta.appendChild(link);
-  }
-  item.appendChild(meta);
-  item.dataset.messageId = answer.message_id;
-}
-
-async function showCitation(c) {
-  $("citation").hidden = false;
-  $("citation-n").textContent = `[${c.n}]`;
-  $("citation-type").textContent = c.document_type.replace(/_/g, " ");
-  $("citation-title").textContent = c.title;
-  $("citation-snippet").textContent = c.snippet;
-  $("citation-document").textContent = "";
-  const known = ["personality_profile", "thinking_skills", "career_recommendations", "major_recommendations"];
-  if (state.userId && known.includes(c.document_type)) {
-    try {
-      const docs = await api(`/users/${encodeURIComponent(state.userId)}/documents?type=${c.document_type}`);
-      if (docs.documents.length) $("citation-document").textContent = docs.documents[0].rendered_text;
-    } catch (e) { /* the snippet is enough */ }
-  }
-}
-
-function parseSse(buffer, onEvent) {
-  let index;
-  while ((index = buffer.indexOf("\n\n")) >= 0) {
-    const block = buffer.slice(0, index);
-    buffer = buffer.slice(index + 2);
-    let event = "message", data = "";
-    for (const line of block.split("\n")) {
-      if (line.startsWith("event: ")) event = line.slice(7);
-      else if (line.startsWith("data: ")) data += line.slice(6);
-    }
-    if (data) onEvent(event, JSON.parse(data));
-  }
-  return buffer;
-}
-
-async function askSse(question, onEvent) {
-  const body = { question };
-  if (state.conversationId) body.conversation_id = state.conversationId;
-  const response = await fetch("/chat/stream", { method: "POST", headers: headers(true), body: JSON.stringify(body) });
-  if (!response.ok) {
-    const err = await response.json().catch(() => ({}));
-    onEvent("error", err);
-    return;
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer = parseSse(buffer + decoder.decode(value, { stream: true }), onEvent);
-  }
-}
-
-let socket = null;
-function askWs(question, onEvent) {
-  return new Promise((resolve) => {
-    const send = () => {
-      const body = { question };
-      if (state.conversationId) body.conversation_id = state.conversationId;
-      socket.onmessage = (msg) => {
-        const frame = JSON.parse(msg.data);
-        if (frame.type === "ready") return;
-        onEvent(frame.type, frame);
-        if (frame.type === "answer" || frame.type === "error") resolve();
-      };
-      socket.send(JSON.stringify(body));
-    };
-    if (socket && socket.readyState === WebSocket.OPEN) return send();
-    socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws");
-    socket.onopen = () => { socket.send(JSON.stringify({ token: state.token })); send(); };
-    socket.onclose = () => { socket = null; resolve(); };
-  });
-}
-
-async function ask(question) {
-  addMessage("user", question);
-  const item = addMessage("assistant", "");
-  const text = item.querySelector(".text");
-  $("ask").disabled = true;
-  const onEvent = (event, data) => {
-    if (event === "token") {
-      text.textContent += data.text;
-    } else if (event === "answer") {
-      state.conversationId = data.conversation_id;
-      renderAnswer(item, data);
-      item.classList.add("done");
-    } else if (event === "error") {
-      item.className = "error";
-      text.textContent = (data.error && data.error.message) || "Something went wrong.";
-    }
-  };
-  try {
-    await ($("use-ws").checked ? askWs(question, onEvent) : askSse(question, onEvent));
-  } catch (e) {
-    onEvent("error", { error: { message: String(e.message || e) } });
+    if (!session.mode) signInView(root);
+    else if (path === "/" && isStaff()) return navigate(homePath(), true);
+    else if (path === "/") { current = new HomeView(root); await current.render(); }
+    else if (path === "/documents/history") {
+      root.append(h("h1", { tabindex: "-1" }, "Version history"), h("p", {}, "Each time you take the test your documents get a new version; here is what changed."));
+      await showHistory(root, session.userId);
+    } else if (path.startsWith("/documents")) {
+      const type = path.split("/")[2] || null;
+      root.append(h("h1", { tabindex: "-1" }, "Your documents"), documentNav("/documents/", type),
+        h("p", { class: "print-hint muted" }, "To keep a copy, print this page or save it as PDF from your browser's print dialog."));
+      const docs = h("div", { id: "documents" });
+      root.append(docs);
+      await showDocuments(docs, session.userId, DOCUMENT_TYPES.includes(type) ? type : null);
+    } else if (path === "/chat") { current = new ChatView(root, params.get("c"), navigate); await current.render(); }
+    else if (path === "/counsellor" && isStaff()) {
+      if (params.get("view") === "cohort") await cohortPage(root);
+      else if (params.get("student")) await studentPage(root, params.get("student"), params.get("c"));
+      else await studentsPage(root);
+    } else if (path === "/admin" && session.role === "admin") await assignmentsPage(root);
+    else root.append(h("h1", { tabindex: "-1" }, "Not here"), failure("This page is not for your account."),
+      h("p", {}, h("a", { href: homePath(), "data-link": "" }, "Go to your home page")));
   } finally {
-    $("ask").disabled = false;
+    root.removeAttribute("aria-busy");
   }
+  document.title = (root.querySelector("h1") ? root.querySelector("h1").textContent + " · " : "") + "AptiChat";
 }
 
-function bars(container, scores) {
-  container.textContent = "";
-  for (const s of scores) {
-    const row = el("div", "bar");
-    row.appendChild(el("span", "name", s.name));
-    const track = el("div", "track");
-    const fill = el("div", "fill " + (s.level || ""));
-    fill.style.width = Math.max(0, Math.min(100, s.percentile)) + "%";
-    track.appendChild(fill);
-    row.appendChild(track);
-    row.appendChild(el("span", "value", String(Math.round(s.percentile))));
-    container.appendChild(row);
-  }
-}
-
-function hexagon(svg, interests) {
-  const NS = "http://www.w3.org/2000/svg";
-  svg.textContent = "";
-  const R = 90;
-  const point = (i, r) => {
-    const a = (Math.PI / 3) * i - Math.PI / 2;
-    return [r * Math.cos(a), r * Math.sin(a)];
-  };
-  for (const level of [0.25, 0.5, 0.75, 1]) {
-    const ring = document.createElementNS(NS, "polygon");
-    ring.setAttribute("class", "grid");
-    ring.setAttribute("points", RIASEC.map((_, i) => point(i, R * level).join(",")).join(" "));
-    svg.appendChild(ring);
-  }
-  const byLetter = Object.fromEntries(interests.map((s) => [s.id, s.percentile]));
-  const shape = document.createElementNS(NS, "polygon");
-  shape.setAttribute("class", "score");
-  shape.setAttribute("points", RIASEC.map((l, i) => point(i, (R * (byLetter[l] || 0)) / 100).join(",")).join(" "));
-  svg.appendChild(shape);
-  RIASEC.forEach((letter, i) => {
-    const [x, y] = point(i, R + 16);
-    const label = document.createElementNS(NS, "text");
-    label.setAttribute("x", x);
-    label.setAttribute("y", y);
-    label.textContent = letter + (letter in byLetter ? " " + Math.round(byLetter[letter]) : "");
-    svg.appendChild(label);
+export function navigate(url, replace) {
+  if (replace) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
+  return route().then(() => {
+    const heading = $("main").querySelector("h1");
+    if (heading && !location.hash) heading.focus();
   });
 }
 
-async function loadProfile() {
-  try {
-    const p = await api(`/users/${encodeURIComponent(state.userId)}/profile`);
-    const name = p.display_name ? p.display_name : p.user_id;
-    const where = p.state && p.state.state !== "ready" ? ` · ${p.state.reason} ${p.state.advice}` : "";
-    $("profile-status").textContent = name + where;
-    $("holland").textContent = p.holland_code || "–";
-    hexagon($("hexagon"), p.interests);
-    bars($("tendencies"), p.tendencies);
-    bars($("skills"), p.thinking_skills);
-    const gaps = Object.entries(p.gaps).map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`);
-    $("gaps").textContent = gaps.length ? "Not available: " + gaps.join("; ") : "";
-  } catch (e) {
-    // no profile yet (a rejected test, one still being processed): say where the person stands
-    try {
-      const s = await api(`/users/${encodeURIComponent(state.userId)}/status`);
-      $("profile-status").textContent = `${s.reason} ${s.advice}`;
-    } catch (_) {
-      $("profile-status").textContent = "Profile unavailable: " + e.message;
-    }
-  }
-}
-
-function useToken(token) {
-  const c = claims(token);
-  if (!c || !c.sub) {
-    $("who").textContent = "That does not look like a token.";
-    return;
-  }
-  state.token = token;
-  state.userId = c.sub;
-  state.conversationId = null;
-  sessionStorage.setItem("aptichat-token", token);
-  $("who").textContent = `Signed in as ${c.sub}${c.role === "admin" ? " (admin)" : ""}.`;
-  $("ask").disabled = false;
-  loadProfile();
-}
-
-$("token-form").addEventListener("submit", (ev) => { ev.preventDefault(); useToken($("token").value.trim()); });
-$("ask-form").addEventListener("submit", (ev) => {
+document.addEventListener("click", (ev) => {
+  const a = ev.target.closest("a[href]");
+  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  if (a.origin !== location.origin || a.hasAttribute("download") || !isPage(a.pathname)) return;
+  if (a.pathname === location.pathname && a.search === location.search && a.hash) return; // in-page anchor
   ev.preventDefault();
-  const q = $("question").value.trim();
-  if (!q || !state.token) return;
-  $("question").value = "";
-  ask(q);
+  navigate(a.pathname + a.search + a.hash);
 });
-$("question").addEventListener("keydown", (ev) => {
-  if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("ask-form").requestSubmit(); }
-});
-if (state.token) useToken(state.token);
+window.addEventListener("popstate", () => route());
+
+/** A sign-in link's code in the fragment: exchanged for a session; true when there was one. */
+async function signInFromLink() {
+  const match = location.hash.match(/^#signin=([A-Za-z0-9_-]+)$/);
+  if (!match) return false;
+  // the code is spent once: take it out of the address bar (and the history) before anything else
+  history.replaceState(null, "", location.pathname + location.search);
+  try {
+    await exchange(match[1]);
+    announce("You are signed in.");
+    if (location.pathname === "/") history.replaceState(null, "", homePath());
+  } catch (e) {
+    notice = e.message || "This sign-in link did not work.";
+  }
+  return true;
+}
+
+async function start() {
+  if (!(await signInFromLink())) await restore();
+  onSessionChange(() => { if (!session.mode) route(); else drawHeader(); });
+  window.addEventListener("hashchange", async () => { if (await signInFromLink()) await route(); });
+  await route();
+  document.body.dataset.ready = "true";
+}
+
+start();

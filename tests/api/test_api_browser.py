@@ -1,6 +1,8 @@
-"""The chat page in headless Chromium, driven over the DevTools protocol: paste a token, type a
-question, see a streamed answer with clickable citations and the profile charts; a screenshot is
-saved to docs/chat-page.png."""
+"""The web app in headless Chromium, driven over the DevTools protocol, with the developer's sign-in (a
+pasted bearer token): the profile summary, the thinking skills document, then a question typed in the
+chat with a streamed answer whose citations open the cited section; a screenshot is saved as
+chat-page.png (docs/ under `make screenshots`). The sign-in link and the rest of the app are covered by
+tests/browser."""
 
 from __future__ import annotations
 
@@ -32,10 +34,15 @@ def test_chat_page_streams_a_cited_answer(api: Api, page: Page, tmp_path: Path) 
     token = api.headers(ALICE)["Authorization"].split()[1]
     page.js(f"document.getElementById('token').value = {json.dumps(token)}")
     page.js("document.getElementById('token-form').requestSubmit()")
-    page.wait_for("document.querySelectorAll('#hexagon polygon.score').length === 1")
+    page.wait_for("document.querySelectorAll('.summary .hexagon polygon.score').length === 1")
     assert page.js("document.getElementById('holland').textContent") == "SIA"
-    assert page.js("document.querySelectorAll('#skills .bar').length") == 5
 
+    page.js("document.querySelector('a[href=\"/documents/thinking_skills\"]').click()")
+    page.wait_for("document.querySelectorAll('article[data-type=thinking_skills] .bar').length > 0")
+    assert page.js("document.querySelectorAll('article[data-type=thinking_skills] .bar').length") == 5
+
+    page.js("document.querySelector('#nav a[href=\"/chat\"]').click()")
+    page.wait_for("!!document.getElementById('question')")
     page.js("document.getElementById('question').focus()")
     page.send("Input.insertText", text="What are my strongest thinking skills?")
     page.send("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13)

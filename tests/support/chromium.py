@@ -1,5 +1,7 @@
-"""Headless Chromium driven over the DevTools protocol (no Selenium, no Playwright), shared by the chat
-page test and the Dagster UI test. Tests skip when /usr/bin/chromium is absent."""
+"""Headless Chromium driven over the DevTools protocol (no Selenium, no Playwright), shared by the web
+app's browser tests and the Dagster UI test. Tests skip when /usr/bin/chromium is absent.
+
+`Page.axe()` runs the vendored axe-core (tests/support/vendor, see its README) in the page."""
 
 from __future__ import annotations
 
@@ -23,6 +25,15 @@ from websockets.sync.client import ClientConnection, connect
 from support.processes import stop
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# axe-core's impacts that fail a test: "serious" and "critical" (minor/moderate are reported, not failed)
+BLOCKING_IMPACTS = ("serious", "critical")
+KEYS = {
+    "Tab": ("Tab", 9),
+    "Enter": ("Enter", 13),
+    "Escape": ("Escape", 27),
+    " ": ("Space", 32),
+}
 SKIP_REASON = "headless Chromium not installed at /usr/bin/chromium (`make install` or apt-get install chromium)"
 
 
@@ -32,12 +43,17 @@ class Page:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.ids = itertools.count(1)
+        # uncaught exceptions in the page's scripts, as DevTools reported them (Runtime.enable)
+        self.errors: list[str] = []
 
     def send(self, method: str, **params: Any) -> dict[str, Any]:
         call_id = next(self.ids)
         self.ws.send(json.dumps({"id": call_id, "method": method, "params": params}))
         while True:
             message = json.loads(self.ws.recv(timeout=60))
+            if message.get("method") == "Runtime.exceptionThrown":
+                details = message["params"]["exceptionDetails"]
+                self.errors.append(str(details.get("exception", {}).get("description") or details.get("text")))
             if message.get("id") == call_id:
                 if "error" in message:
                     raise RuntimeError(message["error"])
@@ -66,9 +82,47 @@ class Page:
     def text(self) -> str:
         return str(self.js("document.body ? document.body.innerText : ''"))
 
-    def screenshot(self, path: Path) -> int:
-        """A PNG of the viewport; returns its size in bytes."""
-        shot = self.send("Page.captureScreenshot", format="png")
+    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
+        """Emulate a screen size (375 wide with `mobile` for a phone)."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+
+    def press(self, key: str, shift: bool = False) -> None:
+        """A real key press (keyDown, keyUp) as a keyboard user makes it: Tab, Enter, Escape, space."""
+        code, vk = KEYS[key]
+        common = {"key": key, "code": code, "windowsVirtualKeyCode": vk, "modifiers": 8 if shift else 0}
+        text = {"Enter": "\r", " ": " "}.get(key)
+        self.send("Input.dispatchKeyEvent", type="keyDown", **common, **({"text": text} if text else {}))
+        self.send("Input.dispatchKeyEvent", type="keyUp", **common)
+
+    def type(self, text: str) -> None:
+        self.send("Input.insertText", text=text)
+
+    def axe(self, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """axe-core's violations on the page as it is now (WCAG 2.x A/AA and best-practice rules)."""
+        if not self.js("typeof window.axe === 'object'"):
+            self.js(AXE.read_text(encoding="utf-8"))
+        context = json.dumps({"exclude": [[selector] for selector in exclude]}) if exclude else "document"
+        options = json.dumps({"resultTypes": ["violations"]})
+        result = self.js(
+            f"axe.run({context}, {options}).then(r => r.violations.map(v => ({{id: v.id, impact: v.impact, "
+            f"help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}})))"
+        )
+        return list(result or [])
+
+    def blocking_violations(self) -> list[dict[str, Any]]:
+        """axe-core's serious and critical violations: what must be empty on every page."""
+        return [v for v in self.axe() if v.get("impact") in BLOCKING_IMPACTS]
+
+    def screenshot(self, path: Path, full_page: bool = False) -> int:
+        """A PNG of the viewport (or the whole page); returns its size in bytes."""
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            metrics = self.send("Page.getLayoutMetrics")
+            size = metrics.get("cssContentSize") or metrics["contentSize"]
+            width, height = int(size["width"]), min(int(size["height"]), 6000)
+            params["clip"] = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+            params["captureBeyondViewport"] = True
+        shot = self.send("Page.captureScreenshot", **params)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = base64.b64decode(shot["data"])
         path.write_bytes(data)

@@ -96,9 +96,9 @@ def _logged_path() -> str | None:
 
 def _finish(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
-    metrics.REQUESTS.inc(endpoint, request.method, str(response.status_code))
+    metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
     if "started" in g:
-        metrics.LATENCY.observe(time.perf_counter() - g.started, endpoint)
+        metrics.LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if "request_id" in g:
         response.headers["X-Request-Id"] = g.request_id

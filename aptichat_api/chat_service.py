@@ -31,7 +31,7 @@ def engine_error(exc: Exception, question: str | None = None, engine: Any = None
     if isinstance(exc, UserNotFound):
         return safe_reply_without_documents(question, engine) or no_documents(exc)
     if isinstance(exc, QuestionRejected):
-        metrics.REJECTED_QUESTIONS.inc(exc.code)
+        metrics.REJECTED_QUESTIONS.labels(exc.code).inc()
         return ApiError(422, exc.code, exc.message)
     if isinstance(exc, ConversationNotFound):
         return ApiError(404, "conversation_not_found", "No conversation of yours with that id.")
@@ -53,7 +53,7 @@ def safe_reply_without_documents(question: str | None, engine: Any) -> ApiError 
     from aptichat.safety import safe_reply
 
     settings = current_app.config["SETTINGS"]
-    metrics.SAFETY_FLAGS.inc(str(found.category))
+    metrics.SAFETY_FLAGS.labels(str(found.category)).inc()
     reply = safe_reply(found, helpline=settings.safety_helpline)
     return ApiError(404, "user_not_found", reply, {"safety": str(found.category), "state": "unknown"})
 
@@ -200,9 +200,11 @@ class ChatService:
             mapped = ApiError(500, "internal_error", "Something went wrong on our side.")
         yield "error", {**error_body(mapped.code, mapped.message, mapped.details), "status": mapped.status}
 
-    @staticmethod
-    def _answered(result: ChatResult, variant: str | None) -> ChatAnswer:
-        metrics.ANSWERS.inc(str(result.provider), str(bool(result.degraded)).lower(), variant or "none")
+    def _answered(self, result: ChatResult, variant: str | None) -> ChatAnswer:
+        metrics.ANSWERS.labels(str(result.provider), str(bool(result.degraded)).lower(), variant or "none").inc()
+        if result.degraded:
+            metrics.DEGRADED_ANSWERS.labels(result.degraded_cause or "unknown").inc()
+        metrics.publish_cache_events(self.cache_events())
         return ChatAnswer.from_result(result)
 
 

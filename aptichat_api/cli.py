@@ -18,7 +18,7 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--user", "user_id", required=True, help="The user id (the token's sub).")
-@click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
+@click.option("--role", type=click.Choice(["user", "counsellor", "admin"]), default="user", show_default=True)
 @click.option("--ttl", type=click.IntRange(min=1), default=3600, show_default=True, help="Seconds until it expires.")
 @click.option(
     "--private-key",

@@ -1,290 +1,242 @@
-"""Every metric the API exports at GET /metrics, and the tiny Prometheus registry that renders them
-in the text format (version 0.0.4). In-house because we need three metric kinds and no extra package.
+"""Every metric the API exports at GET /metrics, with prometheus_client.
 
-Counters and histograms are per process; under gunicorn each worker reports its own, which
-Prometheus sums. The aptichat_etl_* families are read from the database (etl_snapshot.py) and are
-the same from every worker, and the chat cache gauge reads the app's chat engine.
+Under gunicorn (`aptichat api serve`) every worker writes its counters and histograms to files in
+PROMETHEUS_MULTIPROC_DIR (one directory per deployment, emptied when the master starts:
+aptichat_api/gunicorn_conf.py) and a scrape, whichever worker answers it, sums every worker's files:
+one scrape is the whole deployment. Without that variable (flask dev, in-process tests) the values
+live in this process's registry.
+
+Some families are read when scraped, not counted: the aptichat_etl_* families from the database
+(etl_snapshot.py; the same from every worker and replica: dashboards take `max`), the age of the
+newest backup, and the chat engine's cache counters (each worker publishes its own into a `livesum`
+gauge after every answer and when it answers a scrape).
 """
 
 from __future__ import annotations
 
-import math
-import threading
-from collections.abc import Callable, Iterable
+import logging
+import os
+from collections.abc import Iterable, Iterator
 
 from flask import current_app
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from aptichat.db.etl_metrics import STAGE_BUCKETS, EtlSnapshot
+from aptichat.telemetry import REGISTRY
 from aptichat_api.etl_snapshot import current_snapshot
 
-LabelValues = tuple[str, ...]
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(names: tuple[str, ...], values: LabelValues, extra: str = "") -> str:
-    parts = [f'{n}="{_escape(v)}"' for n, v in zip(names, values, strict=True)]
-    if extra:
-        parts.append(extra)
-    return "{" + ",".join(parts) + "}" if parts else ""
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
-
-
-class Counter:
-    """A monotonically increasing count, optionally split by labels."""
-
-    kind = "counter"
-
-    def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = ()) -> None:
-        self.name, self.help, self.label_names = name, help_text, labels
-        self._values: dict[LabelValues, float] = {} if labels else {(): 0.0}
-        self._lock = threading.Lock()
-
-    def inc(self, *label_values: str, amount: float = 1.0) -> None:
-        with self._lock:
-            self._values[label_values] = self._values.get(label_values, 0.0) + amount
-
-    def value(self, *label_values: str) -> float:
-        return self._values.get(label_values, 0.0)
-
-    def samples(self) -> Iterable[str]:
-        with self._lock:
-            items = sorted(self._values.items())
-        for values, number in items:
-            yield f"{self.name}{_labels(self.label_names, values)} {_number(number)}"
-
-
-class Histogram:
-    """Observations counted into cumulative buckets, with their sum and count."""
-
-    kind = "histogram"
-
-    def __init__(self, name: str, help_text: str, labels: tuple[str, ...], buckets: tuple[float, ...]) -> None:
-        self.name, self.help, self.label_names = name, help_text, labels
-        self.buckets = (*sorted(buckets), math.inf)
-        self._series: dict[LabelValues, list[float]] = {}  # bucket counts..., sum, count
-        self._lock = threading.Lock()
-
-    def observe(self, value: float, *label_values: str) -> None:
-        with self._lock:
-            series = self._series.setdefault(label_values, [0.0] * (len(self.buckets) + 2))
-            for i, bound in enumerate(self.buckets):
-                if value <= bound:
-                    series[i] += 1
-            series[-2] += value
-            series[-1] += 1
-
-    def samples(self) -> Iterable[str]:
-        with self._lock:
-            items = sorted((k, list(v)) for k, v in self._series.items())
-        for values, series in items:
-            for bound, count in zip(self.buckets, series, strict=False):
-                le = f'le="{_number(bound)}"'
-                yield f"{self.name}_bucket{_labels(self.label_names, values, le)} {_number(count)}"
-            yield f"{self.name}_sum{_labels(self.label_names, values)} {_number(series[-2])}"
-            yield f"{self.name}_count{_labels(self.label_names, values)} {_number(series[-1])}"
-
-
-class Gauge:
-    """A value read when /metrics is scraped (e.g. cache hits kept by another package)."""
-
-    kind = "gauge"
-
-    def __init__(self, name: str, help_text: str, read: Callable[[], dict[LabelValues, float]], labels=()) -> None:
-        self.name, self.help, self.label_names, self._read = name, help_text, tuple(labels), read
-
-    def samples(self) -> Iterable[str]:
-        try:
-            values = self._read()
-        except Exception:  # a broken reader must not take /metrics down with it
-            values = {}
-        for label_values, number in sorted(values.items()):
-            yield f"{self.name}{_labels(self.label_names, label_values)} {_number(number)}"
-
-
-class FromEtlSnapshot:
-    """A metric family whose samples come from the ETL snapshot (etl_snapshot.py)."""
-
-    def __init__(
-        self,
-        name: str,
-        help_text: str,
-        kind: str,
-        labels: tuple[str, ...],
-        lines: Callable[[EtlSnapshot], Iterable[tuple[str, LabelValues, float, str]]],
-    ) -> None:
-        self.name, self.help, self.kind, self.label_names, self._lines = name, help_text, kind, labels, lines
-
-    def samples(self) -> Iterable[str]:
-        snapshot = current_snapshot(on_failure=ETL_METRICS_ERRORS.inc)
-        if snapshot is None:
-            return []
-        return [
-            f"{self.name}{suffix}{_labels(self.label_names, values, extra)} {_number(number)}"
-            for suffix, values, number, extra in self._lines(snapshot)
-        ]
-
-
-class Registry:
-    def __init__(self) -> None:
-        self._metrics: dict[str, Counter | Histogram | Gauge | FromEtlSnapshot] = {}
-
-    def register(self, metric):  # type: ignore[no-untyped-def]
-        self._metrics.setdefault(metric.name, metric)
-        return self._metrics[metric.name]
-
-    def render(self) -> str:
-        lines: list[str] = []
-        for metric in self._metrics.values():
-            lines.append(f"# HELP {metric.name} {metric.help}")
-            lines.append(f"# TYPE {metric.name} {metric.kind}")
-            lines.extend(metric.samples())
-        return "\n".join(lines) + "\n"
-
-
-REGISTRY = Registry()
+log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# seconds: retrieval is tens of milliseconds; generation is seconds with a provider
+RETRIEVAL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+GENERATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 
-REQUESTS: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_http_requests_total",
-        "HTTP requests by endpoint, method and status.",
-        ("endpoint", "method", "status"),
-    )
+
+def counter_value(metric: Counter, *label_values: str) -> float:
+    """This process's value of a counter (tests compare before/after)."""
+    child = metric.labels(*label_values) if label_values else metric
+    for family in child.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                return float(sample.value)
+    return 0.0
+
+
+REQUESTS = Counter(
+    "aptichat_http_requests",
+    "HTTP requests by endpoint, method and status.",
+    ("endpoint", "method", "status"),
+    registry=REGISTRY,
 )
-LATENCY: Histogram = REGISTRY.register(
-    Histogram(
-        "aptichat_http_request_seconds",
-        "HTTP request latency by endpoint.",
-        ("endpoint",),
-        (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-    )
+LATENCY = Histogram(
+    "aptichat_http_request_seconds",
+    "HTTP request latency by endpoint.",
+    ("endpoint",),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
 )
-ANSWERS: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_chat_answers_total",
-        "Chat answers by provider, degraded flag and variant.",
-        ("provider", "degraded", "variant"),
-    )
+ANSWERS = Counter(
+    "aptichat_chat_answers",
+    "Chat answers by provider, degraded flag and variant.",
+    ("provider", "degraded", "variant"),
+    registry=REGISTRY,
 )
-REJECTED_QUESTIONS: Counter = REGISTRY.register(
-    Counter("aptichat_chat_rejected_questions_total", "Questions the chat engine refused, by code.", ("code",))
+DEGRADED_ANSWERS = Counter(
+    "aptichat_chat_degraded_answers",
+    "Chat answers marked degraded, by cause (a retrieval path failed: vector_search_failed, ...; the "
+    "provider failed: provider_<error>, answered by the offline composer).",
+    ("cause",),
+    registry=REGISTRY,
 )
-RETRIEVAL_DEGRADED: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_chat_retrieval_degraded_total",
-        "Chat questions answered with part of retrieval missing (a failed search contained in a savepoint), by cause.",
-        ("cause",),
-    )
+RETRIEVAL_SECONDS = Histogram(
+    "aptichat_chat_retrieval_seconds",
+    "Retrieval time of one question (vector + keyword search and ranking), by intent.",
+    ("intent",),
+    buckets=RETRIEVAL_BUCKETS,
+    registry=REGISTRY,
 )
-SAFETY_FLAGS: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_chat_safety_flags_total",
-        "Messages the safety layer answered with its fixed reply and flagged for staff review, by category.",
-        ("category",),
-    )
+GENERATION_SECONDS = Histogram(
+    "aptichat_chat_generation_seconds",
+    "Answer generation time (first request to last token, faithfulness check and fallback included), "
+    "by intent and provider.",
+    ("intent", "provider"),
+    buckets=GENERATION_BUCKETS,
+    registry=REGISTRY,
 )
-RATE_LIMITED: Counter = REGISTRY.register(Counter("aptichat_rate_limited_total", "Requests refused with 429."))
-UNHANDLED_ERRORS: Counter = REGISTRY.register(
-    Counter("aptichat_unhandled_errors_total", "Requests that reached the catch-all 500 handler (should stay 0).")
+REJECTED_QUESTIONS = Counter(
+    "aptichat_chat_rejected_questions",
+    "Questions the chat engine refused, by code.",
+    ("code",),
+    registry=REGISTRY,
 )
-FAITHFULNESS: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_answer_faithfulness_total",
-        "Provider answers checked against their cited sections, by provider and outcome (passed, "
-        "passed_after_retry, fell_back to the offline composer).",
-        ("provider", "outcome"),
-    )
+RETRIEVAL_DEGRADED = Counter(
+    "aptichat_chat_retrieval_degraded",
+    "Chat questions answered with part of retrieval missing (a failed search contained in a savepoint), by cause.",
+    ("cause",),
+    registry=REGISTRY,
 )
-FAITHFULNESS_PROBLEMS: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_answer_faithfulness_problems_total",
-        "Problems the faithfulness check found in provider answers (first answers and regenerations), by kind.",
-        ("kind",),
-    )
+SAFETY_FLAGS = Counter(
+    "aptichat_chat_safety_flags",
+    "Messages the safety layer answered with its fixed reply and flagged for staff review, by category.",
+    ("category",),
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter("aptichat_rate_limited", "Requests refused with 429.", registry=REGISTRY)
+UNHANDLED_ERRORS = Counter(
+    "aptichat_unhandled_errors",
+    "Requests that reached the catch-all 500 handler (should stay 0).",
+    registry=REGISTRY,
+)
+FAITHFULNESS = Counter(
+    "aptichat_answer_faithfulness",
+    "Provider answers checked against their cited sections, by provider and outcome (passed, "
+    "passed_after_retry, fell_back to the offline composer).",
+    ("provider", "outcome"),
+    registry=REGISTRY,
+)
+FAITHFULNESS_PROBLEMS = Counter(
+    "aptichat_answer_faithfulness_problems",
+    "Problems the faithfulness check found in provider answers (first answers and regenerations), by kind.",
+    ("kind",),
+    registry=REGISTRY,
+)
+ETL_METRICS_ERRORS = Counter(
+    "aptichat_etl_metrics_errors",
+    "Scrapes whose ETL block was skipped because the database query failed.",
+    registry=REGISTRY,
+)
+CHAT_CACHE = Gauge(
+    "aptichat_chat_cache_events",
+    "Chat engine cache hits, misses, invalidations (summed over the live workers).",
+    ("cache", "event"),
+    multiprocess_mode="livesum",
+    registry=REGISTRY,
 )
 
 
 def count_faithfulness(provider: str, outcome: str, problems: Iterable[str]) -> None:
     """One checked answer and the kinds of the problems found in it (aptichat.llm.faithfulness)."""
-    FAITHFULNESS.inc(provider, outcome)
+    FAITHFULNESS.labels(provider, outcome).inc()
     for kind in problems:
-        FAITHFULNESS_PROBLEMS.inc(kind)
+        FAITHFULNESS_PROBLEMS.labels(kind).inc()
 
 
-# --- the ETL, from the database --------------------------------------------------------------------
-def _processed(snapshot: EtlSnapshot) -> Iterable[tuple[str, LabelValues, float, str]]:
-    for (status, source), count in sorted(snapshot.processed.items()):
-        yield "", (status, source), count, ""
+def publish_cache_events(events: dict[tuple[str, ...], float]) -> None:
+    """This worker's chat cache counters ((cache, event) -> count) into the shared gauge."""
+    for (cache, event), count in events.items():
+        CHAT_CACHE.labels(cache, event).set(count)
 
 
-def _queue(snapshot: EtlSnapshot) -> Iterable[tuple[str, LabelValues, float, str]]:
-    for status, count in sorted(snapshot.queue.items()):
-        yield "", (status,), count, ""
+# --- read when scraped ------------------------------------------------------------------------------
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _stage_seconds(snapshot: EtlSnapshot) -> Iterable[tuple[str, LabelValues, float, str]]:
-    for stage, hist in sorted(snapshot.stages.items()):
-        for bound, count in (*zip(STAGE_BUCKETS, hist.buckets, strict=True), (float("inf"), hist.count)):
-            yield "_bucket", (stage,), count, f'le="{_number(bound)}"'
-        yield "_sum", (stage,), hist.sum, ""
-        yield "_count", (stage,), hist.count, ""
-
-
-ETL_PROCESSED: FromEtlSnapshot = REGISTRY.register(
-    FromEtlSnapshot(
-        "aptichat_etl_users_processed_total",
+def _etl_families(snapshot: EtlSnapshot) -> Iterator[Metric]:
+    processed = CounterMetricFamily(
+        "aptichat_etl_users_processed",
         "Finished ETL jobs (one per user per request) in chat_etl_jobs, by final status and source.",
-        "counter",
-        ("status", "source"),
-        _processed,
+        labels=("status", "source"),
     )
-)
-ETL_QUEUE_DEPTH: FromEtlSnapshot = REGISTRY.register(
-    FromEtlSnapshot(
+    for (status, source), count in sorted(snapshot.processed.items()):
+        processed.add_metric((status, source), count)
+    yield processed
+    queue = GaugeMetricFamily(
         "aptichat_etl_queue_depth",
         "ETL jobs in chat_etl_jobs waiting or in progress, by status (requested, queued, running).",
-        "gauge",
-        ("status",),
-        _queue,
+        labels=("status",),
     )
-)
-ETL_STAGE_SECONDS: FromEtlSnapshot = REGISTRY.register(
-    FromEtlSnapshot(
+    for status, count in sorted(snapshot.queue.items()):
+        queue.add_metric((status,), count)
+    yield queue
+    oldest = GaugeMetricFamily(
+        "aptichat_etl_queue_oldest_age_seconds",
+        "Age of the oldest ETL job still waiting or running in chat_etl_jobs, by status (0 when none).",
+        labels=("status",),
+    )
+    for status, age in sorted(snapshot.oldest_age_s.items()):
+        oldest.add_metric((status,), age)
+    yield oldest
+    stages = HistogramMetricFamily(
         "aptichat_etl_stage_seconds",
         "Seconds one per-user ETL stage took in one run (chat_etl_stage_timings), by stage.",
-        "histogram",
-        ("stage",),
-        _stage_seconds,
+        labels=("stage",),
     )
-)
-# registered after the ETL families: rendered after them, so a scrape counts its own failure
-ETL_METRICS_ERRORS: Counter = REGISTRY.register(
-    Counter(
-        "aptichat_etl_metrics_errors_total",
-        "Scrapes whose ETL block was skipped because the database query failed.",
+    for stage, hist in sorted(snapshot.stages.items()):
+        buckets = [(_number(bound), count) for bound, count in zip(STAGE_BUCKETS, hist.buckets, strict=True)]
+        stages.add_metric((stage,), [*buckets, ("+Inf", hist.count)], hist.sum)
+    yield stages
+
+
+def _backup_age() -> Iterator[Metric]:
+    from aptichat.deploy.backups import newest_backup_age_seconds
+
+    age = newest_backup_age_seconds(current_app.config["SETTINGS"])
+    family = GaugeMetricFamily(
+        "aptichat_backup_newest_age_seconds",
+        "Seconds since the newest complete backup in the backup folder was taken (absent: no backup yet).",
     )
-)
+    if age is not None:
+        family.add_metric((), age)
+    yield family
 
 
-# --- the chat engine's caches ----------------------------------------------------------------------
-def _chat_cache_events() -> dict[LabelValues, float]:
-    service = current_app.extensions.get("aptichat_chat")  # the ChatService bound to this app
-    return service.cache_events() if service is not None else {}
+class _ReadAtScrape(Collector):
+    """The families read when /metrics is asked: the ETL snapshot, the backup age, and this worker's
+    chat cache counters published first."""
+
+    def collect(self) -> Iterator[Metric]:
+        service = current_app.extensions.get("aptichat_chat")  # the ChatService bound to this app
+        if service is not None:
+            publish_cache_events(service.cache_events())
+        snapshot = current_snapshot(on_failure=ETL_METRICS_ERRORS.inc)
+        if snapshot is not None:
+            yield from _etl_families(snapshot)
+        try:
+            yield from _backup_age()
+        except Exception as exc:  # a broken reader must not take /metrics down with it
+            log.warning("backup age skipped: %s", type(exc).__name__)
 
 
-CHAT_CACHE: Gauge = REGISTRY.register(
-    Gauge(
-        "aptichat_chat_cache_events",
-        "Chat engine cache hits, misses, invalidations.",
-        _chat_cache_events,
-        labels=("cache", "event"),
-    )
-)
+class _Counted(Collector):
+    """The counted metrics: every worker's files in multiprocess mode, else this process's registry."""
+
+    def collect(self) -> Iterator[Metric]:
+        directory = os.environ.get(MULTIPROC_ENV)
+        if directory:
+            yield from MultiProcessCollector(None, path=directory).collect()
+        else:
+            yield from REGISTRY.collect()
+
+
+def render() -> bytes:
+    """The Prometheus text of one scrape (read-at-scrape families first: a failed ETL refresh is
+    counted before the counters are read)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_ReadAtScrape())
+    registry.register(_Counted())
+    return generate_latest(registry)

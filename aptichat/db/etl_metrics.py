@@ -36,6 +36,7 @@ class StageHistogram:
 class EtlSnapshot:
     processed: dict[tuple[str, str], int] = field(default_factory=dict)  # (status, source) -> finished jobs
     queue: dict[str, int] = field(default_factory=dict)  # status -> jobs
+    oldest_age_s: dict[str, float] = field(default_factory=dict)  # status -> age of its oldest job (requested_at)
     stages: dict[str, StageHistogram] = field(default_factory=dict)  # stage -> histogram
 
 
@@ -46,7 +47,7 @@ def etl_snapshot(engine: Engine, timeout_ms: int = 2000) -> EtlSnapshot:
     grouped count over chat_etl_jobs (a sequential scan, about 100 ms per million rows) and the
     histogram one over chat_etl_stage_timings (three rows per run). Callers cache the result.
     """
-    snapshot = EtlSnapshot(queue=dict.fromkeys(QUEUE_STATUSES, 0))
+    snapshot = EtlSnapshot(queue=dict.fromkeys(QUEUE_STATUSES, 0), oldest_age_s=dict.fromkeys(QUEUE_STATUSES, 0.0))
     with engine.connect() as conn, conn.begin():
         conn.execute(text(f"SET LOCAL statement_timeout = {int(timeout_ms)}"))
         conn.execute(text("SET TRANSACTION READ ONLY"))
@@ -56,12 +57,14 @@ def etl_snapshot(engine: Engine, timeout_ms: int = 2000) -> EtlSnapshot:
             .group_by(ChatEtlJob.status, ChatEtlJob.source)
         ):
             snapshot.processed[(status, source)] = int(count)
-        for status, count in conn.execute(
-            select(ChatEtlJob.status, func.count())
+        age = func.extract("epoch", func.now() - func.min(ChatEtlJob.requested_at))
+        for status, count, oldest in conn.execute(
+            select(ChatEtlJob.status, func.count(), age)
             .where(ChatEtlJob.status.in_(QUEUE_STATUSES))
             .group_by(ChatEtlJob.status)
         ):
             snapshot.queue[status] = int(count)
+            snapshot.oldest_age_s[status] = max(0.0, float(oldest or 0.0))
         seconds = ChatEtlStageTiming.seconds
         columns = [func.count().filter(seconds <= bound) for bound in STAGE_BUCKETS]
         for stage, total, count, *buckets in conn.execute(

@@ -17,6 +17,7 @@ import numpy as np
 
 from aptichat.embeddings.base import DOCUMENT_TASK, Embedder, check_titles
 from aptichat.lru import LRU
+from aptichat.telemetry import EMBEDDING_CACHE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -50,6 +51,7 @@ class CachingEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         """The query vector, from the LRU when this exact text was asked before."""
         cached = self.queries.get(text)
+        EMBEDDING_CACHE.labels("query", "miss" if cached is None else "hit").inc()
         if cached is not None:
             return cached.copy()
         vector = np.asarray(self.inner.embed_query(text), dtype=np.float32)
@@ -78,6 +80,8 @@ class CachingEmbedder:
         with self._lock:
             self.document_hits += len(first_index) - len(missing)
             self.document_misses += len(missing)
+        EMBEDDING_CACHE.labels("document", "hit").inc(len(first_index) - len(missing))
+        EMBEDDING_CACHE.labels("document", "miss").inc(len(missing))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for index, key in enumerate(keys):
             out[index] = found[key]

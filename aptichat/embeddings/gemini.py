@@ -18,6 +18,7 @@ from aptichat.llm.errors import InvalidRequestError, RetryableError
 from aptichat.llm.gemini_client import GeminiTransport
 from aptichat.llm.ratelimit import estimate_tokens
 from aptichat.settings import Settings
+from aptichat.telemetry import record_gemini_usage, usage_tokens
 
 logger = logging.getLogger(__name__)
 API_MAX_BATCH = 100
@@ -58,6 +59,9 @@ class GeminiEmbedder:
 
         def call() -> np.ndarray:
             response = self.transport.client.models.embed_content(model=self.model, contents=contents, config=config)
+            tokens = usage_tokens(response)  # the API may omit usage for embeddings: then an estimate
+            source = "reported" if tokens else "estimated"
+            record_gemini_usage(self.model, *(tokens or (estimate_tokens(texts), 0)), source)
             values = [e.values or [] for e in response.embeddings or []]
             if len(values) != len(texts):
                 raise RetryableError(f"expected {len(texts)} vectors, got {len(values)}")

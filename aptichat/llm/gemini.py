@@ -19,6 +19,7 @@ from aptichat.llm.prompt import build_prompt, system_instruction
 from aptichat.llm.ratelimit import estimate_tokens
 from aptichat.llm.types import AnswerRequest, GeneratedAnswer, cited_numbers
 from aptichat.settings import Settings
+from aptichat.telemetry import record_gemini_usage, usage_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ class GeminiAnswerGenerator:
     def _tokens(self, request: AnswerRequest, prompt: str) -> int:
         return estimate_tokens([prompt, request.system_instruction or system_instruction()])
 
+    def _count_usage(self, response: Any, prompt: str, text: str = "") -> None:
+        """Tokens and estimated cost of one call: the response's usage_metadata, else an estimate."""
+        tokens = usage_tokens(response)
+        if tokens is not None:
+            record_gemini_usage(self.model, *tokens)
+        else:
+            record_gemini_usage(self.model, estimate_tokens(prompt), estimate_tokens(text) if text else 0, "estimated")
+
     def _answer(self, request: AnswerRequest, text: str) -> GeneratedAnswer:
         return GeneratedAnswer(text=text, citations=cited_numbers(text, request.sections), provider=self.name)
 
@@ -73,7 +82,10 @@ class GeminiAnswerGenerator:
 
         def call() -> str:
             response = self.transport.client.models.generate_content(model=self.model, contents=prompt, config=config)
-            text = _check_chunk(response)
+            try:
+                text = _check_chunk(response)
+            finally:
+                self._count_usage(response, prompt, getattr(response, "text", None) or "")
             if not text.strip():
                 raise RetryableError("empty answer")
             return text
@@ -91,6 +103,8 @@ class GeminiAnswerGenerator:
         prompt = self._prompt(request)
         config = self._config(request)
 
+        opened: list[Any] = []  # the first chunk, for its usage_metadata when it is the only one
+
         def open_stream() -> tuple[str, Iterator[Any]]:
             # The SDK sends the request lazily: pull the first chunk here so connection errors, 429s
             # and 5xx happen inside the retry loop.
@@ -100,17 +114,20 @@ class GeminiAnswerGenerator:
             first = next(chunks, None)
             if first is None:
                 raise RetryableError("empty stream")
+            opened[:] = [first]
             return _check_chunk(first), chunks
 
         first_text, chunks = self.transport.call(
             open_stream, tokens=self._tokens(request, prompt), what=f"stream {self.model}"
         )
         sent: list[str] = []
+        last: Any = opened[0] if opened else None  # usage_metadata is cumulative: the last chunk has the totals
         try:
             if first_text:
                 sent.append(first_text)
                 yield first_text
             for chunk in chunks:
+                last = chunk if getattr(chunk, "usage_metadata", None) is not None else last
                 piece = _check_chunk(chunk)
                 if piece:
                     sent.append(piece)
@@ -120,6 +137,8 @@ class GeminiAnswerGenerator:
             if error is exc:
                 raise
             raise error from exc
+        finally:
+            self._count_usage(last, prompt, "".join(sent))
         yield self._answer(request, "".join(sent))
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:

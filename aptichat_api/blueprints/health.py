@@ -108,4 +108,4 @@ def readyz() -> Response | dict[str, Any]:
 @bp.get("/metrics")
 def prometheus() -> Response:
     """Prometheus text format (not in the OpenAPI document: it is not JSON)."""
-    return Response(metrics.REGISTRY.render(), mimetype=None, content_type=metrics.CONTENT_TYPE)
+    return Response(metrics.render(), mimetype=None, content_type=metrics.CONTENT_TYPE)

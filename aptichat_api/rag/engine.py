@@ -153,11 +153,15 @@ class ChatEngine:
             answer = GeneratedAnswer(text=prep.cached.answer, provider=prep.cached.provider)
             yield answer.text
         else:
+            generating = time.perf_counter()
             for piece in self.pipeline.stream(prep.request):
                 if isinstance(piece, GeneratedAnswer):
                     answer = piece
                 else:
                     yield piece
+            if answer is not None:
+                seconds = time.perf_counter() - generating
+                metrics.GENERATION_SECONDS.labels(prep.intent.value, answer.provider).observe(seconds)
             if answer is not None and (checked := answer.faithfulness) is not None:
                 metrics.count_faithfulness(checked.provider, checked.outcome, checked.problems)
         assert answer is not None
@@ -299,11 +303,13 @@ class ChatEngine:
             for sid in resolved.pinned_section_ids
             if (c := chunks.by_section(sid)) is not None
         ]
+        retrieving = time.perf_counter()
         result = self.retriever.retrieve(
             session, user_id, query, intent, vector, pinned=pinned, vector_error=vector_error
         )
+        metrics.RETRIEVAL_SECONDS.labels(intent.value).observe(time.perf_counter() - retrieving)
         if result.degraded_cause is not None:
-            metrics.RETRIEVAL_DEGRADED.inc(result.degraded_cause)
+            metrics.RETRIEVAL_DEGRADED.labels(result.degraded_cause).inc()
         sections = self.understanding.sections(session, user_id, understood, intent, result.sections, chunks.chunks)
         return intent, sections, result.degraded_cause, result.error, understood
 
@@ -447,7 +453,7 @@ class ChatEngine:
             context=context,
         )
         store.flag_for_review(conversation, prep.user_message_id, category, prep.safety.signals)
-        metrics.SAFETY_FLAGS.inc(category)
+        metrics.SAFETY_FLAGS.labels(category).inc()
         return ChatResult(
             conversation_id=conversation.id,
             message_id=message.id,

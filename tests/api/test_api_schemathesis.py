@@ -59,7 +59,7 @@ def _check_operation(operation: Any, headers: dict[str, str], mode: schemathesis
 
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 def test_api_conforms_to_its_openapi(api: Api, mode: schemathesis.GenerationMode) -> None:
-    before = metrics.UNHANDLED_ERRORS.value()
+    before = metrics.counter_value(metrics.UNHANDLED_ERRORS)
     operations = _operations(api)
     assert len(operations) >= 15
     for operation in operations:
@@ -67,7 +67,7 @@ def test_api_conforms_to_its_openapi(api: Api, mode: schemathesis.GenerationMode
         # every route (unknown people are then 404 user_not_found, which is documented).
         headers = api.service if operation.path.startswith("/events") else api.headers(ADMIN, role="admin")
         _check_operation(operation, headers, mode)
-    assert metrics.UNHANDLED_ERRORS.value() == before
+    assert metrics.counter_value(metrics.UNHANDLED_ERRORS) == before
 
 
 STATEFUL_PERSON = "stateful-dana-0042"
@@ -76,7 +76,7 @@ STATEFUL_PERSON = "stateful-dana-0042"
 def test_api_links_chain_real_calls(api: Api, engine: Engine) -> None:
     """Stateful: every link of the spec is followed with values taken from real responses."""
     seed_person(engine, api.settings, STATEFUL_PERSON)
-    before = metrics.UNHANDLED_ERRORS.value()
+    before = metrics.counter_value(metrics.UNHANDLED_ERRORS)
     links = {
         (source, name)
         for path in requests.get(f"{api.url}/openapi.json", timeout=30).json()["paths"].values()
@@ -130,7 +130,7 @@ def test_api_links_chain_real_calls(api: Api, engine: Engine) -> None:
             database=None,
         )
     )
-    assert metrics.UNHANDLED_ERRORS.value() == before
+    assert metrics.counter_value(metrics.UNHANDLED_ERRORS) == before
     with engine.connect() as conn:
         # the walk really chained: answers were stored for the person and some were rated through the link
         answers = conn.execute(

@@ -239,6 +239,9 @@ class FakeGemini:
                     pieces = [" ".join(words[i : i + n]) for i in range(0, len(words), n)]
                     pieces = [p + (" " if i < len(pieces) - 1 else "") for i, p in enumerate(pieces)]
                     chunks = [self._generation(p, False, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
+                    # as Gemini does: each chunk's usage is the running total, the last one the whole call's
+                    for i, chunk in enumerate(chunks):
+                        chunk["usageMetadata"]["candidatesTokenCount"] = len(" ".join(pieces[: i + 1]).split())
                 for index, chunk in enumerate(chunks):
                     if break_after is not None and index >= break_after:
                         self.wfile.write(b'data: {"candidates": [\r\n\r\n')

@@ -1,0 +1,74 @@
+"""/metrics under gunicorn with two workers: whichever worker answers a scrape, it reports the
+requests of both (prometheus_client multiprocess mode), and the directory of a previous deployment's
+values is emptied when the master starts (aptichat_api/gunicorn_conf.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from prometheus_client.multiprocess import MultiProcessCollector
+from support.processes import gunicorn_api
+
+from aptichat.settings import Settings
+
+HEALTHZ = re.compile(
+    r'^aptichat_http_requests_total\{endpoint="health\.healthz",method="GET",status="(\d+)"\} (\S+)$', re.M
+)
+HIST_COUNT = re.compile(r'^aptichat_http_request_seconds_count\{endpoint="health\.healthz"\} (\S+)$', re.M)
+
+
+def healthz_count(text: str) -> float:
+    return sum(float(value) for _, value in HEALTHZ.findall(text))
+
+
+def per_worker(directory: Path, scratch: Path) -> dict[str, float]:
+    """pid -> healthz requests that worker counted, each worker's file read on its own."""
+    counts: dict[str, float] = {}
+    for values in directory.glob("counter_*.db"):
+        alone = scratch / values.stem
+        alone.mkdir(parents=True)
+        shutil.copy(values, alone / values.name)
+        for family in MultiProcessCollector(None, path=str(alone)).collect():
+            for sample in family.samples:
+                if sample.name == "aptichat_http_requests_total" and sample.labels.get("endpoint") == "health.healthz":
+                    pid = values.stem.removeprefix("counter_")
+                    counts[pid] = counts.get(pid, 0.0) + sample.value
+    return counts
+
+
+def test_a_scrape_sums_every_worker(settings: Settings, engine: object, tmp_path: Path) -> None:
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    (directory / "counter_1.db").write_bytes(b"left by an earlier deployment")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory), "APTICHAT_DB_POOL_SIZE": "2"}
+    with gunicorn_api(env, workers=2, threads=2) as url:
+        assert not (directory / "counter_1.db").exists(), "the master did not empty the directory"
+
+        def ask(_: int) -> int:
+            # a new connection each time, so the kernel hands requests to both workers
+            return requests.get(f"{url}/healthz", headers={"Connection": "close"}, timeout=30).status_code
+
+        before = healthz_count(requests.get(f"{url}/metrics", timeout=30).text)  # gunicorn_api's own probes
+        sent = 0
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            for _ in range(10):  # more rounds only if one worker took everything so far
+                sent += len(list(pool.map(ask, range(24))))
+                workers = per_worker(directory, tmp_path / f"split-{sent}")
+                if sum(1 for count in workers.values() if count > 0) >= 2:
+                    break
+        assert sum(1 for count in workers.values() if count > 0) == 2, workers
+        assert sum(workers.values()) == before + sent
+
+        scrapes = [requests.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=30).text for _ in range(6)]
+        for text in scrapes:
+            assert healthz_count(text) == before + sent, "a scrape missed a worker's requests"
+            assert [float(v) for v in HIST_COUNT.findall(text)] == [before + sent]
+            assert "aptichat_unhandled_errors_total 0.0" in text
+            assert "# TYPE aptichat_etl_queue_depth gauge" in text  # read at scrape, once, not per worker
+            assert text.count("# TYPE aptichat_http_requests_total counter") == 1
+            assert text.count("# TYPE aptichat_etl_queue_depth gauge") == 1

@@ -188,7 +188,8 @@ def test_a_token_in_the_query_string_is_neither_accepted_nor_logged(
 
 
 def test_the_page_never_puts_a_token_in_a_url() -> None:
-    source = (STATIC / "app.js").read_text()
+    # the web app's modules: app.js and static/js/*.js (the chat's WebSocket lives in js/chat.js)
+    source = "\n".join(p.read_text() for p in [STATIC / "app.js", *sorted((STATIC / "js").glob("*.js"))])
     assert not re.search(r"[?&](access_)?token=", source)
     assert 'new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws")' in source
 

@@ -3,7 +3,7 @@
 // an "answered offline" marker on degraded answers.
 "use strict";
 
-import { api, raw } from "./api.js";
+import { api, raw, session } from "./api.js";
 import { DOCUMENT_NAMES } from "./documents.js";
 import { $, announce, failure, h, words } from "./dom.js";
 
@@ -39,6 +39,44 @@ function parseSse(buffer, onEvent) {
   return buffer;
 }
 
+/** SSE over fetch: POST /chat/stream, `event: token` pieces, then `event: answer` (or `error`). */
+async function askSse(body, onEvent) {
+  const response = await raw("/chat/stream", { method: "POST", body });
+  if (!response.ok) {
+    onEvent("error", await response.json().catch(() => ({})));
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer = parseSse(buffer + decoder.decode(value, { stream: true }), onEvent);
+  }
+}
+
+// The WebSocket (/chat/ws) authenticates with the bearer token in its first frame, never in the URL;
+// a cookie session uses the SSE stream.
+let socket = null;
+function askWs(body, onEvent) {
+  return new Promise((resolve) => {
+    const send = () => {
+      socket.onmessage = (msg) => {
+        const frame = JSON.parse(msg.data);
+        if (frame.type === "ready") return;
+        onEvent(frame.type, frame);
+        if (frame.type === "answer" || frame.type === "error") resolve();
+      };
+      socket.send(JSON.stringify(body));
+    };
+    if (socket && socket.readyState === WebSocket.OPEN) return send();
+    socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws");
+    socket.onopen = () => { socket.send(JSON.stringify({ token: session.token })); send(); };
+    socket.onclose = () => { socket = null; resolve(); };
+  });
+}
+
 export class ChatView {
   constructor(root, conversationId, navigate) {
     this.root = root;
@@ -68,7 +106,9 @@ export class ChatView {
           h("button", { type: "button", id: "new-conversation", onclick: () => this.open(null) }, "New conversation"),
           this.list),
         h("section", { class: "card chat", "aria-label": "Conversation" },
-          this.messages, this.suggestions, form),
+          this.messages, this.suggestions, form,
+          session.mode === "bearer" ? h("p", { class: "transport" }, this.transport = h("input", { type: "checkbox", id: "use-ws" }),
+            " ", h("label", { for: "use-ws" }, "Use the WebSocket (developers)")) : null),
         this.citation));
     await this.loadConversations();
     if (this.conversationId) await this.loadHistory();
@@ -259,18 +299,8 @@ export class ChatView {
     try {
       const body = { question };
       if (this.conversationId) body.conversation_id = this.conversationId;
-      const response = await raw("/chat/stream", { method: "POST", body });
-      if (!response.ok) onEvent("error", await response.json().catch(() => ({})));
-      else {
-        const reader = response.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer = parseSse(buffer + decoder.decode(value, { stream: true }), onEvent);
-        }
-      }
+      const useWs = session.mode === "bearer" && this.transport && this.transport.checked;
+      await (useWs ? askWs(body, onEvent) : askSse(body, onEvent));
     } catch (e) {
       onEvent("error", { error: { message: String(e.message || e) } });
     } finally {

@@ -188,6 +188,9 @@ class _Match(_Row):
     matched_letters: list[str] = Field(description="the person's Holland letters this profile draws on")
     skills: SkillIds = Field(description="thinking skills it leans on")
     matched_skills: SkillIds = Field(description="of those, the person's at or above the 50th percentile")
+    related: list[str] = Field(
+        default_factory=list, description="titles of close entries of the same family not listed separately"
+    )
 
 
 class JobMatch(_Match):

@@ -1,0 +1,557 @@
+"""Do the recommendations hold up on real people? `.venv/bin/python benchmarks/validity.py`.
+
+Imports the 500-row Open Psychometrics RIASEC sample (../shared/data/riasec-openpsychometrics-sample,
+people with the major they study or studied) with the repo's own importer into a legacy database on a
+scratch APTICHAT_HOME, imports the full O*NET and CIP catalogs with the catalog importers, and runs
+everyone through the ranking the pipeline uses: the `MAJOR_MATCHES` / `JOB_MATCHES` statements of
+`aptichat_pipelines.legacy.sql_matching`, run by `AptitudeTestQueries.fetch_models` and validated into
+the same `MajorMatch` / `JobMatch` models that `AptitudeTestQueries.job_matches` / `major_matches`
+return to the `legacy_test_results` asset (here for many sessions in one statement; the statement is
+written for a set of sessions, the asset passes one). It does not go through Dagster runs.
+
+Reported: hit@1/@5/@10 = how often the person's own field is among their top k recommended majors
+(careers), against the shuffled baseline = how often it is when the same lists are judged against a
+random *other* person's field (the exact average over all pairings, the limit of averaging over
+permutations), the lift (ratio), a bootstrap 95% interval of the lift, and the figures per field.
+A major's field is its CIP family (FIELDS below, longest prefix wins); an occupation belongs to a
+field when the CIP-SOC crosswalk links its SOC code to a program of that field.
+
+The 500 rows are split by a fixed hash of their row id into a tuning half and a held-out half
+(`split_of`), decided before any figure was looked at: methods are chosen on the tuning half
+(`--compare`), the held-out half is only measured. The Big Five sample has no field (no major or
+education column), so it cannot be scored here; the script says so.
+
+`--compare` also scores candidate rankings (congruence measures, profile smoothing, diversity) in
+numpy on the tuning half, from the same imported interests and catalog, to choose among them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+SAMPLE = "riasec-openpsychometrics-sample/holland_us_sample.tsv"
+KS = (1, 5, 10)
+TOP_N = 10
+
+# The sample's 13 majors as CIP 2020 families (2-digit) or series (4-digit); longest prefix wins, so
+# accounting (52.03) is not business and civil engineering (14.08) is not engineering.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "psychology": ("42",),
+    "business": ("52",),
+    "accounting": ("52.03",),
+    "nursing": ("51.38",),
+    "biology": ("26",),
+    "english": ("23",),
+    "education": ("13",),
+    "computer science": ("11",),
+    "history": ("54",),
+    "engineering": ("14",),
+    "civil engineering": ("14.08",),
+    "economics": ("45.06",),
+    "law": ("22",),
+}
+_PREFIXES = sorted(((p, f) for f, ps in FIELDS.items() for p in ps), key=lambda pf: -len(pf[0]))
+
+
+def field_of_cip(cip: str | None) -> str | None:
+    """The sample field a CIP code belongs to (longest matching prefix), else None."""
+    if not cip:
+        return None
+    return next((f for p, f in _PREFIXES if cip.startswith(p)), None)
+
+
+def split_of(row_id: str) -> str:
+    """'tuning' or 'heldout', fixed by a hash of the row id (decided before any figure was seen)."""
+    digest = hashlib.sha256(f"aptichat-validity-split:{row_id}".encode()).digest()
+    return "tuning" if digest[0] % 2 == 0 else "heldout"
+
+
+def guard_rows(rows: Sequence[dict[str, str]], n: int = 200) -> list[dict[str, str]]:
+    """The regression guard's fixed subset: n held-out rows, by hash order."""
+    held = [r for r in rows if split_of(r["qacr_rowname"]) == "heldout"]
+    return sorted(held, key=lambda r: hashlib.sha256(f"guard:{r['qacr_rowname']}".encode()).hexdigest())[:n]
+
+
+def read_sample(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_sample(path: Path, fields: list[str], rows: Iterable[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@dataclass
+class Person:
+    row_id: str
+    session_id: str
+    field: str
+    split: str
+    education: str | None = None
+    majors: list[str] = field(default_factory=list)  # recommended CIP codes, best first
+    careers: list[str] = field(default_factory=list)  # recommended O*NET-SOC codes, best first
+
+
+def people_of(rows: Sequence[dict[str, str]], id_prefix: str = "opsy-riasec") -> list[Person]:
+    from aptichat_pipelines.legacy_sim.importers import RIASEC_INSTRUMENT
+
+    return [
+        Person(
+            row_id=r["qacr_rowname"],
+            session_id=f"{id_prefix}-{r['qacr_rowname']}-{RIASEC_INSTRUMENT.id}",
+            field=r["major"].strip().lower(),
+            split=split_of(r["qacr_rowname"]),
+            education=(r.get("education") or "").strip() or None,
+        )
+        for r in rows
+        if r.get("major", "").strip().lower() in FIELDS
+    ]
+
+
+# -- loading: the product's importers on a scratch legacy database -----------------------------------
+
+
+def load(engine: Any, data_dir: Path, rows: Sequence[dict[str, str]], fields: list[str], log: Any = print) -> None:
+    """Import the O*NET and CIP catalogs (unless present) and `rows` of the RIASEC sample."""
+    from sqlalchemy import text
+
+    from aptichat_pipelines.catalog.cip import import_cip
+    from aptichat_pipelines.catalog.onet import import_onet
+    from aptichat_pipelines.legacy_sim.importers import import_openpsychometrics_riasec
+    from aptichat_pipelines.legacy_sim.schema import create_schema
+
+    with engine.begin() as conn:
+        create_schema(conn)
+        have = conn.execute(text("SELECT count(*) FROM majors WHERE source = 'cip'")).scalar_one()
+    if not have:
+        started = time.perf_counter()
+        onet = import_onet(data_dir / "onet", engine)
+        cip = import_cip(data_dir / "cip-soc", engine)
+        log(f"catalog: {onet['jobs_total']} jobs, {cip['majors_total']} majors in {time.perf_counter() - started:.1f}s")
+    with tempfile.TemporaryDirectory() as tmp:
+        subset = Path(tmp) / "sample.tsv"
+        write_sample(subset, fields, rows)
+        report = import_openpsychometrics_riasec(subset, engine)
+    log(f"sample: {report.rows} rows, {report.sessions_inserted} new sessions")
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+
+
+def rank(url: str, people: Sequence[Person], batch: int = 50) -> None:
+    """Fill every person's recommended majors and careers with the pipeline's matching statements."""
+    import asyncio
+
+    from aptichat_pipelines.legacy import sql_matching
+    from aptichat_pipelines.legacy.models import JobMatch, MajorMatch
+    from aptichat_pipelines.legacy.queries import TOP_MATCHES, AptitudeTestQueries
+
+    async def run() -> None:
+        queries = AptitudeTestQueries(url, statement_timeout_ms=600_000)
+        by_session = {p.session_id: p for p in people}
+        ids = list(by_session)
+        params = {**sql_matching.MATCH_PARAMS, "top_n": TOP_MATCHES}
+        try:
+            for start in range(0, len(ids), batch):
+                scope = {"session_ids": ids[start : start + batch], **params}
+                # fetch + model_validate is fetch_models, keeping the session id the models drop
+                majors = await queries.fetch("major_matches", sql_matching.MAJOR_MATCHES, scope)
+                jobs = await queries.fetch("job_matches", sql_matching.JOB_MATCHES, scope)
+                for row in sorted(majors, key=lambda r: r["rank"]):
+                    m = MajorMatch.model_validate(row)
+                    by_session[row["session_id"]].majors.append(m.cip_code or "")
+                for row in sorted(jobs, key=lambda r: r["rank"]):
+                    j = JobMatch.model_validate(row)
+                    by_session[row["session_id"]].careers.append(j.onet_soc_code or "")
+        finally:
+            await queries.dispose()
+
+    asyncio.run(run())
+
+
+def career_fields(data_dir: Path) -> dict[str, set[str]]:
+    """SOC 2018 code (7 characters) -> the sample fields whose programs the crosswalk links it to."""
+    out: dict[str, set[str]] = defaultdict(set)
+    with (data_dir / "cip-soc" / "CIP2020_SOC2018_Crosswalk.csv").open(encoding="utf-8-sig", newline="") as handle:
+        for r in csv.DictReader(handle):
+            f = field_of_cip(r["CIP2020Code"].strip())
+            if f:
+                out[r["SOC2018Code"].strip()].add(f)
+    return out
+
+
+# -- the figures ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    n: int
+    hit: dict[int, float]
+    baseline: dict[int, float]
+    lift: dict[int, float]
+    ci: dict[int, tuple[float, float]]
+    per_field: dict[str, dict[str, float]]
+
+
+def hit_matrix(lists: Sequence[Sequence[str]], fields_of: Any, k: int) -> np.ndarray:
+    """H[i, f] = 1 when one of person i's top k items belongs to field f (FIELDS order)."""
+    names = list(FIELDS)
+    out = np.zeros((len(lists), len(names)))
+    for i, items in enumerate(lists):
+        for item in items[:k]:
+            for f in fields_of(item):
+                out[i, names.index(f)] = 1.0
+    return out
+
+
+def _rates(h: np.ndarray, own: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """(hit rate, shuffled baseline) with person weights w (bootstrap counts)."""
+    n = w.sum()
+    own_hit = h[np.arange(len(own)), own]
+    counts = np.bincount(own, weights=w, minlength=h.shape[1])
+    hit = float((w * own_hit).sum() / n)
+    # person i's list judged against every other person j (each weighted by w_j), i.e. every pairing
+    others = (h @ counts) - own_hit
+    base = float((w * others).sum() / (n * (n - 1)))
+    return hit, base
+
+
+def figures(
+    lists: Sequence[Sequence[str]], own_fields: Sequence[str], fields_of: Any, *, boot: int = 2000, seed: int = 7
+) -> Figures:
+    names = list(FIELDS)
+    own = np.array([names.index(f) for f in own_fields])
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(len(own), np.full(len(own), 1 / len(own)), size=boot).astype(float) if boot else None
+    out = Figures(len(own), {}, {}, {}, {}, {})
+    for k in KS:
+        h = hit_matrix(lists, fields_of, k)
+        hit, base = _rates(h, own, np.ones(len(own)))
+        out.hit[k], out.baseline[k] = hit, base
+        out.lift[k] = hit / base if base else float("nan")
+        if draws is not None:
+            lifts = []
+            for w in draws:
+                bh, bb = _rates(h, own, w)
+                lifts.append(bh / bb if bb else np.nan)
+            lo, hi = np.nanpercentile(lifts, [2.5, 97.5])
+            out.ci[k] = (float(lo), float(hi))
+        if k == TOP_N:
+            for j, name in enumerate(names):
+                mine, theirs = own == j, own != j
+                if mine.sum() == 0:
+                    continue
+                fh, fb = float(h[mine, j].mean()), float(h[theirs, j].mean())
+                out.per_field[name] = {
+                    "n": int(mine.sum()),
+                    "hit": fh,
+                    "baseline": fb,
+                    "lift": fh / fb if fb else float("inf"),
+                }
+    return out
+
+
+def show(title: str, f: Figures) -> None:
+    print(f"\n{title} (n={f.n})")
+    print("  k   hit     shuffled  lift   95% CI of lift")
+    for k in KS:
+        lo, hi = f.ci.get(k, (float("nan"), float("nan")))
+        print(f"  {k:<3} {f.hit[k]:6.1%}  {f.baseline[k]:7.1%}  {f.lift[k]:5.2f}  [{lo:.2f}, {hi:.2f}]")
+    print(f"  per field at k={TOP_N}: field (n) hit / shuffled = lift")
+    for name, v in sorted(f.per_field.items(), key=lambda kv: -kv[1]["n"]):
+        print(f"    {name:<18} ({v['n']:>3}) {v['hit']:6.1%} / {v['baseline']:6.1%} = {v['lift']:.2f}")
+
+
+def measure(people: Sequence[Person], soc_fields: dict[str, set[str]], *, boot: int = 2000) -> dict[str, Figures]:
+    """Major and career figures of these people (their lists already ranked)."""
+
+    def major_fields(cip: str) -> set[str]:
+        f = field_of_cip(cip)
+        return {f} if f else set()
+
+    def career_fields_of(onet: str) -> set[str]:
+        return soc_fields.get(onet[:7], set())
+
+    own = [p.field for p in people]
+    return {
+        "majors": figures([p.majors for p in people], own, major_fields, boot=boot),
+        "careers": figures([p.careers for p in people], own, career_fields_of, boot=boot),
+    }
+
+
+# -- command line -----------------------------------------------------------------------------------
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared data directory")
+    parser.add_argument("--home", type=Path, default=None, help="APTICHAT_HOME to use (default: a new scratch one)")
+    parser.add_argument("--boot", type=int, default=2000, help="bootstrap resamples for the intervals")
+    parser.add_argument("--rows", choices=("all", "guard"), default="all", help="all 500 rows, or the guard's 200")
+    parser.add_argument("--reuse", action="store_true", help="keep the legacy database of an earlier run (--home)")
+    parser.add_argument("--compare", action="store_true", help="also score candidate rankings on the tuning half")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    sample = args.data / SAMPLE
+    if not sample.exists():
+        sys.exit(f"no sample at {sample}: this benchmark needs ../shared/data (it is not part of the product)")
+    home = args.home or Path(tempfile.mkdtemp(prefix="aptichat-validity-"))
+    os.environ["APTICHAT_HOME"] = str(home)
+    os.environ["APTICHAT_LEGACY_DB"] = "aptichat_validity_legacy"
+    for var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL"):
+        os.environ.pop(var, None)
+    sys.path[:0] = [str(REPO)]
+    from aptichat.db.engine import get_legacy_engine
+    from aptichat.db.server import legacy_url, start_embedded
+    from aptichat.settings import get_settings
+
+    settings = get_settings()
+    server = start_embedded(settings)
+    if not args.reuse:
+        server.psql(f'DROP DATABASE IF EXISTS "{settings.legacy_db_name}" WITH (FORCE);')
+        server.psql(f'CREATE DATABASE "{settings.legacy_db_name}";')
+    engine = get_legacy_engine(settings)
+    fields, rows = read_sample(sample)
+    rows = guard_rows(rows) if args.rows == "guard" else rows
+    print(f"scratch home {home}; {len(rows)} rows")
+    load(engine, args.data, rows, fields)
+    people = people_of(rows)
+    started = time.perf_counter()
+    rank(legacy_url(settings), people)
+    print(f"ranked {len(people)} people in {time.perf_counter() - started:.1f}s (pipeline statements)")
+    soc_fields = career_fields(args.data)
+    for split in ("tuning", "heldout", "all"):
+        chosen = [p for p in people if split in (p.split, "all")]
+        if not chosen:
+            continue
+        for area, f in measure(chosen, soc_fields, boot=args.boot).items():
+            show(f"{area}, {split} half" if split != "all" else f"{area}, all rows", f)
+    print("\nBig Five sample: no field (no major or education column), so no hit rates; see its SOURCE.md.")
+    if args.compare:
+        compare(engine, args.data, [p for p in people if p.split == "tuning"], soc_fields, boot=args.boot)
+
+
+# -- candidate rankings (numpy, tuning half only) -----------------------------------------------------
+
+LETTERS = "RIASEC"
+# Iachan (1984) M index: agreement of two three-letter codes, position weights by position pair
+_IACHAN = np.array([[22, 10, 4], [10, 5, 2], [4, 2, 1]], dtype=float)
+
+
+def _rowcorr(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Pearson r of every row of x (people x 6) with every row of p (items x 6)."""
+    xc = x - x.mean(1, keepdims=True)
+    pc = p - p.mean(1, keepdims=True)
+    xn = np.linalg.norm(xc, axis=1, keepdims=True)
+    pn = np.linalg.norm(pc, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (xc / xn) @ (pc / pn).T
+    return np.nan_to_num(r, nan=0.0)
+
+
+def _top3(x: np.ndarray) -> np.ndarray:
+    # ties broken in R, I, A, S, E, C order (stable sort on the negated values)
+    return np.argsort(-x, axis=1, kind="stable")[:, :3]
+
+
+def iachan(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    a, b = _top3(x), _top3(p)
+    out = np.zeros((len(x), len(p)))
+    for i in range(3):
+        for j in range(3):
+            out += _IACHAN[i, j] * (a[:, i][:, None] == b[:, j][None, :])
+    return out
+
+
+def order(score: np.ndarray, groups: Sequence[str] | None = None, per_group: int = 2, k: int = TOP_N) -> np.ndarray:
+    """Top-k item indices per person by score (ties by item order); with groups, at most
+    per_group items of one group in the top k."""
+    idx = np.argsort(-score, axis=1, kind="stable")
+    if groups is None:
+        return idx[:, :k]
+    out = np.zeros((len(score), k), dtype=int)
+    for i, row in enumerate(idx):
+        seen: dict[str, int] = defaultdict(int)
+        chosen = []
+        for j in row:
+            if seen[groups[j]] < per_group:
+                seen[groups[j]] += 1
+                chosen.append(j)
+                if len(chosen) == k:
+                    break
+        out[i] = chosen
+    return out
+
+
+def compare(
+    engine: Any, data_dir: Path, people: Sequence[Person], soc_fields: dict[str, set[str]], *, boot: int
+) -> None:
+    """Score candidate rankings on `people` (the tuning half) and print them side by side."""
+    from sqlalchemy import text
+
+    from aptichat_pipelines.legacy import sql_scoring
+
+    ids = [p.session_id for p in people]
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql_scoring.INTERESTS), {"session_ids": ids}).mappings().all()
+        norms = {
+            r.scale: (r.mean, r.sd)
+            for r in conn.execute(text("SELECT scale, mean, sd FROM norms WHERE instrument_id = 'opsy-riasec48'"))
+        }
+        majors = conn.execute(
+            text(
+                "SELECT cip_code, riasec_r, riasec_i, riasec_a, riasec_s, riasec_e, riasec_c, soc_codes, "
+                "profile_basis FROM majors WHERE source = 'cip' ORDER BY code"
+            )
+        ).all()
+        jobs = conn.execute(
+            text(
+                "SELECT onet_soc_code, riasec_r, riasec_i, riasec_a, riasec_s, riasec_e, riasec_c, job_zone "
+                "FROM jobs WHERE source = 'onet' ORDER BY code"
+            )
+        ).all()
+    pos = {sid: i for i, sid in enumerate(ids)}
+    score = np.zeros((len(ids), 6))
+    z = np.zeros((len(ids), 6))
+    for r in rows:
+        j = LETTERS.index(r["letter"])
+        score[pos[r["session_id"]], j] = r["score"]
+        mean, sd = norms[r["letter"]]
+        z[pos[r["session_id"]], j] = (r["raw_mean"] - mean) / sd
+    cips = [m[0] for m in majors]
+    series = [c[:5] for c in cips]
+    stored = np.array([m[1:7] for m in majors], dtype=float)
+    job_codes = [j[0] for j in jobs]
+    job_prof = np.array([j[1:7] for j in jobs], dtype=float)
+    zones = np.array([j[7] or 0 for j in jobs])
+
+    # program profiles rebuilt from the crosswalk: plain mean (as imported), weighted by how specific
+    # each occupation is (1 / programs linking to its SOC), and shrunk to the series mean
+    by_soc: dict[str, list[int]] = defaultdict(list)
+    for i, code in enumerate(job_codes):
+        by_soc[code[:7]].append(i)
+    links = [list(m[7]) for m in majors]
+    programs_per_soc: dict[str, int] = defaultdict(int)
+    for socs in links:
+        for s in socs:
+            programs_per_soc[s] += 1
+
+    def rebuild(weighted: bool, shrink: float, drop_teachers: bool = False) -> np.ndarray:
+        prof = stored.copy()
+        direct = np.zeros(len(cips), dtype=bool)
+        count = np.zeros(len(cips))
+        for i, socs in enumerate(links):
+            use = [s for s in socs if not (drop_teachers and s.startswith("25-1") and len(socs) > 1)]
+            rows_, w = [], []
+            for s in use:
+                for j in by_soc.get(s, []):
+                    rows_.append(job_prof[j])
+                    w.append(1.0 / programs_per_soc[s] if weighted else 1.0)
+            if rows_:
+                prof[i] = np.average(np.array(rows_), axis=0, weights=np.array(w))
+                direct[i] = True
+                count[i] = len(use)
+        series_mean = {}
+        for s in set(series):
+            members = [i for i in range(len(cips)) if series[i] == s and direct[i]]
+            if members:
+                series_mean[s] = prof[members].mean(0)
+        out = prof.copy()
+        for i in range(len(cips)):
+            if not direct[i] and series[i] in series_mean:
+                out[i] = series_mean[series[i]]
+            elif direct[i] and shrink and series[i] in series_mean:
+                out[i] = (count[i] * prof[i] + shrink * series_mean[series[i]]) / (count[i] + shrink)
+        return out
+
+    def std(p: np.ndarray) -> np.ndarray:
+        return (p - p.mean(0)) / p.std(0)
+
+    def major_fields(cip: str) -> set[str]:
+        f = field_of_cip(cip)
+        return {f} if f else set()
+
+    own = [p.field for p in people]
+
+    def report(name: str, lists_idx: np.ndarray, codes: Sequence[str], fields_of: Any) -> None:
+        f = figures([[codes[j] for j in row] for row in lists_idx], own, fields_of, boot=boot)
+        lo, hi = f.ci[TOP_N]
+        print(
+            f"  {name:<58} hit@10 {f.hit[10]:6.1%} / {f.baseline[10]:6.1%}  lift {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}]"
+            f"  @1 {f.lift[1]:5.2f} @5 {f.lift[5]:5.2f}"
+        )
+
+    profiles = {
+        "as imported (cip.py)": stored,
+        "plain mean (before 0006)": rebuild(False, 0.0),
+        "weighted": rebuild(True, 0.0),
+        "mean, shrunk to series (k=2)": rebuild(False, 2.0),
+        "weighted, shrunk to series (k=1)": rebuild(True, 1.0),
+        "weighted, shrunk to series (k=2)": rebuild(True, 2.0),
+        "weighted, shrunk to series (k=4)": rebuild(True, 4.0),
+        "mean, without postsecondary teachers": rebuild(False, 0.0, True),
+        "weighted, without postsecondary teachers, shrunk (k=2)": rebuild(True, 2.0, True),
+    }
+    print(f"\nCandidate major rankings, tuning half (n={len(people)}), numpy")
+    for pname, prof in profiles.items():
+        zp = std(prof)
+        measures = {
+            "r(raw score, profile)  [current]": _rowcorr(score, prof),
+            "r(z score, profile)": _rowcorr(z, prof),
+            "r(z score, z profile)": _rowcorr(z, zp),
+            "-euclid(z score, z profile)": -np.linalg.norm(z[:, None, :] - zp[None, :, :], axis=2),
+            "high point agree + r(z,z)": (np.argmax(z, 1)[:, None] == np.argmax(zp, 1)[None, :])
+            + 0.5 * _rowcorr(z, zp),
+            "iachan M(z, z) + r(z,z)": iachan(z, zp) / 28 + 0.01 * _rowcorr(z, zp),
+        }
+        print(f" profiles: {pname}")
+        for mname, s in measures.items():
+            report(mname, order(s), cips, major_fields)
+            if mname == "r(z score, z profile)":
+                report(mname + " + diversity (2 per series)", order(s, series), cips, major_fields)
+
+    def career_fields_of(onet: str) -> set[str]:
+        return soc_fields.get(onet[:7], set())
+
+    print(f"\nCandidate career rankings, tuning half (n={len(people)}), numpy")
+    zj = std(job_prof)
+    measures = {
+        "r(raw score, profile)  [current]": _rowcorr(score, job_prof),
+        "r(z score, profile)": _rowcorr(z, job_prof),
+        "r(z score, z profile)": _rowcorr(z, zj),
+        "-euclid(z score, z profile)": -np.linalg.norm(z[:, None, :] - zj[None, :, :], axis=2),
+        "iachan M(z, z) + r(z,z)": iachan(z, zj) / 28 + 0.01 * _rowcorr(z, zj),
+    }
+    for mname, s in measures.items():
+        report(mname, order(s), job_codes, career_fields_of)
+    degree = np.array([p.education in ("University degree", "Graduate degree") for p in people])
+    zone_fit = degree[:, None] & (zones[None, :] >= 4)
+    s = _rowcorr(z, zj) + 0.1 * zone_fit
+    report("r(z,z) + 0.1 for job zone >= 4 when the person has a degree", order(s), job_codes, career_fields_of)
+    s = _rowcorr(z, job_prof) + 0.1 * zone_fit
+    report("r(z,profile) + 0.1 for job zone >= 4 when a degree", order(s), job_codes, career_fields_of)
+
+
+if __name__ == "__main__":
+    main()

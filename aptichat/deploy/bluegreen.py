@@ -5,14 +5,20 @@ The switch is one small file, the nginx include that defines `upstream aptichat_
 gracefully (old workers finish their requests), and the local Python proxy (aptichat.deploy.proxy)
 re-reads the file per request, so neither drops a request. Two backends:
 
-- compose: `docker compose up -d --no-deps --force-recreate api-<colour>` (after `run --rm migrate`,
-  the expand step), the include lives in the proxy's volume, nginx -t and nginx -s reload via exec.
+- compose: `docker compose run --rm --no-deps api-<colour> aptichat db upgrade` (the expand step,
+  with the new image), then `up -d --no-deps --force-recreate api-<colour>`; the include lives in the
+  proxy's volume, nginx -t and nginx -s reload via exec.
 - local: the colours are `aptichat api serve` processes on loopback ports; the include is a file
   under --state-dir, optionally checked and reloaded by commands (a real nginx) or read by our proxy.
 
     python -m aptichat.deploy.bluegreen --mode compose --env-file .env.production deploy --tag 0.2.0
     python -m aptichat.deploy.bluegreen rollback        # back to the colour still running
     python -m aptichat.deploy.bluegreen retire          # stop the idle colour once satisfied
+    python -m aptichat.deploy.bluegreen --dry-run deploy --tag 0.2.0   # print the plan, change nothing
+
+--dry-run reads the active colour (a read changes nothing; an unreachable target reads as none) and
+prints every command, file write and readiness wait the real run would make, in order; the CD
+workflow runs it before the real switch (.github/workflows/cd.yml).
 """
 
 from __future__ import annotations
@@ -66,6 +72,48 @@ class Backend(Protocol):
     def address(self, colour: str) -> str: ...
     def read_upstream(self) -> str | None: ...
     def write_upstream(self, text: str) -> None: ...
+    # what up/down/write_upstream would do, one line per command or file write (--dry-run)
+    def plan_up(self, colour: str, tag: str | None) -> list[str]: ...
+    def plan_down(self, colour: str) -> list[str]: ...
+    def plan_write_upstream(self, text: str) -> list[str]: ...
+
+
+class DryRun:
+    """A backend that reads like the real one and, instead of acting, logs the real one's plan."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+
+    def _show(self, lines: list[str]) -> None:
+        for line in lines:
+            log(f"[dry-run] would {line}")
+
+    def up(self, colour: str, tag: str | None) -> None:
+        self._show(self.inner.plan_up(colour, tag))
+
+    def down(self, colour: str) -> None:
+        self._show(self.inner.plan_down(colour))
+
+    def write_upstream(self, text: str) -> None:
+        self._show(self.inner.plan_write_upstream(text))
+
+    def ready_url(self, colour: str) -> str:
+        return self.inner.ready_url(colour)
+
+    def address(self, colour: str) -> str:
+        return self.inner.address(colour)
+
+    def read_upstream(self) -> str | None:
+        return self.inner.read_upstream()
+
+    def plan_up(self, colour: str, tag: str | None) -> list[str]:
+        return self.inner.plan_up(colour, tag)
+
+    def plan_down(self, colour: str) -> list[str]:
+        return self.inner.plan_down(colour)
+
+    def plan_write_upstream(self, text: str) -> list[str]:
+        return self.inner.plan_write_upstream(text)
 
 
 class LocalBackend:
@@ -75,14 +123,28 @@ class LocalBackend:
         self.state_dir, self.ports, self.command = state_dir, ports, command
         self.check, self.reload = check, reload
         self.upstream_file = state_dir / "active-upstream.conf"
-        state_dir.mkdir(parents=True, exist_ok=True)
 
     def _pid_file(self, colour: str) -> Path:
         return self.state_dir / f"api-{colour}.pid"
 
+    def _argv(self, colour: str) -> list[str]:
+        return shlex.split(self.command.format(port=self.ports[colour], colour=colour))
+
+    def plan_up(self, colour: str, tag: str | None) -> list[str]:
+        return [*self.plan_down(colour), f"start {colour}: {shlex.join(self._argv(colour))}"]
+
+    def plan_down(self, colour: str) -> list[str]:
+        pid_file = self._pid_file(colour)
+        return [f"stop {colour} (pid {pid_file.read_text().strip()})"] if pid_file.exists() else []
+
+    def plan_write_upstream(self, text: str) -> list[str]:
+        lines = [f"write {self.upstream_file}:\n{text.rstrip()}"]
+        return lines + [f"run: {cmd}" for cmd in (self.check, self.reload) if cmd]
+
     def up(self, colour: str, tag: str | None) -> None:
         self.down(colour)  # recreate: the idle colour may run an old version
-        argv = shlex.split(self.command.format(port=self.ports[colour], colour=colour))
+        argv = self._argv(colour)
+        self.state_dir.mkdir(parents=True, exist_ok=True)  # here, not in __init__: --dry-run creates nothing
         with (self.state_dir / f"api-{colour}.log").open("ab") as out:
             # Own session: stopping a colour signals its whole group (gunicorn master and workers).
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -118,6 +180,7 @@ class LocalBackend:
 
     def write_upstream(self, text: str) -> None:
         previous = self.read_upstream()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.upstream_file.with_suffix(".tmp")
         tmp.write_text(text)
         os.replace(tmp, self.upstream_file)  # atomic: a reader sees the old file or the new one
@@ -155,6 +218,37 @@ class ComposeBackend:
             raise click.ClickException(f"{' '.join(args)} failed: {proc.stderr.strip()[-1500:]}")
         return proc.stdout
 
+    @staticmethod
+    def _migrate(colour: str) -> tuple[str, ...]:
+        # The new version's expand step, so with the idle colour's image (its tag is already in the env
+        # file): the `migrate` service runs API_BLUE_TAG, which is the old version when green is idle.
+        return ("run", "--rm", "--no-deps", f"api-{colour}", "aptichat", "db", "upgrade")
+
+    @staticmethod
+    def _recreate(colour: str) -> tuple[str, ...]:
+        return ("up", "-d", "--no-deps", "--force-recreate", f"api-{colour}")
+
+    def _write_script(self) -> str:
+        f = self.UPSTREAM
+        # nginx -t before reload; a rejected config puts the previous file back.
+        return (
+            f"cp {f} {f}.bak && cat > {f}.new && mv {f}.new {f} && nginx -t && nginx -s reload"
+            f" || (mv {f}.bak {f}; exit 1)"
+        )
+
+    def plan_up(self, colour: str, tag: str | None) -> list[str]:
+        lines = [f"set API_{colour.upper()}_TAG={tag} in {self.env_file}"] if tag else []
+        return lines + [
+            f"run: {shlex.join([*self.compose, *args])}" for args in (self._migrate(colour), self._recreate(colour))
+        ]
+
+    def plan_down(self, colour: str) -> list[str]:
+        return [f"run: {shlex.join([*self.compose, 'stop', f'api-{colour}'])}"]
+
+    def plan_write_upstream(self, text: str) -> list[str]:
+        argv = [*self.compose, "exec", "-T", "proxy", "sh", "-c", self._write_script()]
+        return [f"run: {shlex.join(argv)}\n  with stdin:\n{text.rstrip()}"]
+
     def up(self, colour: str, tag: str | None) -> None:
         if tag:
             # Persist the tag in the env file, so a later plain `compose up -d` keeps this version.
@@ -166,9 +260,9 @@ class ComposeBackend:
                 else text + f"\n{line}\n"
             )
             self.env_file.write_text(text)
-        log("migrations (expand step): compose run --rm migrate")
-        self._run("run", "--rm", "migrate")
-        self._run("up", "-d", "--no-deps", "--force-recreate", f"api-{colour}")
+        log(f"migrations (expand step) with the new image: compose run --rm --no-deps api-{colour} aptichat db upgrade")
+        self._run(*self._migrate(colour))
+        self._run(*self._recreate(colour))
         log(f"recreated api-{colour}" + (f" at {tag}" if tag else ""))
 
     def down(self, colour: str) -> None:
@@ -189,13 +283,7 @@ class ComposeBackend:
             return None
 
     def write_upstream(self, text: str) -> None:
-        f = self.UPSTREAM
-        # nginx -t before reload; a rejected config puts the previous file back.
-        script = (
-            f"cp {f} {f}.bak && cat > {f}.new && mv {f}.new {f} && nginx -t && nginx -s reload"
-            f" || (mv {f}.bak {f}; exit 1)"
-        )
-        self._run("exec", "-T", "proxy", "sh", "-c", script, stdin=text)
+        self._run("exec", "-T", "proxy", "sh", "-c", self._write_script(), stdin=text)
 
 
 def _only_migrations_failing(body: bytes) -> bool:
@@ -239,8 +327,18 @@ def _record(state_dir: Path, event: dict[str, object]) -> None:
 def switch(backend: Backend, colour: str, state_dir: Path, reason: str) -> None:
     before = active_colour(backend.read_upstream())
     backend.write_upstream(render_upstream(colour, backend.address(colour)))
+    if isinstance(backend, DryRun):
+        log(f"[dry-run] would switch proxy: {before or 'none'} -> {colour} ({backend.address(colour)})")
+        return
     log(f"switched proxy: {before or 'none'} -> {colour} ({backend.address(colour)})")
     _record(state_dir, {"event": reason, "from": before, "to": colour})
+
+
+def _wait(backend: Backend, url: str, timeout: float, schema_ahead_ok: bool = False) -> None:
+    if isinstance(backend, DryRun):
+        log(f"[dry-run] would wait up to {timeout:.0f}s for 200 from {url}; no switch unless it comes")
+        return
+    wait_ready(url, timeout, schema_ahead_ok)
 
 
 @click.group()
@@ -261,6 +359,11 @@ def switch(backend: Backend, colour: str, state_dir: Path, reason: str) -> None:
 @click.option("--check-cmd", default="", help="local mode: validate the proxy config after writing (e.g. nginx -t)")
 @click.option("--reload-cmd", default="", help="local mode: reload the proxy (e.g. nginx -s reload)")
 @click.option("--ready-timeout", type=float, default=180.0, show_default=True)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (each command, file write and readiness wait) and change nothing; the active colour is read.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -274,6 +377,7 @@ def cli(
     check_cmd: str,
     reload_cmd: str,
     ready_timeout: float,
+    dry_run: bool,
 ) -> None:
     """Blue-green deploys of the AptiChat API (docs/deployment.md)."""
     backend: Backend
@@ -281,6 +385,8 @@ def cli(
         backend = ComposeBackend(env_file, compose_cmd)
     else:
         backend = LocalBackend(state_dir, {"blue": blue_port, "green": green_port}, command, check_cmd, reload_cmd)
+    if dry_run:
+        backend = DryRun(backend)
     ctx.obj = {"backend": backend, "state_dir": state_dir, "timeout": ready_timeout}
 
 
@@ -314,7 +420,7 @@ def deploy(tag: str | None) -> None:
     target = other(active) if active else "blue"
     log(f"active: {active or 'none'}; deploying to {target}")
     backend.up(target, tag)
-    wait_ready(backend.ready_url(target), timeout)
+    _wait(backend, backend.ready_url(target), timeout)
     switch(backend, target, state_dir, "deploy")
     if active:
         log(f"{active} keeps running for rollback; `retire` stops it")
@@ -328,7 +434,7 @@ def rollback() -> None:
     if active is None:
         raise click.ClickException("nothing is active: nothing to roll back")
     previous = other(active)
-    wait_ready(backend.ready_url(previous), timeout=5, schema_ahead_ok=True)
+    _wait(backend, backend.ready_url(previous), timeout=5, schema_ahead_ok=True)
     switch(backend, previous, state_dir, "rollback")
 
 
@@ -340,7 +446,8 @@ def retire() -> None:
     if active is None:
         raise click.ClickException("nothing is active: refusing to guess which colour to stop")
     backend.down(other(active))
-    _record(state_dir, {"event": "retire", "stopped": other(active)})
+    if not isinstance(backend, DryRun):
+        _record(state_dir, {"event": "retire", "stopped": other(active)})
 
 
 @cli.command()

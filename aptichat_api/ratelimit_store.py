@@ -19,7 +19,8 @@ from any number of processes are serialised per key and never overshoot. Refused
 The fixed-window interface (`incr`/`get`/`get_expiry`) is implemented too, with the same one-statement
 atomicity, so "fixed-window" works as well should a deployment prefer it.
 
-Time is the database's (`statement_timestamp()`), so replicas with skewed clocks share one window.
+Every statement runs in autocommit (one statement is its own transaction): no BEGIN/COMMIT round trips
+on the request path. Time is the database's (`statement_timestamp()`), so replicas with skewed clocks share one window.
 
 Table `chat_rate_limits` is UNLOGGED (no WAL: a hit costs no fsync; after a server crash the counters
 start empty, which only forgives a window). It has no index besides the key, so updates stay HOT;
@@ -156,7 +157,10 @@ class PostgresStorage(Storage, MovingWindowSupport):
 
                 if self._engine is not None:
                     self._engine.dispose(close=False)
-                self._engine = engine_for(self._url) if self._url else get_engine()
+                # Autocommit: each hit is ONE atomic statement, so a transaction would only add a BEGIN
+                # and a COMMIT round trip to every request (two hits and a window read per request).
+                base = engine_for(self._url) if self._url else get_engine()
+                self._engine = base.execution_options(isolation_level="AUTOCOMMIT")
                 self._pid = pid
             return self._engine
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
@@ -73,6 +74,27 @@ def test_moving_window_admits_exactly_the_limit_under_threads(storage: PostgresS
     assert results.count(True) == 50 and results.count(False) == 110
     start, count = storage.get_moving_window(key, 50, 60)
     assert count == 50 and time.time() - 60 < start <= time.time() + 1
+
+
+def test_a_hit_and_a_window_read_run_without_a_transaction(storage: PostgresStorage) -> None:
+    """Each is one atomic statement: in autocommit, so the request path pays no BEGIN/COMMIT round trips."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append((statement.split()[0], bool(conn.connection.dbapi_connection.autocommit)))
+
+    engine = storage._bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        key = _key("autocommit")
+        assert storage.acquire_entry(key, 5, 60)
+        assert storage.get_moving_window(key, 5, 60)[1] == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [kind for kind, _ in seen] == ["INSERT", "SELECT"]
+    assert all(autocommit for _, autocommit in seen)
 
 
 def test_moving_window_slides_and_costs_count(storage: PostgresStorage) -> None:

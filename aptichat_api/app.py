@@ -50,9 +50,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from aptichat_api.blueprints import admin, chat, chat_ws, events, feedback, health, jobs, pages, session, users
+    from aptichat_api.blueprints import (
+        admin,
+        chat,
+        chat_ws,
+        conversations,
+        counsellor,
+        events,
+        feedback,
+        health,
+        jobs,
+        pages,
+        session,
+        users,
+    )
 
-    for bp in (chat.bp, chat_ws.bp, feedback.bp, users.bp, jobs.bp, events.bp, admin.bp, session.bp):
+    limited = (chat.bp, chat_ws.bp, feedback.bp, users.bp, jobs.bp, events.bp, admin.bp)
+    for bp in (*limited, session.bp, conversations.bp, counsellor.bp):
         limits.limit_blueprint(bp)
         app.register_blueprint(bp)
     for bp in (health.bp, pages.bp):

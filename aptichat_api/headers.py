@@ -27,7 +27,7 @@ PAGE_POLICY = (
 API_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 # What a cross-origin page may send and read (the service key is server-to-server: not listed).
-CORS_METHODS = "GET, POST, DELETE"
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
 CORS_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-Id"
 CORS_EXPOSED_HEADERS = "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 CORS_MAX_AGE_S = "600"
@@ -80,7 +80,8 @@ def _harden(response: Response) -> Response:
     headers["Referrer-Policy"] = "no-referrer"
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if "Authorization" in request.headers and "Cache-Control" not in headers:
+    credentialed = "Authorization" in request.headers or "aptichat_session" in request.cookies  # a browser session
+    if credentialed and "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store"  # a person's answers and documents stay off shared disks
     if current_app.extensions["aptichat_cors_origins"]:
         headers.add("Vary", "Origin")

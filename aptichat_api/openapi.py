@@ -33,9 +33,11 @@ SSE_EVENT = {
 DESCRIPTION = """\
 AptiChat answers questions about a person's aptitude-test results from their own documents.
 
-Authentication: `Authorization: Bearer <JWT>` (claims `sub` = user id, `role` = user | admin, `exp`)
-for people and admins; `X-API-Key` for the aptitude-test product (webhooks). Every error is
-`{"error": {"code", "message", "details"}}` with a stable `code`.
+Authentication: `Authorization: Bearer <JWT>` (claims `sub` = user id or staff id, `role` = user |
+counsellor | admin, `exp`) for people and staff; the `aptichat_session` cookie of a browser session
+(POST /auth/exchange, GET /launch; non-GET requests add `X-CSRF-Token`); `X-API-Key` for the
+aptitude-test product (webhooks). Every error is `{"error": {"code", "message", "details"}}` with a
+stable `code`.
 
 Live chat: a WebSocket at `/chat/ws` (send `{"token"}` first unless the handshake carries the
 Authorization header, then `{"question", "conversation_id"?}`; receive `token` frames and one
@@ -123,8 +125,11 @@ def _query_parameters(model_schema: dict[str, Any]) -> list[dict[str, Any]]:
 def _security(op: Operation) -> list[dict[str, list[str]]]:
     schemes: dict[str, list[dict[str, list[str]]]] = {
         "public": [],
-        "user": [{"bearerAuth": []}],
-        "admin": [{"bearerAuth": []}],
+        "user": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "person": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "staff": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "signed_in": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "admin": [{"bearerAuth": []}, {"sessionCookie": []}],
         "service": [{"serviceKey": []}],
         "user_or_service": [{"bearerAuth": []}, {"serviceKey": []}],
     }
@@ -203,6 +208,13 @@ def build_spec(server_url: str | None = None) -> dict[str, Any]:
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "serviceKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "aptichat_session",
+                    "description": "Browser session from POST /auth/exchange or GET /launch; requests other "
+                    "than GET also need the session's X-CSRF-Token header",
+                },
             },
         },
     }

@@ -13,8 +13,11 @@ from aptichat_api.errors import ApiError
 from aptichat_api.rag.memory import safety_flags as flag_page
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import (
+    AssignStudents,
     AuditLog,
     AuditQuery,
+    CounsellorOut,
+    CounsellorsResponse,
     EtlJobsPage,
     EtlJobsQuery,
     ExperimentResults,
@@ -192,3 +195,63 @@ def retry_etl_job(job_id: int) -> dict[str, Any]:
             raise ApiError(410, "user_erased", "This job's person was erased; there is nothing to retry.") from exc
         audit.record(session, principal, "user.reprocess", person)
     return {"job_id": job.id, "status": job.status, "duplicate": False}
+
+
+@api_route(
+    bp,
+    "/counsellors",
+    "GET",
+    summary="Counsellors and their students",
+    response=CounsellorsResponse,
+    auth="admin",
+    errors=ERRORS,
+)
+def counsellors_list() -> dict[str, Any]:
+    """Every counsellor (staff accounts with role counsellor: `aptichat signin link --staff ID --role
+    counsellor` creates one) with the user ids of the students assigned to them."""
+    from aptichat_api import counsellors
+
+    with database.session() as session:
+        return {"counsellors": counsellors.all_counsellors(session)}
+
+
+@api_route(
+    bp,
+    "/counsellors/<staff_id>/students",
+    "PUT",
+    summary="Assign students to a counsellor",
+    body=AssignStudents,
+    response=CounsellorOut,
+    auth="admin",
+    errors=(*ERRORS, 400, 404, 413),
+)
+def assign_students(staff_id: str, body: AssignStudents) -> dict[str, Any]:
+    """Replace the counsellor's students with `user_ids` (an empty list removes them all). Unknown
+    people: 422 `unknown_users` with their ids in `details`; an unknown counsellor: 404
+    `counsellor_not_found`."""
+    from aptichat_api import counsellors
+
+    principal = current_principal()
+    with database.session() as session:
+        staff = counsellors.get_counsellor(session, staff_id)
+        counsellors.assign(session, staff_id, body.user_ids, principal.actor)
+        return counsellors.counsellor_body(session, staff)
+
+
+@api_route(
+    bp,
+    "/counsellors/<staff_id>/students/<user_id>",
+    "DELETE",
+    summary="Remove a student from a counsellor",
+    response=CounsellorOut,
+    auth="admin",
+    errors=(*ERRORS, 404),
+)
+def unassign_student(staff_id: str, user_id: str) -> dict[str, Any]:
+    """The counsellor no longer sees this student (404 `assignment_not_found` when they did not)."""
+    from aptichat_api import counsellors
+
+    with database.session() as session:
+        staff = counsellors.get_counsellor(session, staff_id)
+        counsellors.unassign(session, staff_id, user_id)
+        return counsellors.counsellor_body(session, staff)

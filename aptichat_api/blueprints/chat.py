@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, stream_with_context
 
-from aptichat_api import database, store, streams
+from aptichat_api import database, streams
 from aptichat_api.auth import Principal, current_principal
 from aptichat_api.chat_service import chat_service, engine_error
 from aptichat_api.errors import error_body
@@ -83,14 +83,19 @@ def stream(body: QuestionRequest) -> Response:
     summary="Conversation history, or the caller's conversations",
     query=HistoryQuery,
     response=HistoryResponse,
+    auth="person",
     errors=(401, 403, 404, 422, 429),
 )
 def history(query: HistoryQuery) -> dict[str, Any]:
     """With `conversation_id`: up to `limit` messages, oldest first (newest last), and `next_before`
-    to page further back. Without it: the caller's conversations, most recent first."""
-    user_id = _asker(current_principal())
+    to page further back. Without it: the caller's conversations, most recent first. Staff pass
+    `user_id` to read a person's (an admin anyone's; a counsellor an assigned student's who shares
+    their conversations, else 403 `not_shared`), audited as `history.read`."""
+    from aptichat_api.blueprints.conversations import reader_target
+
+    principal = current_principal()
     with database.session() as session:
-        store.get_user(session, user_id)  # no question here, so no engine to find the person
+        user_id = reader_target(session, principal, query.user_id)  # 404 user_not_found for an unknown person
         memory = ConversationStore(session)
         if query.conversation_id is None:
             conversations = memory.list_conversations(user_id)

@@ -18,6 +18,7 @@ from aptichat_api.profile import build_profile, status_body
 from aptichat_api.routing import api_route, to_response
 from aptichat_api.schemas import (
     DocumentOut,
+    DocumentsHistoryResponse,
     DocumentsQuery,
     DocumentsResponse,
     ErasedResponse,
@@ -25,6 +26,8 @@ from aptichat_api.schemas import (
     PersonStatus,
     ProfileResponse,
     ReprocessQuery,
+    UserSettings,
+    UserSettingsUpdate,
 )
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -32,14 +35,16 @@ ERRORS = (401, 403, 404, 422, 429)
 REPROCESS_ERRORS = (*ERRORS, 410)
 
 
-@api_route(bp, "/<user_id>/profile", "GET", summary="Profile summary", response=ProfileResponse, errors=ERRORS)
+@api_route(
+    bp, "/<user_id>/profile", "GET", summary="Profile summary", response=ProfileResponse, auth="person", errors=ERRORS
+)
 def profile(user_id: str) -> dict[str, Any]:
     """Holland code, strongest tendencies, thinking skills, documents with their versions, the
     latest processing request and the documents that could not be built (gaps)."""
     principal = current_principal()
     authorize_user(principal, user_id)
     with database.session() as session:
-        body = build_profile(session, user_id, staff=principal.is_admin)
+        body = build_profile(session, user_id, staff=principal.is_admin)  # counsellors: the person's words
         audit.record(session, principal, "profile.read", user_id)  # staff reading someone else's
         return body
 
@@ -51,6 +56,7 @@ def profile(user_id: str) -> dict[str, Any]:
     summary="Current documents",
     query=DocumentsQuery,
     response=DocumentsResponse,
+    auth="person",
     errors=ERRORS,
 )
 def documents(user_id: str, query: DocumentsQuery) -> dict[str, Any]:
@@ -66,7 +72,13 @@ def documents(user_id: str, query: DocumentsQuery) -> dict[str, Any]:
 
 
 @api_route(
-    bp, "/<user_id>/status", "GET", summary="Where the person's results stand", response=PersonStatus, errors=ERRORS
+    bp,
+    "/<user_id>/status",
+    "GET",
+    summary="Where the person's results stand",
+    response=PersonStatus,
+    auth="person",
+    errors=ERRORS,
 )
 def status(user_id: str) -> dict[str, Any]:
     """processing, ready, partial, rejected, failed or unknown, with the reason and what the person can
@@ -75,7 +87,60 @@ def status(user_id: str) -> dict[str, Any]:
     principal = current_principal()
     authorize_user(principal, user_id)
     with database.session() as session:
-        return status_body(session, user_id)
+        body = status_body(session, user_id)
+        if principal.is_counsellor:
+            audit.record(session, principal, "status.read", user_id)
+        return body
+
+
+@api_route(
+    bp,
+    "/<user_id>/documents/history",
+    "GET",
+    summary="Document versions and what changed since the last test",
+    response=DocumentsHistoryResponse,
+    auth="person",
+    errors=ERRORS,
+)
+def documents_history(user_id: str) -> dict[str, Any]:
+    """Every stored version of each document, newest first, each with a summary (Holland code, scores
+    as percentiles, top recommendations) and what changed against the version before it;
+    `since_last_test` holds, per document type, the changes of the current version."""
+    from aptichat_api.document_history import documents_history as build
+
+    principal = current_principal()
+    authorize_user(principal, user_id)
+    with database.session() as session:
+        store.get_user(session, user_id)
+        audit.record(session, principal, "documents.read", user_id)
+        return build(session, user_id)
+
+
+@api_route(bp, "/<user_id>/settings", "GET", summary="Your settings", response=UserSettings, errors=ERRORS)
+def get_settings(user_id: str) -> dict[str, Any]:
+    """`share_conversations`: whether your counsellor may read your conversations (off by default)."""
+    authorize_user(current_principal(), user_id)
+    with database.session() as session:
+        return {"share_conversations": bool(store.get_user(session, user_id).share_conversations)}
+
+
+@api_route(
+    bp,
+    "/<user_id>/settings",
+    "PUT",
+    summary="Change your settings",
+    body=UserSettingsUpdate,
+    response=UserSettings,
+    errors=(400, 401, 403, 404, 413, 422, 429),
+)
+def put_settings(user_id: str, body: UserSettingsUpdate) -> dict[str, Any]:
+    """Turn sharing your conversations with your counsellor on or off (it takes effect at once)."""
+    authorize_user(current_principal(), user_id)
+    with database.session() as session:
+        user = store.get_user(session, user_id)
+        user.share_conversations = body.share_conversations
+        session.flush()
+        return {"share_conversations": bool(user.share_conversations)}
 
 
 @api_route(

@@ -31,6 +31,7 @@ import argparse
 import csv
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -109,6 +110,7 @@ class Person:
     education: str | None = None
     majors: list[str] = field(default_factory=list)  # recommended CIP codes, best first
     careers: list[str] = field(default_factory=list)  # recommended O*NET-SOC codes, best first
+    related: int = 0  # "related" titles attached to the recommended majors
 
 
 def people_of(rows: Sequence[dict[str, str]], id_prefix: str = "opsy-riasec") -> list[Person]:
@@ -178,6 +180,7 @@ def rank(url: str, people: Sequence[Person], batch: int = 50) -> None:
                 for row in sorted(majors, key=lambda r: r["rank"]):
                     m = MajorMatch.model_validate(row)
                     by_session[row["session_id"]].majors.append(m.cip_code or "")
+                    by_session[row["session_id"]].related += len(m.related)
                 for row in sorted(jobs, key=lambda r: r["rank"]):
                     j = JobMatch.model_validate(row)
                     by_session[row["session_id"]].careers.append(j.onet_soc_code or "")
@@ -317,10 +320,24 @@ def main(argv: list[str] | None = None) -> None:
     if not sample.exists():
         sys.exit(f"no sample at {sample}: this benchmark needs ../shared/data (it is not part of the product)")
     home = args.home or Path(tempfile.mkdtemp(prefix="aptichat-validity-"))
+    # before anything reads settings: the scratch home, a legacy database of our own
     os.environ["APTICHAT_HOME"] = str(home)
     os.environ["APTICHAT_LEGACY_DB"] = "aptichat_validity_legacy"
     for var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL"):
         os.environ.pop(var, None)
+    try:
+        run(args, sample, home)
+    finally:
+        if args.home is None:  # our scratch home: stop its server (it outlives the process) and delete it
+            from aptichat.db.server import stop_embedded
+            from aptichat.settings import get_settings
+
+            if get_settings().home.resolve() == home.resolve():
+                stop_embedded(get_settings())
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, sample: Path, home: Path) -> None:
     sys.path[:0] = [str(REPO)]
     from aptichat.db.engine import get_legacy_engine
     from aptichat.db.server import legacy_url, start_embedded
@@ -517,7 +534,7 @@ def compare(
     for pname, prof in profiles.items():
         zp = std(prof)
         measures = {
-            "r(raw score, profile)  [current]": _rowcorr(score, prof),
+            "r(raw score, profile) [before 0006]": _rowcorr(score, prof),
             "r(z score, profile)": _rowcorr(z, prof),
             "r(z score, z profile)": _rowcorr(z, zp),
             "-euclid(z score, z profile)": -np.linalg.norm(z[:, None, :] - zp[None, :, :], axis=2),
@@ -537,7 +554,7 @@ def compare(
     print(f"\nCandidate career rankings, tuning half (n={len(people)}), numpy")
     zj = std(job_prof)
     measures = {
-        "r(raw score, profile)  [current]": _rowcorr(score, job_prof),
+        "r(raw score, profile) [before 0006]": _rowcorr(score, job_prof),
         "r(z score, profile)": _rowcorr(z, job_prof),
         "r(z score, z profile)": _rowcorr(z, zj),
         "-euclid(z score, z profile)": -np.linalg.norm(z[:, None, :] - zj[None, :, :], axis=2),

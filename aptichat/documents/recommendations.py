@@ -32,6 +32,9 @@ class Recommendation(BaseModel):
     matched_interests: list[str] = Field(default_factory=list)
     skills: list[NonEmptyText] = Field(default_factory=list)
     description: NonEmptyText | None = None
+    # Close entries of the same family left out so the list shows different directions (majors:
+    # programs of the same CIP series beyond the two listed), best first.
+    related: list[NonEmptyText] = Field(default_factory=list)
 
     @field_validator("matched_interests")
     @classmethod
@@ -113,6 +116,8 @@ class RecommendationList(DocumentContent, Generic[ItemT]):
             heading,
             *(f"{item.rank}. {item.title} (fit {round(item.fit_score * 100)}%)" for item in self.items),
             f"You can ask about any {self.noun} here by name or by its number in this list.",
+            "They show tendencies, not a verdict: they come from how your interests compare with each "
+            f"{self.noun}'s typical profile, so treat them as a starting point for reflection.",
         ]
         return "\n".join(lines)
 
@@ -129,6 +134,8 @@ class RecommendationList(DocumentContent, Generic[ItemT]):
             parts.append(f"Skills it draws on: {', '.join(item.skills)}.")
         if item.description:
             parts.append(_sentence(item.description))
+        if item.related:
+            parts.append(f"Related {self.noun}s of the same family, not listed separately: {'; '.join(item.related)}.")
         reference = item.reference()
         if reference:
             parts.append(f"({reference})")

@@ -161,6 +161,7 @@ class DocumentTransformer:
             "matched_interests": list(dict.fromkeys(match.matched_letters)),
             "skills": [THINKING_SKILLS[s] for s in match.skills],
             "description": match.description or None,
+            "related": list(match.related),
         }
 
     @staticmethod
@@ -180,7 +181,11 @@ class DocumentTransformer:
         tendencies that suit that kind of work."""
         reasons: list[str] = []
         if match.matched_letters and results.holland_code:
-            types = " and ".join(RIASEC[letter] for letter in match.matched_letters)
+            pct = {i.letter: i.percentile for i in results.interests or []}
+            types = " and ".join(
+                f"{RIASEC[x]} ({_ordinal(round(pct[x]))} percentile)" if x in pct else RIASEC[x]
+                for x in match.matched_letters
+            )
             reasons.append(f"It draws on your {types} interests (your code is {results.holland_code}).")
         skills = {s.skill: s for s in results.skills or []}
         strong = [skills[s] for s in match.matched_skills if s in skills]

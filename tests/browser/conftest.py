@@ -121,7 +121,7 @@ def go(page: Page, path: str) -> None:
     """Move inside the app as a click on one of its links does (history.pushState, no reload)."""
     page.js(
         f"(() => {{ const a = document.createElement('a'); a.href = {json.dumps(path)}; a.dataset.link = '';"
-        " document.body.appendChild(a); a.click(); a.remove(); }})()"
+        " document.body.appendChild(a); a.click(); a.remove(); })()"
     )
     page.wait_for("document.getElementById('main').getAttribute('aria-busy') !== 'true'")
 

@@ -5,7 +5,7 @@ axe-core runs on every page; screenshots go to a temp dir (docs/ under `make scr
 
 from __future__ import annotations
 
-from browser.conftest import REJECTED, STUDENT, WAITING, Ui, assert_accessible
+from browser.conftest import PRIVATE, REJECTED, STUDENT, WAITING, Ui, assert_accessible, has_route, require_route
 from sqlalchemy import text
 from support.api import seed_person
 from support.chromium import Page
@@ -62,3 +62,195 @@ def test_rejected_test_shows_the_reason_and_what_to_do(ui: Ui) -> None:
     assert "What to do" in page.js("document.getElementById('state-advice').textContent")
     assert_accessible(page, "home, rejected")
     ui.shot("ui-home-rejected.png")
+
+
+def test_reading_a_document_and_printing_it(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    ui.go("/documents/personality_profile")
+    page.wait_for("!!document.querySelector('article[data-type=personality_profile]')")
+    # Big Five bars with percentiles, as meters a screen reader reads
+    meters = page.js(
+        "[...document.querySelectorAll('article[data-type=personality_profile] .bars .track')]"
+        ".map(m => [m.getAttribute('aria-label'), Number(m.getAttribute('aria-valuenow'))])"
+    )
+    assert ["Openness to experience", 82] in meters and len(meters) == 5
+    assert page.js("document.querySelectorAll('article .hexagon polygon.score').length") == 1
+    assert "Holland code SIA" in page.text()
+    assert_accessible(page, "personality profile")
+    ui.shot("ui-document.png", full_page=True)
+
+    ui.go("/documents/career_recommendations")
+    page.wait_for("!!document.querySelector('article[data-type=career_recommendations]')")
+    first = page.js("document.querySelector('.recommendation').innerText")
+    assert "Registered Nurse" in first and "91% fit" in first and "Why it fits you" in first
+    assert_accessible(page, "careers")
+
+    # printed: the document alone (no navigation, no buttons, no developer details)
+    page.send("Emulation.setEmulatedMedia", media="print")
+    try:
+        assert page.js("getComputedStyle(document.querySelector('header.top')).display") == "none"
+        assert page.js("getComputedStyle(document.querySelector('.doc-nav')).display") == "none"
+        assert page.js("getComputedStyle(document.querySelector('article.document')).display") != "none"
+    finally:
+        page.send("Emulation.setEmulatedMedia", media="")
+
+    ui.go("/documents/history")
+    page.wait_for("document.querySelectorAll('.history').length >= 4")
+    assert "Version 1" in page.text()
+    assert_accessible(page, "version history")
+    ui.shot("ui-history.png")
+
+
+def test_asking_and_rating_an_answer(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    ui.go("/chat")
+    page.wait_for("!!document.getElementById('question')")
+    assert_accessible(page, "chat, empty")
+    ask(page, ASKED)
+    answer = "document.querySelector('#messages li.assistant.done:last-child')"
+    assert len(page.js(f"{answer}.querySelector('.text').textContent")) > 20
+    assert page.js(f"{answer}.querySelectorAll('a.cite').length") > 0
+    assert page.js("document.getElementById('messages').getAttribute('aria-live')") == "polite"
+    # suggested next questions are offered
+    assert page.js("document.querySelectorAll('#suggestions button').length") >= 2
+    # a citation opens the cited section
+    page.js(f"{answer}.querySelector('a.cite').click()")
+    page.wait_for("!document.getElementById('citation').hidden")
+    assert page.js("document.getElementById('citation-snippet').textContent")
+    href = page.js("document.getElementById('citation-open').getAttribute('href')")
+    assert href.startswith("/documents/")
+
+    # thumbs up, then a comment: both reach POST /chat/feedback
+    message_id = int(page.js(f"{answer}.dataset.messageId"))
+    page.js(f"{answer}.querySelector('.thumb[data-rating=\"5\"]').click()")
+    page.wait_for(f"{answer}.querySelector('.rating-status').textContent.includes('saved')")
+    assert page.js(f"{answer}.querySelector('.thumb[data-rating=\"5\"]').getAttribute('aria-pressed')") == "true"
+    page.js(f"{answer}.querySelector('.comment textarea').value = 'Clear, thanks'")
+    page.js(f"{answer}.querySelector('.comment').requestSubmit()")
+    page.wait_for(f"{answer}.querySelector('.rating-status').textContent.includes('comment')")
+    with ui.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT rating, comment FROM chat_feedback WHERE message_id = :m"), {"m": message_id}
+        ).one()
+    assert tuple(row) == (5, "Clear, thanks")
+    assert_accessible(page, "chat with a rated answer")
+    ui.shot("ui-chat.png")
+
+    # the citation's link opens the document at the cited section
+    page.js("document.getElementById('citation-open').click()")
+    page.wait_for("!!document.querySelector('.cited')")
+    assert page.js("document.activeElement.classList.contains('cited')")
+
+
+def test_reopening_a_conversation_after_a_reload(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    ui.go("/chat")
+    page.wait_for("!!document.getElementById('question')")
+    ask(page, "Which careers fit me best?")
+    ask(page, "Why is the first one a good fit?")
+    conversation = page.js("new URLSearchParams(location.search).get('c')")
+    assert conversation
+    ui.open("/chat?c=" + conversation)  # a reload
+    page.wait_for("document.querySelectorAll('#messages li.assistant.done').length === 2")
+    assert page.js("document.querySelectorAll('#messages li.user').length") == 2
+    assert "Which careers fit me best?" in page.js("document.getElementById('messages').innerText")
+    current = page.js("document.querySelector('#conversation-list a[aria-current=page]').getAttribute('href')")
+    assert conversation in current
+    # and from the conversation list after starting a new one
+    page.js("document.getElementById('new-conversation').click()")
+    page.wait_for("document.querySelectorAll('#messages li').length === 0 && !location.search")
+    link = f"document.querySelector('#conversation-list li[data-id=\"{conversation}\"] a')"
+    page.wait_for(f"!!{link}")
+    page.js(f"{link}.click()")
+    page.wait_for("document.querySelectorAll('#messages li.assistant.done').length === 2")
+
+
+def test_rename_and_delete_a_conversation(ui: Ui) -> None:
+    require_route(ui.app, "/chat/conversations/<conversation_id>", "PATCH")
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    ui.go("/chat")
+    page.wait_for("!!document.getElementById('question')")
+    ask(page, "What does my Holland code mean?")
+    conversation = page.js("new URLSearchParams(location.search).get('c')")
+    item = f"document.querySelector('#conversation-list li[data-id=\"{conversation}\"]')"
+    page.wait_for(f"!!{item}")
+    page.js(f"[...{item}.querySelectorAll('button')].find(b => b.textContent === 'Rename').click()")
+    page.wait_for("document.activeElement && document.activeElement.id === 'rename-input'")
+    page.js("document.getElementById('rename-input').value = 'Holland code'")
+    page.press("Enter")
+    page.wait_for(f"({item} && {item}.querySelector('a') || {{}}).textContent === 'Holland code'")
+    page.js("window.confirm = () => true")
+    page.js(f"[...{item}.querySelectorAll('button')].find(b => b.textContent === 'Delete').click()")
+    page.wait_for(f"!{item}")
+
+
+def test_phone_width(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    page.viewport(375, 800, mobile=True)
+    try:
+        for path, ready in (
+            ("/", "document.getElementById('state')"),
+            ("/documents/personality_profile", "document.querySelector('article')"),
+            ("/chat", "document.getElementById('question')"),
+        ):
+            ui.go(path)
+            page.wait_for(f"!!{ready}")
+            # nothing wider than the screen: no sideways scrolling
+            assert page.js("document.documentElement.scrollWidth") <= 375, path
+            if path == "/documents/personality_profile":
+                ui.shot("ui-phone-document.png")
+        assert_accessible(page, "chat at phone width")
+    finally:
+        page.viewport(1280, 900)
+
+
+def test_keyboard_only(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=PRIVATE)  # nobody else asks as omar here: a short conversation list
+    ui.open("/chat")  # a fresh load: focus starts at the top of the page
+    page.wait_for("!!document.getElementById('question')")
+    page.press("Tab")
+    assert page.js("document.activeElement.className") == "skip"
+    # every focusable thing shows where focus is
+    seen: list[str] = []
+    for _ in range(40):
+        page.press("Tab")
+        active = page.js(
+            "(() => { const a = document.activeElement; const s = getComputedStyle(a);"
+            " return [a.id || a.textContent.trim().slice(0, 30), s.outlineStyle, s.outlineWidth]; })()"
+        )
+        assert active[1] != "none" and active[2] != "0px", f"no visible focus on {active[0]}"
+        seen.append(active[0])
+        if active[0] == "question":
+            break
+    assert "question" in seen and "new-conversation" in seen, repr(seen)
+    page.type("What are my strengths?")
+    page.press("Enter")
+    page.wait_for("document.querySelectorAll('#messages li.assistant.done').length >= 1")
+    # Tab onward reaches the citation, then the rating buttons; Enter rates
+    for _ in range(40):
+        page.press("Tab")
+        if page.js("document.activeElement.classList.contains('thumb')"):
+            break
+    page.press("Enter")
+    page.wait_for("!!document.querySelector('.thumb[aria-pressed=true]')")
+
+
+def test_sign_out(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    page.js("document.getElementById('sign-out').click()")
+    page.wait_for("!!document.getElementById('token-form')")
+    assert "You are signed out." in page.text()
+    assert_accessible(page, "sign-in page")
+    ui.shot("ui-signin.png")
+    ui.open("/documents")  # a reload: still signed out, the session is gone on the server
+    page.wait_for("!!document.getElementById('token-form')")
+    assert not page.js("!!document.getElementById('sign-out')")
+    if has_route(ui.app, "/auth/me"):
+        assert page.js("fetch('/auth/me').then(r => r.status)") == 401

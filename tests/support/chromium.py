@@ -6,6 +6,7 @@ app's browser tests and the Dagster UI test. Tests skip when /usr/bin/chromium i
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -173,7 +174,16 @@ def chromium_page(width: int = 1280, height: int = 800) -> Iterator[Page]:
             page.send(
                 "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
             )
-            yield page
+            try:
+                yield page
+            finally:
+                # asked to close over the browser's own endpoint, Chromium exits at once (SIGTERM alone
+                # can take several seconds)
+                with contextlib.suppress(Exception):
+                    browser_ws = requests.get(f"http://127.0.0.1:{port}/json/version", timeout=5).json()
+                    with connect(browser_ws["webSocketDebuggerUrl"]) as control:
+                        control.send(json.dumps({"id": 1, "method": "Browser.close"}))
+                    proc.wait(timeout=5)
     finally:
         stop(proc, timeout_s=10)
         shutil.rmtree(profile, ignore_errors=True)

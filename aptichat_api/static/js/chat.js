@@ -87,7 +87,7 @@ export class ChatView {
 
   async render() {
     this.list = h("ul", { class: "conversations", id: "conversation-list" });
-    this.messages = h("ol", { id: "messages", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+    this.messages = h("ol", { id: "messages", "aria-live": "polite", "aria-label": "Messages" });
     this.question = h("textarea", { id: "question", rows: 2, maxlength: 2000, required: true,
       placeholder: "e.g. What are my strengths?" });
     this.askButton = h("button", { id: "ask", type: "submit" }, "Ask");

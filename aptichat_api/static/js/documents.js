@@ -76,7 +76,10 @@ export function renderDocument(doc) {
   else if (doc.document_type === "career_recommendations") body = recommendations(c, "careers");
   else if (doc.document_type === "major_recommendations") body = recommendations(c, "majors");
   else body = [h("pre", {}, doc.rendered_text || "")];
-  return h("article", { class: "document", "data-type": doc.document_type, "aria-labelledby": "doc-" + doc.document_type },
+  const prefix = { personality_profile: "personality", thinking_skills: "skills", career_recommendations: "careers",
+    major_recommendations: "majors" }[doc.document_type];
+  return h("article", { class: "document", "data-type": doc.document_type, "data-section-prefix": prefix,
+    "aria-labelledby": "doc-" + doc.document_type },
     h("h2", { id: "doc-" + doc.document_type }, doc.title || c.title || DOCUMENT_NAMES[doc.document_type]),
     h("p", { class: "muted" }, `Version ${doc.version}` + (doc.created_at ? ` · ${when(doc.created_at)}` : "")),
     body,
@@ -105,8 +108,9 @@ export async function showDocuments(into, userId, type, base) {
     return docs;
   }
   for (const doc of docs) into.appendChild(renderDocument(doc));
+  // a cited section: its own element, else (an overview, a section drawn as part of a chart) its document
   const anchor = decodeURIComponent(location.hash.slice(1));
-  const target = anchor && document.getElementById(anchor);
+  const target = anchor && (document.getElementById(anchor) || into.querySelector(`article[data-section-prefix="${CSS.escape(anchor.split(":")[0])}"]`));
   if (target) {
     target.classList.add("cited");
     target.setAttribute("tabindex", "-1");
@@ -116,41 +120,57 @@ export async function showDocuments(into, userId, type, base) {
   return docs;
 }
 
-function describeChange(change) {
-  if (typeof change === "string") return change;
-  if (change && change.summary) return change.summary;
-  if (change && change.field) return `${words(change.field)}: ${change.before ?? "–"} → ${change.after ?? "–"}`;
-  return JSON.stringify(change);
+const signed = (n) => (n > 0 ? "+" : "") + n;
+
+/** What changed between two versions ({holland_code, scores, added, removed}) as list items. */
+function changeItems(diff) {
+  if (!diff) return [];
+  const items = [];
+  if (diff.holland_code) items.push(`Holland code: ${diff.holland_code[0] || "–"} → ${diff.holland_code[1] || "–"}`);
+  for (const s of diff.scores || []) {
+    if (s.before === null || s.before === undefined) items.push(`${s.name}: new, ${Math.round(s.after)}th percentile`);
+    else if (s.after === null || s.after === undefined) items.push(`${s.name}: no longer measured`);
+    else items.push(`${s.name}: ${Math.round(s.before)} → ${Math.round(s.after)} (${signed(s.delta)} percentile points)`);
+  }
+  for (const t of diff.added || []) items.push(`New in your top list: ${t}`);
+  for (const t of diff.removed || []) items.push(`No longer in your top list: ${t}`);
+  return items;
 }
 
-/** Version history with what changed (GET /users/<id>/documents/history); the profile's version list if absent. */
+function changeList(diff, label) {
+  const items = changeItems(diff);
+  return items.length ? h("ul", { class: "changes", "aria-label": label }, items.map((t) => h("li", {}, t)))
+    : h("p", { class: "muted" }, "Nothing changed that is worth showing.");
+}
+
+/** Version history with what changed (GET /users/<id>/documents/history). */
 export async function showHistory(into, userId) {
   let body;
   try {
     body = await api(`/users/${encodeURIComponent(userId)}/documents/history`);
   } catch (e) {
-    if (e.status !== 404 && e.status !== 405) {
-      into.appendChild(failure("The history could not be loaded: " + e.message));
-      return;
-    }
-    const profile = await api(`/users/${encodeURIComponent(userId)}/profile`);
-    body = { documents: profile.documents.map((d) => ({ document_type: d.document_type,
-      versions: d.versions.map((v) => ({ version: v, current: v === d.current_version })) })) };
+    into.appendChild(failure("The history could not be loaded: " + e.message));
+    return;
   }
-  const groups = body.documents || body.history || [];
-  if (!groups.length) into.appendChild(h("p", { class: "muted" }, "No versions yet."));
+  const groups = body.documents || [];
+  if (!groups.length) {
+    into.appendChild(h("p", { class: "muted" }, "No versions yet."));
+    return;
+  }
+  const since = body.since_last_test || {};
+  into.appendChild(h("section", { class: "card", id: "since-last-test", "aria-labelledby": "since-h" },
+    h("h2", { id: "since-h" }, "What changed since your last test"),
+    Object.keys(since).length
+      ? Object.entries(since).map(([type, diff]) => h("div", {},
+        h("h3", {}, DOCUMENT_NAMES[type] || capitalised(words(type))), changeList(diff, "Changes in " + (DOCUMENT_NAMES[type] || type))))
+      : h("p", { class: "muted" }, "This is your first test: there is nothing to compare yet.")));
   for (const group of groups) {
-    const versions = [...(group.versions || [])].sort((a, b) => (b.version || 0) - (a.version || 0));
-    into.appendChild(h("section", { class: "card history", "aria-label": DOCUMENT_NAMES[group.document_type] || words(group.document_type) },
-      h("h2", {}, DOCUMENT_NAMES[group.document_type] || capitalised(words(group.document_type))),
-      h("ol", { class: "versions" }, versions.map((v) => {
-        const changes = v.changes || v.what_changed || [];
-        return h("li", {},
-          h("p", {}, h("strong", {}, `Version ${v.version}`), v.current ? " (current)" : "",
-            v.created_at ? ` · ${when(v.created_at)}` : ""),
-          Array.isArray(changes) && changes.length
-            ? h("ul", { class: "changes", "aria-label": "What changed" }, changes.map((c) => h("li", {}, describeChange(c))))
-            : v.version > 1 || changes.length === 0 ? h("p", { class: "muted" }, v.summary || (v.version > 1 ? "Changes not recorded." : "First version.")) : null);
-      }))));
+    const name = DOCUMENT_NAMES[group.document_type] || capitalised(words(group.document_type));
+    into.appendChild(h("section", { class: "card history", "aria-label": name },
+      h("h2", {}, name),
+      h("ol", { class: "versions", reversed: true }, (group.versions || []).map((v) => h("li", {},
+        h("p", {}, h("strong", {}, `Version ${v.version}`), v.status === "current" ? " (current)" : "",
+          v.created_at ? ` · ${when(v.created_at)}` : ""),
+        v.changes ? changeList(v.changes, `Changes in version ${v.version}`) : h("p", { class: "muted" }, "First version."))))));
   }
 }

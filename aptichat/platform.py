@@ -164,6 +164,8 @@ def _run(
             f"[platform] Dagster UI: http://127.0.0.1:{dagster_port}  "
             f"API and chat page: http://{settings.api_host}:{settings.api_port}/  (Ctrl-C stops everything)"
         )
+        if not no_api and settings.embedded:  # sign-in links for demo people, a counsellor and an admin
+            subprocess.run(_aptichat("signin", "demo"), cwd=REPO, check=False)
         while not stopping:
             for name, proc in children:
                 if proc.poll() is not None:

@@ -171,3 +171,59 @@ def link(user_id: str | None, staff_id: str | None, role: str, display_name: str
         )
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+DEMO_COUNSELLOR, DEMO_ADMIN = "demo-counsellor", "demo-admin"
+# the platform's demo population (aptichat legacy seed: seed 42, ids u42-<6 digits>)
+DEMO_FALLBACK = ("u42-000001", "u42-000002", "u42-000003")
+
+
+def demo_links(settings: Settings, students: int = 3, url: str | None = None) -> list[tuple[str, str, str]]:
+    """Sign-in links for `students` demo people (those with results first, else the demo population's
+    first ids, whose results may still be processing), a demo counsellor assigned those students, and
+    a demo admin: (who, id, link)."""
+    from sqlalchemy import select
+
+    from aptichat.db.engine import get_engine, session_scope
+    from aptichat.db.models import ChatDocument, ChatUser
+    from aptichat.db.repository import DocumentRepository
+    from aptichat_api import counsellors
+    from aptichat_api.sessions import ensure_staff
+
+    with session_scope(get_engine(settings)) as session:
+        people = list(
+            session.scalars(
+                select(ChatUser.user_id)
+                .where(select(ChatDocument.id).where(ChatDocument.user_id == ChatUser.user_id).exists())
+                .order_by(ChatUser.user_id)
+                .limit(students)
+            )
+        )
+        for fallback in DEMO_FALLBACK:
+            if len(people) >= students:
+                break
+            if fallback not in people:
+                DocumentRepository(session).ensure_user(fallback)
+                people.append(fallback)
+        ensure_staff(session, DEMO_COUNSELLOR, "counsellor", "Demo Counsellor")
+        ensure_staff(session, DEMO_ADMIN, "admin", "Demo Admin")
+        counsellors.assign(session, DEMO_COUNSELLOR, people, "demo")
+    links = [("student", person, signin_link(settings, user_id=person, url=url)) for person in people]
+    links.append(
+        ("counsellor", DEMO_COUNSELLOR, signin_link(settings, staff_id=DEMO_COUNSELLOR, role="counsellor", url=url))
+    )
+    links.append(("admin", DEMO_ADMIN, signin_link(settings, staff_id=DEMO_ADMIN, role="admin", url=url)))
+    return links
+
+
+@signin.command("demo")
+@click.option("--students", type=click.IntRange(min=1, max=20), default=3, show_default=True)
+@click.option("--base-url", "url", default=None, help="Default: http://APTICHAT_API_HOST:APTICHAT_API_PORT.")
+def demo(students: int, url: str | None) -> None:
+    """Print sign-in links for demo students, a demo counsellor (assigned those students) and a demo
+    admin (what `make run` prints at start). Each link works once, within 15 minutes; run this again
+    for fresh ones."""
+    settings = checked_settings()
+    for who, subject, link in demo_links(settings, students, url):
+        click.echo(f"[sign-in] {who:<10} {subject:<16} {link}")
+    click.echo("[sign-in] each link works once, within 15 minutes; new ones: aptichat signin demo")

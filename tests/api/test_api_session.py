@@ -220,3 +220,25 @@ def test_launch_refuses_other_keys_and_hs256(launch_app: Flask, settings: Settin
 def test_launch_is_off_without_a_key(client: FlaskClient) -> None:
     r = client.get("/launch?code=abc.def.ghi")
     assert r.status_code == 404 and r.json["error"]["code"] == "launch_not_configured"
+
+
+def test_demo_links_sign_in_students_their_counsellor_and_an_admin(client: FlaskClient, settings: Settings) -> None:
+    """What `make run` prints (aptichat signin demo): three students, a counsellor who has them, an admin."""
+    from aptichat.cli import main
+    from aptichat_api.cli import demo_links
+
+    links = demo_links(settings, 3, url="http://demo.test")
+    assert [who for who, _, _ in links] == ["student"] * 3 + ["counsellor", "admin"]
+    assert all(link.startswith("http://demo.test/#signin=") for _, _, link in links)
+    students = {subject for who, subject, _ in links if who == "student"}
+    counsellor = client.application.test_client()
+    assert counsellor.post("/auth/exchange", json={"code": _code(links[3][2])}).json["role"] == "counsellor"
+    listed = counsellor.get("/counsellor/students")
+    assert listed.status_code == 200 and {s["user_id"] for s in listed.json["students"]} == students
+    student = client.application.test_client()
+    assert student.post("/auth/exchange", json={"code": _code(links[0][2])}).json["user_id"] == links[0][1]
+    admin = client.application.test_client()
+    assert admin.post("/auth/exchange", json={"code": _code(links[4][2])}).json["role"] == "admin"
+    printed = CliRunner().invoke(main, ["signin", "demo", "--students", "1"])
+    assert printed.exit_code == 0, printed.output
+    assert sum("/#signin=" in line for line in printed.output.splitlines()) == 3

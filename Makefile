@@ -19,6 +19,11 @@ $(STAMP): setup.py
 		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q chromium nginx-light >/dev/null 2>&1; } || \
 		echo "chromium/nginx could not be installed: the browser and nginx tests will skip"
+	# promtool (Debian package prometheus) checks and unit-tests the alert rules (tests/deploy/test_monitoring.py).
+	@command -v promtool >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q prometheus >/dev/null 2>&1; } || \
+		echo "promtool could not be installed: the alert rule tests will skip"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -109,7 +109,7 @@ def test_workspace_points_at_the_code_server(compose: dict[str, Any]) -> None:
 def test_build_targets_are_dockerfile_stages(compose: dict[str, Any]) -> None:
     for name, svc in compose["services"].items():
         if "build" not in svc:
-            assert re.search(r":\d[\w.-]*$", svc["image"]), f"{name}: third-party image must be pinned by tag"
+            assert re.search(r":v?\d[\w.-]*$", svc["image"]), f"{name}: third-party image must be pinned by tag"
             continue
         stages = dockerfile_stages(REPO / svc["build"]["dockerfile"])
         assert svc["build"]["target"] in stages, f"{name}: target {svc['build']['target']} not in {sorted(stages)}"

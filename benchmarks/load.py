@@ -5,6 +5,8 @@ Everything runs against an embedded PostgreSQL in a temporary APTICHAT_HOME, rem
 1. chat: `aptichat api serve` (gunicorn, --workers, offline composer, local MiniLM for queries) and
    --clients concurrent chat users (threads, one token each, a rotating set of questions) for
    --duration seconds. Prints requests/s, p50/p95/p99 latency and the status counts; exits 1 on any 5xx.
+   Before that, ONE client asks --one-client questions in a row on the same server: its p50 is the
+   server's own overhead per question (loopback, no queueing; the offline composer included).
 2. completions: --completions tests completed in the legacy database in ONE transaction ("at once"),
    then processed in this process by the production sensor logic (test_completion_sensor through
    build_sensor_context, its cursor, batching and run keys; a daemon-like loop that launches each
@@ -67,6 +69,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--people", type=int, default=50, help="seeded people the chat clients speak for")
+    parser.add_argument("--one-client", type=int, default=200, help="questions one client asks in a row first")
     parser.add_argument("--completions", type=int, default=1000)
     parser.add_argument("--embedder", choices=["hash", "local"], default="hash")
     return parser.parse_args()
@@ -104,6 +107,24 @@ def chat(args: argparse.Namespace) -> bool:
                 json={"question": QUESTIONS[0]},
                 headers=bearer(settings, people[w]),
                 timeout=120,
+            )
+        single: list[float] = []
+        one = requests.Session()
+        for i in range(args.one_client):
+            started = time.perf_counter()
+            response = one.post(
+                f"{url}/chat/question",
+                json={"question": QUESTIONS[i % len(QUESTIONS)]},
+                headers=bearer(settings, people[i % len(people)]),
+                timeout=60,
+            )
+            single.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                print(f"chat, one client: status {response.status_code} on question {i}")
+        if single:
+            print(
+                f"chat, one client, {len(single)} questions in a row: p50 {statistics.median(single):.1f} ms, "
+                f"p95 {pct(single, 95):.1f} ms"
             )
         stop = time.monotonic() + args.duration
 

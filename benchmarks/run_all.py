@@ -1,13 +1,15 @@
 """`make bench`: every benchmark in turn, each in its own process, its figures printed as it runs.
 
     .venv/bin/python benchmarks/run_all.py            # the sizes docs/benchmarks.md reports
-    .venv/bin/python benchmarks/run_all.py --quick    # small sizes: a few minutes, for a smoke check
+    .venv/bin/python benchmarks/run_all.py --quick    # small sizes, for a smoke check (~10 min quiet)
     .venv/bin/python benchmarks/run_all.py --only etl,retrieval
 
-The load/soak benchmark is `make soak` (benchmarks/load.py) on its own: it holds the machine for
-minutes. peers.py needs langchain-postgres (see its docstring); without it that benchmark is reported
-as not run, with the command that installs it, and the others still run. Exit status 1 when any
-benchmark that ran failed.
+Everything runs, the load test and the real platform included (`first_answer` starts `aptichat platform
+run` on a scratch home; `load` holds both cores for its duration), so run it on a quiet machine.
+`make soak` is the load test alone. peers.py needs langchain-postgres (see its docstring); without it
+that benchmark is reported as not run, with the command that installs it, and the others still run.
+partitions.py skips its browser figure when /usr/bin/chromium is absent. Exit status 1 when any
+benchmark that ran failed. The summary gives each benchmark's wall time and the total.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "etl": (["--users", "300"], ["--users", "40", "--single-users", "3"]),
     "peers": ([], ["--users", "100", "--queries", "50"]),
     "rerank": ([], ["--users", "40", "--batch", "20"]),
+    "first_answer": (["--completions", "5", "--demo-users", "10"], ["--completions", "3", "--demo-users", "3"]),
+    "load": (
+        ["--parts", "chat,completions", "--clients", "50", "--duration", "60", "--workers", "2"],
+        ["--parts", "chat,completions", "--duration", "15", "--one-client", "50", "--completions", "100"],
+    ),
+    "partitions": ([], ["--sizes", "10000", "--ticks", "2"]),
 }
 PEERS_INSTALL = ".venv/bin/pip install -e '.[bench]' && .venv/bin/pip install --no-deps langchain-postgres==0.0.19"
 
@@ -44,6 +52,7 @@ def main() -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
 
     summary: list[tuple[str, str]] = []
+    begun = time.perf_counter()
     for name in chosen:
         if name == "peers" and importlib.util.find_spec("langchain_postgres") is None:
             summary.append((name, f"not run: langchain-postgres is not installed ({PEERS_INSTALL})"))
@@ -58,7 +67,8 @@ def main() -> int:
 
     print("\n=== summary")
     for name, outcome in summary:
-        print(f"{name:<11} {outcome}")
+        print(f"{name:<13} {outcome}")
+    print(f"{'total':<13} {time.perf_counter() - begun:.0f} s")
     return 1 if any("FAILED" in outcome for _, outcome in summary) else 0
 
 

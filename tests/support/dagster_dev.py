@@ -49,9 +49,30 @@ class DagsterDev:
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
+    def run_events(self, run_id: str, limit: int = 200) -> str:
+        """A run's event log as lines `time step type: message` (for a failing test's message)."""
+        data = self.graphql(
+            """query Events($id: ID!, $limit: Int) { logsForRun(runId: $id, limit: $limit) { __typename
+                 ... on EventConnection { events { __typename
+                   ... on MessageEvent { message timestamp stepKey eventType } } } } }""",
+            {"id": run_id, "limit": limit},
+        )
+        events = data["logsForRun"].get("events") or []
+        return "\n".join(
+            f"{time.strftime('%H:%M:%S', time.gmtime(int(e['timestamp']) / 1000))} {e.get('stepKey') or '-'} "
+            f"{e.get('eventType') or e['__typename']}: {(e.get('message') or '')[:200]}"
+            for e in events
+        )
+
 
 @contextmanager
-def dagster_dev(home: Path, env: dict[str, str], timeout: float = 90) -> Iterator[DagsterDev]:
+def dagster_dev(
+    home: Path,
+    env: dict[str, str],
+    timeout: float = 90,
+    workspace: Path | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[DagsterDev]:
     """`dagster dev` (webserver + daemon) in its own process group; stopped with SIGINT to the group."""
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
@@ -64,11 +85,12 @@ def dagster_dev(home: Path, env: dict[str, str], timeout: float = 90) -> Iterato
         "dagster",
         "dev",
         "-w",
-        str(REPO / "workspace.yaml"),
+        str(workspace or REPO / "workspace.yaml"),
         "-h",
         "127.0.0.1",
         "-p",
         str(port),
+        *extra_args,
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -26,6 +26,7 @@ STUDENT, WAITING, REJECTED, PRIVATE = "maya-0101", "noah-0102", "lena-0103", "om
 COUNSELLOR, OTHER_COUNSELLOR, ADMIN = "counsellor-0201", "counsellor-0202", "admin-0203"
 NAMES = {STUDENT: "Maya", WAITING: "Noah", REJECTED: "Lena", PRIVATE: "Omar"}
 MISSING_ROUTE = "backend route missing"
+SHARED_QUESTION = "Which majors suit my interests?"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -78,21 +79,31 @@ def web(web_app: Flask, settings: Settings) -> Iterator[Api]:
 
 
 @pytest.fixture(scope="session")
-def staff(web_app: Flask, engine: Engine) -> dict[str, str]:
-    """Two counsellors (the first has maya, noah, lena and omar) and an administrator."""
+def staff(web_app: Flask, web: Api, engine: Engine) -> dict[str, str]:
+    """Two counsellors (the first has maya, noah, lena and omar; maya shares her conversations and has
+    asked a question) and an administrator."""
     require_route(web_app, "/counsellor/students")
+    import requests
     from sqlalchemy.orm import Session
 
-    from aptichat_api import sessions
+    from aptichat_api import counsellors, sessions
 
     with Session(engine) as session, session.begin():
         sessions.ensure_staff(session, COUNSELLOR, "counsellor", "Ms Rivera")
         sessions.ensure_staff(session, OTHER_COUNSELLOR, "counsellor", "Mr Chen")
         sessions.ensure_staff(session, ADMIN, "admin", "Admin Ada")
-    assign = getattr(sessions, "assign_students", None)
-    if assign is not None:
-        with Session(engine) as session, session.begin():
-            assign(session, COUNSELLOR, list(NAMES), assigned_by=ADMIN)
+        counsellors.assign(session, COUNSELLOR, list(NAMES), assigned_by=ADMIN)
+    shared = requests.put(
+        f"{web.url}/users/{STUDENT}/settings",
+        json={"share_conversations": True},
+        headers=web.headers(STUDENT),
+        timeout=30,
+    )
+    assert shared.status_code == 200, shared.text
+    asked = requests.post(
+        f"{web.url}/chat/question", json={"question": SHARED_QUESTION}, headers=web.headers(STUDENT), timeout=60
+    )
+    assert asked.status_code == 200, asked.text
     return {"counsellor": COUNSELLOR, "other": OTHER_COUNSELLOR, "admin": ADMIN}
 
 

@@ -9,6 +9,7 @@ import { showDocuments } from "./documents.js";
 import { announce, failure, h, when, words } from "./dom.js";
 import { stateCard } from "./home.js";
 
+const REASONS = { rejected: "test rejected", failed: "processing failed", safety_flag: "a conversation was flagged for review" };
 const studentHref = (id) => "/counsellor?student=" + encodeURIComponent(id);
 
 function nameOf(s) {
@@ -33,25 +34,27 @@ export async function studentsPage(root) {
   root.append(h("div", { class: "table-wrap" }, h("table", { id: "students" },
     h("caption", { class: "visually-hidden" }, "Your students and where their results stand"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Student"), h("th", { scope: "col" }, "Results"),
-      h("th", { scope: "col" }, "Holland code"), h("th", { scope: "col" }, "Shares conversations"))),
+      h("th", { scope: "col" }, "Holland code"), h("th", { scope: "col" }, "Flagged"),
+      h("th", { scope: "col" }, "Shares conversations"))),
     h("tbody", {}, students.map((s) => {
       const state = typeof s.state === "object" && s.state ? s.state.state : s.state;
       return h("tr", { "data-user": s.user_id },
         h("th", { scope: "row" }, h("a", { href: studentHref(s.user_id), "data-link": "" }, nameOf(s))),
         h("td", {}, h("span", { class: "pill state-" + (state || "unknown") }, words(state || "unknown"))),
         h("td", {}, s.holland_code || "–"),
+        h("td", {}, s.safety_flags ? String(s.safety_flags) : "–"),
         h("td", {}, s.share_conversations ? "yes" : "no"));
     })))));
 }
 
+// A student's conversations, read by staff with ?user_id= (a counsellor only when the student shares them).
 async function sharedConversations(userId) {
-  const id = encodeURIComponent(userId);
-  const body = await api(`/counsellor/students/${id}/conversations`);
-  return { list: body.conversations || [], shared: body.shared !== false };
+  return (await api(`/chat/conversations?user_id=${encodeURIComponent(userId)}`)).conversations || [];
 }
 
 async function conversationMessages(userId, conversationId) {
-  const body = await api(`/counsellor/students/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}`);
+  const body = await api(`/chat/history?user_id=${encodeURIComponent(userId)}` +
+    `&conversation_id=${encodeURIComponent(conversationId)}&limit=100`);
   return body.messages || [];
 }
 
@@ -78,22 +81,21 @@ export async function studentPage(root, userId, conversationId) {
     h("h2", { id: "shared-h" }, "Conversations"));
   root.append(convos);
   try {
-    const { list, shared } = await sharedConversations(userId);
-    if (!shared) convos.append(h("p", { class: "muted" }, "This student does not share their conversations."));
-    else if (!list.length) convos.append(h("p", { class: "muted" }, "No conversations yet."));
+    const list = await sharedConversations(userId);
+    if (!list.length) convos.append(h("p", { class: "muted" }, "No conversations yet."));
     else {
       convos.append(h("ul", {}, list.map((c) => h("li", {}, h("a", {
         href: studentHref(userId) + "&c=" + encodeURIComponent(c.conversation_id), "data-link": "",
         "aria-current": c.conversation_id === conversationId ? "page" : null },
       c.title || "Conversation of " + when(c.created_at)), ` · ${c.message_count ?? "?"} messages`))));
     }
-    if (conversationId && shared) {
+    if (conversationId) {
       const messages = await conversationMessages(userId, conversationId);
       convos.append(h("ol", { class: "transcript", id: "transcript", "aria-label": "Transcript" }, messages.map((m) =>
         h("li", { class: m.role }, h("strong", {}, m.role === "user" ? "Student: " : "Advisor: "), m.text))));
     }
   } catch (e) {
-    convos.append(h("p", { class: "muted" }, e.status === 403 ? "This student does not share their conversations."
+    convos.append(h("p", { class: "muted", id: "not-shared" }, e.status === 403 ? "This student does not share their conversations."
       : "Conversations could not be loaded: " + e.message));
   }
   const docs = h("div", { id: "student-documents" });
@@ -137,7 +139,9 @@ export async function cohortPage(root) {
     h("h2", { id: id + "-h" }, title),
     rows.length ? barChart(rows.slice(0, 10), title) : h("p", { class: "muted" }, "Nothing yet."));
   root.append(h("div", { class: "cohort-grid" },
+    chart("holland-letters", "Strongest interest (first letter of the Holland code)", countRows(c.holland_letters)),
     chart("holland-codes", "Holland codes", countRows(c.holland_codes)),
+    chart("states", "Where results stand", countRows(c.states)),
     chart("top-careers", "Most common top careers", countRows(c.top_careers)),
     chart("top-majors", "Most common top majors", countRows(c.top_majors))));
   const attention = c.needs_attention || c.attention || [];
@@ -145,7 +149,7 @@ export async function cohortPage(root) {
     h("h2", { id: "attention-h" }, "Students needing attention"),
     attention.length ? h("ul", {}, attention.map((a) => h("li", {},
       h("a", { href: studentHref(a.user_id), "data-link": "" }, a.display_name || a.user_id),
-      " – ", (a.reasons || [a.reason]).filter(Boolean).map(words).join(", ")))) : h("p", { class: "muted" }, "Nobody right now.")));
+      " – ", (a.reasons || [a.reason]).filter(Boolean).map((r) => REASONS[r] || words(r)).join(", ")))) : h("p", { class: "muted" }, "Nobody right now.")));
 }
 
 export async function assignmentsPage(root) {

@@ -5,6 +5,8 @@ axe-core runs on every page; screenshots go to a temp dir (docs/ under `make scr
 
 from __future__ import annotations
 
+import json
+
 from browser.conftest import PRIVATE, REJECTED, STUDENT, WAITING, Ui, assert_accessible, has_route, require_route
 from sqlalchemy import text
 from support.api import seed_person
@@ -254,3 +256,55 @@ def test_sign_out(ui: Ui) -> None:
     assert not page.js("!!document.getElementById('sign-out')")
     if has_route(ui.app, "/auth/me"):
         assert page.js("fetch('/auth/me').then(r => r.status)") == 401
+
+
+def test_sharing_setting_is_saved(ui: Ui) -> None:
+    require_route(ui.app, "/users/<user_id>/settings", "PUT")
+    page = ui.page
+    ui.sign_in(user_id=REJECTED)
+    box = "document.getElementById('share-conversations')"
+    page.wait_for(f"!!{box}")
+    assert page.js(f"{box}.checked") is False
+    page.js(f"{box}.click()")
+    page.wait_for(
+        "document.querySelector('[role=status]') && [...document.querySelectorAll('[role=status]')]"
+        ".some(s => s.textContent.includes('can now read'))"
+    )
+    ui.open("/")  # a reload: the server kept it
+    page.wait_for(f"!!{box} && {box}.checked")
+    page.js(f"{box}.click()")
+    page.wait_for("[...document.querySelectorAll('[role=status]')].some(s => s.textContent.includes('private'))")
+
+
+def test_a_degraded_answer_is_marked_answered_offline(ui: Ui) -> None:
+    """The marker itself (a degraded answer cannot be ordered from the test engine): the chat module
+    draws an answer the offline composer gave when the model failed."""
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    ui.go("/chat")
+    page.wait_for("!!document.getElementById('question')")
+    answer = {
+        "conversation_id": "c-1",
+        "message_id": 1,
+        "answer": "Your strongest skill is numerical reasoning [1].",
+        "intent": "strengths",
+        "citations": [
+            {
+                "n": 1,
+                "document_type": "thinking_skills",
+                "section_id": "skills:numerical",
+                "title": "Numerical reasoning",
+                "snippet": "84th percentile",
+            }
+        ],
+        "provider": "offline",
+        "degraded": True,
+        "degraded_cause": "provider_TimeoutError",
+    }
+    marker = page.js(
+        "import('/static/js/chat.js').then(m => { const view = new m.ChatView(document.createElement('div'));"
+        " const li = document.createElement('li'); const t = document.createElement('span'); t.className = 'text';"
+        f" li.appendChild(t); view.renderAnswer(li, {json.dumps(answer)});"
+        " return [li.querySelector('.badge.offline').textContent, li.querySelectorAll('a.cite').length]; })"
+    )
+    assert marker == ["Answered offline", 2]

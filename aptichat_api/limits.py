@@ -25,6 +25,8 @@ def ip_key() -> str:
 def user_key() -> str:
     """The per-user budget's key for this request (by address when it carries no person)."""
     principal = quiet_principal()
+    if principal is not None and principal.user_id is None and principal.staff_id is not None:
+        return f"{_namespace()}staff:{principal.staff_id}"  # a counsellor's or admin's own budget
     if principal is None or principal.user_id is None:
         return f"{_namespace()}{principal.role if principal else 'anon'}:{request.remote_addr or 'unknown'}"
     return key_for_user(principal.user_id)

@@ -160,7 +160,7 @@ def build_spec(server_url: str | None = None) -> dict[str, Any]:
                 "description": text,
                 "content": {"application/json": {"schema": content[op.media_type]["schema"]}},
             }
-        for status in sorted({*op.errors, 405} if op.auth != "public" else {405}):
+        for status in sorted({*op.errors, 405}):  # a public route lists its own errors (e.g. /auth/exchange)
             entry: dict[str, Any] = {
                 "description": ERROR_TEXT.get(status, "Error"),
                 "content": {"application/json": {"schema": error_ref}},

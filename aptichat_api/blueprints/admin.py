@@ -190,7 +190,7 @@ def retry_etl_job(job_id: int) -> dict[str, Any]:
         try:
             if person == ERASED_USER:
                 raise PersonErased("the job's person was erased")
-            job, _created = request_reprocess(session, person, principal.user_id, force=True)
+            job, _created = request_reprocess(session, person, principal.actor, force=True)
         except PersonErased as exc:
             raise ApiError(410, "user_erased", "This job's person was erased; there is nothing to retry.") from exc
         audit.record(session, principal, "user.reprocess", person)

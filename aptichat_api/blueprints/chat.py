@@ -13,7 +13,7 @@ from flask import Blueprint, Response, stream_with_context
 from aptichat_api import database, streams
 from aptichat_api.auth import Principal, current_principal
 from aptichat_api.chat_service import chat_service, engine_error
-from aptichat_api.errors import error_body
+from aptichat_api.errors import ApiError, error_body
 from aptichat_api.rag import ConversationNotFound, ConversationStore
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import ChatAnswer, HistoryQuery, HistoryResponse, QuestionRequest
@@ -24,7 +24,8 @@ bp = Blueprint("chat", __name__, url_prefix="/chat")
 def _asker(principal: Principal) -> str:
     """Chat always speaks for the token's own person, admins included. Whether the person exists is
     the engine's check (one load per question: unknown people are 404 user_not_found)."""
-    assert principal.user_id is not None  # require("user") guarantees it
+    if principal.user_id is None:  # an admin's staff account (a browser session) is nobody's person
+        raise ApiError(403, "forbidden", "A staff account has no results to chat about.")
     return principal.user_id
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from aptichat_api import database, store
 from aptichat_api.auth import current_principal
+from aptichat_api.errors import ApiError
 from aptichat_api.routing import api_route
 from aptichat_api.schemas import FeedbackRequest, FeedbackResponse
 
@@ -27,7 +28,8 @@ def feedback(body: FeedbackRequest) -> dict[str, Any]:
     """Rate one of your own assistant answers 1..5 with an optional comment. Rating again replaces
     the earlier rating; anyone else's message is 404 `message_not_found`."""
     user_id = current_principal().user_id
-    assert user_id is not None
+    if user_id is None:  # an admin's staff account (a browser session) has no answers of its own
+        raise ApiError(403, "forbidden", "A staff account has no answers to rate.")
     with database.session() as session:
         store.own_assistant_message(session, user_id, body.message_id)
         row = store.upsert_feedback(session, user_id, body.message_id, body.rating, body.comment)

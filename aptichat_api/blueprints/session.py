@@ -92,7 +92,7 @@ def _cookie_session_id() -> tuple[int, str]:
     token = request.cookies.get(sessions.SESSION_COOKIE)
     if principal.session_id is None or not token:
         raise ApiError(
-            400, "no_session", "This request carries no browser session (bearer tokens are refreshed by their issuer)."
+            403, "no_session", "This request carries no browser session (bearer tokens are refreshed by their issuer)."
         )
     return principal.session_id, token
 
@@ -104,11 +104,11 @@ def _cookie_session_id() -> tuple[int, str]:
     summary="Extend the browser session",
     response=SessionOut,
     auth="signed_in",
-    errors=(400, 401, 403, 429),
+    errors=(401, 403, 429),
 )
 def refresh() -> Response:
     """Extend the session cookie by 30 minutes from now (never past 12 hours after the sign-in); call
-    it before `expires_at`. Needs X-CSRF-Token; a bearer token is 400 `no_session`."""
+    it before `expires_at`. Needs X-CSRF-Token; a bearer token is 403 `no_session`."""
     session_id, token = _cookie_session_id()
     with database.session() as session:
         row = sessions.refresh_session(session, session_id)

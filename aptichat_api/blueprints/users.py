@@ -176,9 +176,7 @@ def reprocess(user_id: str, query: ReprocessQuery) -> Response:
         if session.get(ChatUser, user_id) is None and store.latest_job(session, user_id) is None:
             store.get_user(session, user_id)  # nobody we know of: 404 user_not_found
         try:
-            job, created = request_reprocess(
-                session, user_id, principal.user_id, force=query.force, limit_per_hour=limit
-            )
+            job, created = request_reprocess(session, user_id, principal.actor, force=query.force, limit_per_hour=limit)
         except erasure.PersonErased as exc:  # erased between the check and the insert
             raise gone from exc
         except ReprocessLimitExceeded as exc:

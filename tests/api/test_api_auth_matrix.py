@@ -194,10 +194,11 @@ def test_matrix_for_conversations_and_assignments(api: Api, caller: str) -> None
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_refresh_needs_a_browser_session(api: Api, caller: str) -> None:
-    """Bearer tokens have no session to refresh (400 no_session); the cookie's case: test_api_session.py."""
+    """Bearer tokens have no session to refresh (403 no_session); the cookie's case: test_api_session.py."""
     r = requests.post(f"{api.url}/auth/refresh", headers=_headers(api, caller), timeout=10)
-    expected = {400} if caller in SIGNED_IN else _expected(caller, set())
-    assert r.status_code in expected, (r.status_code, r.text[:200])
+    assert r.status_code in _expected(caller, set()), (r.status_code, r.text[:200])
+    if caller in SIGNED_IN:
+        assert r.json()["error"]["code"] == "no_session"
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "self", "service", "tampered"])

@@ -119,7 +119,7 @@ def test_expired_code_and_bearer_refresh(client: FlaskClient, engine: Engine, au
     assert client.post("/auth/exchange", json={"code": "short"}).status_code == 422
     # bearer clients are unchanged: no CSRF, and no session to refresh
     refresh = client.post("/auth/refresh", headers=auth.headers())
-    assert refresh.status_code == 400 and refresh.json["error"]["code"] == "no_session"
+    assert refresh.status_code == 403 and refresh.json["error"]["code"] == "no_session"
     me = client.get("/auth/me", headers=auth.headers())
     assert me.status_code == 200 and me.json["source"] == "bearer" and me.json["csrf_token"] is None
 
@@ -242,3 +242,26 @@ def test_demo_links_sign_in_students_their_counsellor_and_an_admin(client: Flask
     printed = CliRunner().invoke(main, ["signin", "demo", "--students", "1"])
     assert printed.exit_code == 0, printed.output
     assert sum("/#signin=" in line for line in printed.output.splitlines()) == 3
+
+
+def test_erasure_ends_the_person_s_sessions(client: FlaskClient, settings: Settings, engine: Engine) -> None:
+    from support.api import seed_person
+
+    person = f"erase-session-{uuid.uuid4().hex[:6]}"
+    seed_person(engine, settings, person)
+    body = _signed_in(client, settings, user_id=person)
+    erased = client.delete(f"/users/{person}", headers={"X-CSRF-Token": body["csrf_token"]})
+    assert erased.status_code == 200, erased.text
+    assert erased.json["erased"]["chat_sessions"] == 1
+    gone = client.get("/auth/me")
+    assert gone.status_code == 401 and gone.json["error"]["code"] == "session_expired"
+
+
+def test_an_admin_staff_session_reads_but_does_not_chat(client: FlaskClient, settings: Settings) -> None:
+    body = _signed_in(client, settings, staff_id=f"adm-chat-{uuid.uuid4().hex[:6]}", role="admin")
+    csrf = {"X-CSRF-Token": body["csrf_token"]}
+    assert client.get(f"/users/{ALICE}/status").status_code == 200
+    for path, payload in (("/chat/question", {"question": "hi"}), ("/chat/feedback", {"message_id": 1, "rating": 3})):
+        r = client.post(path, json=payload, headers=csrf)
+        assert r.status_code == 403 and r.json["error"]["code"] == "forbidden", (path, r.text)
+    assert client.get("/chat/history").status_code == 422  # staff name the person

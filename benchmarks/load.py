@@ -7,7 +7,11 @@ Everything runs against an embedded PostgreSQL in a temporary APTICHAT_HOME, rem
    --duration seconds. Prints requests/s, p50/p95/p99 latency and the status counts; exits 1 on any 5xx.
    Before that, ONE client asks --one-client questions in a row on the same server: its p50 is the
    server's own overhead per question (loopback, no queueing; the offline composer included).
-2. completions: --completions tests completed in the legacy database in ONE transaction ("at once"),
+2. overhead: one question at a time through the Flask app in this process (no HTTP, no queueing), in
+   alternating blocks with the request path as it was before issue 18 ("before": the safety layer's
+   sentence scores not kept, a ping on every pool checkout, rate-limit hits in a transaction) and as it
+   is ("after"), so both see the same machine load. Prints p50 of each and the ratio.
+3. completions: --completions tests completed in the legacy database in ONE transaction ("at once"),
    then processed in this process by the production sensor logic (test_completion_sensor through
    build_sensor_context, its cursor, batching and run keys; a daemon-like loop that launches each
    run key once) and, per planned run, the production stage functions (LegacyDatabase.fetch_results
@@ -64,12 +68,13 @@ QUESTIONS = [
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="chat,completions")
+    parser.add_argument("--parts", default="chat,overhead,completions")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--people", type=int, default=50, help="seeded people the chat clients speak for")
     parser.add_argument("--one-client", type=int, default=200, help="questions one client asks in a row first")
+    parser.add_argument("--blocks", type=int, default=10, help="overhead: alternating blocks of 16 questions each")
     parser.add_argument("--completions", type=int, default=1000)
     parser.add_argument("--embedder", choices=["hash", "local"], default="hash")
     return parser.parse_args()
@@ -167,6 +172,62 @@ def chat(args: argparse.Namespace) -> bool:
         print(f"chat latency ms: p50 {statistics.median(ms):.0f}, p95 {pct(ms, 95):.0f}, p99 {pct(ms, 99):.0f}")
     print(f"chat: {unhandled}")
     return not any(s >= 500 for s in statuses)
+
+
+def overhead(args: argparse.Namespace) -> bool:
+    from sqlalchemy import create_engine
+    from support.api import bearer, seed_person
+
+    from aptichat.db import engine as engines
+    from aptichat.db import migrate
+    from aptichat.db.server import app_url
+    from aptichat.safety import semantic
+    from aptichat.settings import get_settings
+    from aptichat_api.app import create_app
+    from aptichat_api.limits import limiter
+
+    settings = get_settings()
+    migrate.upgrade()
+    engine = create_engine(app_url(settings))
+    people = [f"overhead-{i:02d}" for i in range(8)]
+    for person in people:
+        seed_person(engine, settings, person)
+    engine.dispose()
+    app = create_app()
+    client = app.test_client()
+    headers = [bearer(settings, p) for p in people]
+
+    def ask(i: int) -> float:
+        started = time.perf_counter()
+        response = client.post("/chat/question", json={"question": QUESTIONS[i % 8]}, headers=headers[i % 8])
+        if response.status_code != 200:
+            raise RuntimeError(f"status {response.status_code}: {response.get_data(as_text=True)[:300]}")
+        return (time.perf_counter() - started) * 1000
+
+    for i in range(64):  # the model, the engine and the answer cache warm for both modes alike
+        ask(i)
+    storage = limiter.limiter.storage
+    autocommit = storage._bind()  # type: ignore[attr-defined]
+    in_transaction = engines.get_engine(settings)
+    capacity = semantic._sentence_scores.capacity
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    for block in range(args.blocks):
+        for mode in ("before", "after") if block % 2 == 0 else ("after", "before"):
+            before = mode == "before"
+            semantic._sentence_scores.capacity = 0 if before else capacity
+            semantic._sentence_scores._data.clear()
+            engines.PING_IDLE_S = 0.0 if before else 2.0  # 0: a ping on every checkout, as pool_pre_ping
+            storage._engine = in_transaction if before else autocommit  # type: ignore[attr-defined]
+            if not before:
+                for i in range(8):  # "after" keeps the scores: re-fill them outside the clock
+                    ask(i)
+            times[mode] += [ask(block * 16 + i) for i in range(16)]
+    b, a = statistics.median(times["before"]), statistics.median(times["after"])
+    print(
+        f"overhead, one question at a time in-process, {len(times['after'])} per mode in alternating blocks: "
+        f"before p50 {b:.1f} ms, after p50 {a:.1f} ms ({b / a:.2f}x)"
+    )
+    return True
 
 
 def completions(args: argparse.Namespace) -> bool:
@@ -298,6 +359,8 @@ def main() -> None:
         parts = set(args.parts.split(","))
         if "chat" in parts:
             ok = chat(args) and ok
+        if "overhead" in parts:
+            ok = overhead(args) and ok
         if "completions" in parts:
             ok = completions(args) and ok
     finally:

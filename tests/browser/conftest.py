@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
-from support.api import Api, app_config, seed_person, serve, token
+from support.api import Api, HashEmbedder, app_config, seed_person, serve, token
 from support.chromium import CHROMIUM, SKIP_REASON, Page, chromium_page
 
 from aptichat.settings import Settings
@@ -46,6 +46,7 @@ def web_people(engine: Engine, settings: Settings) -> dict[str, str]:
             repo.ensure_user(user_id, display_name=name)
     seed_person(engine, settings, STUDENT)
     seed_person(engine, settings, PRIVATE)
+    retest(engine, settings, PRIVATE)  # omar took the test again: version 2 of his personality profile
     create_job(engine, WAITING, "reprocess")
     job, _ = create_job(engine, REJECTED, "reprocess")
     with engine.begin() as conn:
@@ -53,6 +54,30 @@ def web_people(engine: Engine, settings: Settings) -> dict[str, str]:
             text("UPDATE chat_etl_jobs SET status = 'rejected', finished_at = now() WHERE id = :id"), {"id": job.id}
         )
     return NAMES
+
+
+def retest(engine: Engine, settings: Settings, user_id: str) -> None:
+    """A second personality profile for `user_id`: openness 82 -> 91, Artistic 58 -> 75, Holland code
+    SIA -> SAI (the rest as the example's)."""
+    from aptichat.db.repository import write_documents
+    from aptichat.documents import ChunkInput, example_documents
+
+    first = next(d for d in example_documents(user_id) if d.document_type == "personality_profile")
+    raw = first.model_dump(mode="json", exclude={"content_hash"})
+    for tendency in raw["content"]["tendencies"]:
+        if tendency["scale"] == "openness":
+            tendency["percentile"] = 91.0
+    raw["content"]["interests"]["scores"]["A"] = 75.0
+    raw["content"]["interests"]["holland_code"] = "SAI"
+    doc = type(first).model_validate(raw)
+    embedder = HashEmbedder(settings.embedding_dim)
+    sections = doc.sections()
+    vectors = embedder.embed_documents([f"{s.title} {s.text}" for s in sections])
+    chunks = [
+        ChunkInput(i, s.section_id, s.title, s.text, vectors[i], settings.embedding_model)
+        for i, s in enumerate(sections)
+    ]
+    write_documents(user_id, [(doc, chunks)], engine=engine)
 
 
 @pytest.fixture(scope="session")

@@ -97,9 +97,17 @@ def test_reading_a_document_and_printing_it(ui: Ui) -> None:
     finally:
         page.send("Emulation.setEmulatedMedia", media="")
 
+
+def test_version_history_says_what_changed_since_the_last_test(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=PRIVATE)  # omar took the test twice (conftest.retest)
     ui.go("/documents/history")
     page.wait_for("document.querySelectorAll('.history').length >= 4")
-    assert "Version 1" in page.text()
+    since = page.js("document.getElementById('since-last-test').innerText")
+    assert "Holland code: SIA → SAI" in since
+    assert "Openness to experience: 82 → 91 (+9 percentile points)" in since
+    profile = page.js("document.querySelector('.history').innerText")
+    assert "Version 2 (current)" in profile and "Version 1" in profile and "First version." in profile
     assert_accessible(page, "version history")
     ui.shot("ui-history.png")
 

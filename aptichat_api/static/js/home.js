@@ -17,12 +17,19 @@ const HEADINGS = {
   unknown: "No results yet",
 };
 
-/** The state card of GET /users/<id>/status (shared with the counsellor's view of a student). */
-export function stateCard(status, gaps) {
+// The same states as a counsellor reads them about a student.
+const STAFF_HEADINGS = {
+  processing: "Results being prepared", ready: "Results ready", partial: "Some results ready",
+  rejected: "Test could not be scored", failed: "Processing failed", unknown: "No results yet",
+};
+
+/** The state card of GET /users/<id>/status (`staff`: in the third person, on the counsellor's page). */
+export function stateCard(status, gaps, staff = false) {
   const missing = status.missing || [];
+  const headings = staff ? STAFF_HEADINGS : HEADINGS;
   return h("section", { id: "state", class: "card state state-" + status.state, "data-state": status.state,
     "aria-labelledby": "state-h" },
-    h("h2", { id: "state-h" }, HEADINGS[status.state] || words(status.state)),
+    h("h2", { id: "state-h" }, headings[status.state] || words(status.state)),
     status.state === "processing" ? h("p", { class: "spinner", "aria-hidden": "true" }) : null,
     h("p", { id: "state-reason", class: status.reason.replace(/\.$/, "") === HEADINGS[status.state] ? "visually-hidden" : null },
       status.reason),

@@ -72,7 +72,7 @@ export async function studentPage(root, userId, conversationId) {
         if (profile.display_name) heading.textContent = profile.display_name;
       } catch (e) { /* state card only */ }
     }
-    root.append(stateCard(status, gaps));
+    root.append(stateCard(status, gaps, true));
   } catch (e) {
     root.append(failure("This student could not be loaded: " + e.message));
     return;

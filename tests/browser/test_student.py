@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import json
 
-from browser.conftest import PRIVATE, REJECTED, STUDENT, WAITING, Ui, assert_accessible, has_route, require_route
+from browser.conftest import (
+    PRIVATE,
+    REJECTED,
+    STUDENT,
+    WAITING,
+    Ui,
+    assert_accessible,
+    has_route,
+    open_page,
+    require_route,
+)
 from sqlalchemy import text
 from support.api import seed_person
 from support.chromium import Page
@@ -37,6 +47,30 @@ def test_sign_in_link_opens_the_students_home(ui: Ui) -> None:
     assert page.js("document.querySelectorAll('.summary .doc-links a').length") == 4
     assert_accessible(page, "home")
     ui.shot("ui-home.png")
+
+
+def test_a_used_sign_in_link_says_so_and_the_session_refreshes(ui: Ui) -> None:
+    require_route(ui.app, "/auth/exchange", "POST")
+    page = ui.page
+    code = ui.code(user_id=STUDENT)
+    page.goto("about:blank")
+    open_page(page, f"{ui.web.url}/#signin={code}")
+    page.wait_for("!!document.getElementById('sign-out')")
+    # before it expires the page extends the session (POST /auth/refresh, with the CSRF header)
+    refreshed = page.js(
+        "import('/static/js/api.js').then(async m => { const before = m.session.expiresAt;"
+        " await m.refresh(); return [m.session.mode, m.session.expiresAt >= before]; })"
+    )
+    assert refreshed == ["cookie", True]
+    assert page.js("fetch('/auth/me').then(r => r.status)") == 200
+    page.js("document.getElementById('sign-out').click()")
+    page.wait_for("!!document.getElementById('token-form')")
+    # the same link again: refused, and the page says why
+    page.goto("about:blank")
+    open_page(page, f"{ui.web.url}/#signin={code}")
+    page.wait_for("document.getElementById('signin-status').textContent.includes('not valid')")
+    assert not page.js("!!document.getElementById('sign-out')")
+    assert "signin" not in page.js("location.href")
 
 
 def test_state_screen_goes_from_processing_to_ready(ui: Ui, settings: Settings) -> None:

@@ -95,7 +95,8 @@ function scheduleRefresh() {
   refreshTimer = setTimeout(refresh, wait);
 }
 
-async function refresh() {
+/** Extend the cookie session (POST /auth/refresh); scheduled a minute before it expires. */
+export async function refresh() {
   try {
     adopt(await api("/auth/refresh", { method: "POST", body: {} }), "cookie");
   } catch (e) {

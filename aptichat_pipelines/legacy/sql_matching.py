@@ -21,7 +21,8 @@ civil engineering) in the list; the next best programs of a listed series are at
 `related` (titles, best first, at most RELATED_KEPT), so a student sees ten different directions.
 
 matched_letters: the letters that make the entry fit, from the numbers r is computed on: both the
-person's standardised score and the entry's value are above their own six-letter average; ordered
+person's standardised score and the entry's value are above their own six-letter average, and the
+person is above the norm's mean (z > 0: a reason never praises a below-average interest); ordered
 by their share of r (the product of the two deviations), at most three. matched_skills: the
 entry's skills where the person is at or above the 50th percentile.
 """
@@ -30,6 +31,8 @@ from __future__ import annotations
 
 from aptichat_pipelines.legacy.sql_scoring import INTEREST_CTES, SCOPE_SESSIONS, SKILL_CTES
 
+# Part of catalog_rerank_sensor's hash: change it with the rule, and everyone's lists are rebuilt once.
+RANKING_VERSION = "0006"
 W_INTEREST = 0.7
 MAJORS_PER_SERIES = 2
 RELATED_KEPT = 3
@@ -72,8 +75,8 @@ _PERSON_Z = ", ".join(f"COALESCE(pz.z_{x}, pz.zm) AS z_{x}" for x in _LETTERS)
 _DOT = " + ".join(f"p.d_{x} * e.d_{x}" for x in _LETTERS)
 _MATCHED = (
     "ARRAY(SELECT t.letter FROM (VALUES "
-    + ", ".join(f"('{x}', {i}, p.d_{x}, e.d_{x})" for i, x in enumerate(_LETTERS))
-    + ") AS t(letter, pos, a, b) WHERE t.a > 0 AND t.b > 0 ORDER BY t.a * t.b DESC, t.pos LIMIT 3)"
+    + ", ".join(f"('{x}', {i}, p.d_{x}, e.d_{x}, p.z_{x})" for i, x in enumerate(_LETTERS))
+    + ") AS t(letter, pos, a, b, z) WHERE t.a > 0 AND t.b > 0 AND t.z > 0 ORDER BY t.a * t.b DESC, t.pos LIMIT 3)"
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from benchmarks.validity import (
@@ -48,3 +49,14 @@ def test_recommendations_find_peoples_own_field_more_often_than_chance(
     majors, careers = figures["majors"], figures["careers"]
     assert majors.lift[10] >= MAJOR_LIFT_FLOOR, (majors.hit[10], majors.baseline[10])
     assert careers.lift[10] >= CAREER_LIFT_FLOOR, (careers.hit[10], careers.baseline[10])
+
+
+def test_a_new_ranking_rule_changes_the_rerank_hash(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """People ranked by an older rule are re-ranked once: the rule's version is part of the hash."""
+    from aptichat_pipelines.assets.rerank import catalog_ranking_hash
+    from aptichat_pipelines.legacy import sql_matching
+
+    before = catalog_ranking_hash(engine)
+    assert catalog_ranking_hash(engine) == before
+    monkeypatch.setattr(sql_matching, "RANKING_VERSION", sql_matching.RANKING_VERSION + "-next")
+    assert catalog_ranking_hash(engine) != before

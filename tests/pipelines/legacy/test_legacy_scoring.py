@@ -172,7 +172,7 @@ def _expected_matches(
             fit_i = 0.5 if r is None else (1 + r) / 2
             dz = [v - sum(z) / 6 for v in z]
             dv = [v - sum(profiles[code]) / 6 for v in profiles[code]]
-            shares = [(a * b, i) for i, (a, b) in enumerate(zip(dz, dv, strict=True)) if a > 0 and b > 0]
+            shares = [(a * b, i) for i, (a, b) in enumerate(zip(dz, dv, strict=True)) if a > 0 and b > 0 and z[i] > 0]
             letters[code] = [RIASEC_LETTERS[i] for _, i in sorted(shares, key=lambda t: (-t[0], t[1]))[:3]]
         if skills is not None and job_skills:
             fit_s = sum(skills[s] / 100 for s in job_skills) / len(job_skills)

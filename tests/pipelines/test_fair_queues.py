@@ -72,3 +72,24 @@ def test_a_queued_run_is_dequeued_within_a_second() -> None:
     assert config["class"] == "QueuedRunCoordinator"
     coordinator = QueuedRunCoordinator.from_config_value(None, config.get("config") or {})  # type: ignore[arg-type]
     assert coordinator.dequeue_interval_seconds == 1
+
+
+def test_a_fresh_completion_embeds_beside_a_backfill_run_that_is_embedding(tmp_path: Path) -> None:
+    """The `embedder` pool (as dagster.yaml configures it) has a slot for a fresh run's embedding step
+    while the one backfill run allowed at a time holds another: the fresh person does not wait for N
+    people's embedding (measured: benchmarks/fairqueue.py, docs/pipeline.md)."""
+    from dagster import instance_for_test
+
+    concurrency = yaml.safe_load(DAGSTER_YAML.read_text())["concurrency"]
+    with instance_for_test(temp_dir=str(tmp_path), overrides={"concurrency": concurrency}) as instance:
+        storage = instance.event_log_storage
+        assert storage.supports_global_concurrency_limits
+        step = "user_document_embeddings"
+        assert storage.initialize_concurrency_limit_to_default("embedder")  # what a step's first claim does
+        backfill = storage.claim_concurrency_slot("embedder", "backfill-run", step)
+        fresh = storage.claim_concurrency_slot("embedder", "sensor-run", step)
+        assert backfill.is_claimed and fresh.is_claimed
+        # still bounded: the run queue lets at most max_concurrent_runs run, and the pool no more
+        third = storage.claim_concurrency_slot("embedder", "third-run", step)
+        assert not third.is_claimed
+        assert concurrency["pools"]["default_limit"] == concurrency["runs"]["max_concurrent_runs"]

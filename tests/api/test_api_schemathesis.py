@@ -88,11 +88,15 @@ def test_api_links_chain_real_calls(api: Api, engine: Engine) -> None:
     assert {("chat_question", "FollowUp"), ("chat_question", "Feedback"), ("users_reprocess", "Job")} <= links
     # DELETE is left out: a walk that erased a person would take the other tests' people with it. The
     # operators' ETL routes have no links to follow (the positive and negative runs above cover them);
-    # in this derandomized walk their steps crowded out every chat question.
+    # in this derandomized walk their steps crowded out every chat question. The same holds for the web
+    # app's routes of issue 17 (sign-in, settings, conversations, counsellors, document history): no
+    # links lead to or from them; the single-operation runs above cover them.
     schema = (
         schemathesis.openapi.from_url(f"{api.url}/openapi.json")
         .exclude(method="DELETE")
         .exclude(path_regex="^/admin/etl/")
+        .exclude(path_regex="^/(auth/|launch|counsellor/|admin/counsellors|chat/conversations)")
+        .exclude(path_regex="^/users/[^/]+/(settings|documents/history)")
     )
     person = api.headers(STATEFUL_PERSON)
     admin = api.headers(ADMIN, role="admin")

@@ -45,7 +45,8 @@ pytest: install
 
 test: lint typecheck pytest
 
-# All benchmarks at the documented sizes (BENCH_ARGS=--quick for small ones); never part of `make test`.
+# All benchmarks at the documented sizes (BENCH_ARGS=--quick for small ones, ~10 min on a quiet machine),
+# the real platform (first_answer) and the load test included; never part of `make test`.
 # peers.py compares with langchain-postgres, installed without its pgvector<0.4 pin (docs/benchmarks.md).
 bench: install
 	$(PY) -m pip install -q -e '.[bench]'

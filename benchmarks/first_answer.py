@@ -107,7 +107,10 @@ def current_documents(user_id: str) -> int:
 
 
 def busy_runs(instance: Any) -> int:
+    """Runs queued or running, plus backfills not finished (the catalog re-rank sensor's backfill is
+    requested a moment before its runs exist)."""
     from dagster import DagsterRunStatus, RunsFilter
+    from dagster._core.execution.backfill import BulkActionStatus
 
     unfinished = [
         DagsterRunStatus.QUEUED,
@@ -115,7 +118,8 @@ def busy_runs(instance: Any) -> int:
         DagsterRunStatus.STARTING,
         DagsterRunStatus.STARTED,
     ]
-    return len(instance.get_run_records(RunsFilter(statuses=unfinished)))
+    backfills = instance.get_backfills(status=BulkActionStatus.REQUESTED)
+    return len(instance.get_run_records(RunsFilter(statuses=unfinished))) + len(backfills)
 
 
 def wait_idle(instance: Any, proc: subprocess.Popen[bytes], log_path: Path, timeout: float, need_catalog: bool) -> None:

@@ -47,6 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 SAMPLE = "riasec-openpsychometrics-sample/holland_us_sample.tsv"
 KS = (1, 5, 10)
+PERMUTATIONS = 200  # the printed cross-check of the exact shuffled baseline
 TOP_N = 10
 
 # The sample's 13 majors as CIP 2020 families (2-digit) or series (4-digit); longest prefix wins, so
@@ -212,6 +213,19 @@ class Figures:
     lift: dict[int, float]
     ci: dict[int, tuple[float, float]]
     per_field: dict[str, dict[str, float]]
+    permuted: dict[int, float] = field(default_factory=dict)  # the baseline by random permutations
+
+
+def permuted_baseline(h: np.ndarray, own: np.ndarray, rounds: int, rng: np.random.Generator) -> float:
+    """The shuffled baseline the long way: each round gives every list to another person (a random
+    order, everyone paired with the one `shift` places on: nobody with themselves), averaged."""
+    n, rates = len(own), []
+    for _ in range(rounds):
+        order = rng.permutation(n)
+        partner = np.empty(n, dtype=int)
+        partner[order] = order[(np.arange(n) + rng.integers(1, n)) % n]
+        rates.append(float(h[np.arange(n), own[partner]].mean()))
+    return float(np.mean(rates))
 
 
 def hit_matrix(lists: Sequence[Sequence[str]], fields_of: Any, k: int) -> np.ndarray:
@@ -238,7 +252,13 @@ def _rates(h: np.ndarray, own: np.ndarray, w: np.ndarray) -> tuple[float, float]
 
 
 def figures(
-    lists: Sequence[Sequence[str]], own_fields: Sequence[str], fields_of: Any, *, boot: int = 2000, seed: int = 7
+    lists: Sequence[Sequence[str]],
+    own_fields: Sequence[str],
+    fields_of: Any,
+    *,
+    boot: int = 2000,
+    seed: int = 7,
+    permutations: int = 0,
 ) -> Figures:
     names = list(FIELDS)
     own = np.array([names.index(f) for f in own_fields])
@@ -250,6 +270,8 @@ def figures(
         hit, base = _rates(h, own, np.ones(len(own)))
         out.hit[k], out.baseline[k] = hit, base
         out.lift[k] = hit / base if base else float("nan")
+        if permutations:
+            out.permuted[k] = permuted_baseline(h, own, permutations, rng)
         if draws is not None:
             lifts = []
             for w in draws:
@@ -277,13 +299,16 @@ def show(title: str, f: Figures) -> None:
     print("  k   hit     shuffled  lift   95% CI of lift")
     for k in KS:
         lo, hi = f.ci.get(k, (float("nan"), float("nan")))
-        print(f"  {k:<3} {f.hit[k]:6.1%}  {f.baseline[k]:7.1%}  {f.lift[k]:5.2f}  [{lo:.2f}, {hi:.2f}]")
+        perm = f"  (by {PERMUTATIONS} permutations: {f.permuted[k]:.1%})" if k in f.permuted else ""
+        print(f"  {k:<3} {f.hit[k]:6.1%}  {f.baseline[k]:7.1%}  {f.lift[k]:5.2f}  [{lo:.2f}, {hi:.2f}]{perm}")
     print(f"  per field at k={TOP_N}: field (n) hit / shuffled = lift")
     for name, v in sorted(f.per_field.items(), key=lambda kv: -kv[1]["n"]):
         print(f"    {name:<18} ({v['n']:>3}) {v['hit']:6.1%} / {v['baseline']:6.1%} = {v['lift']:.2f}")
 
 
-def measure(people: Sequence[Person], soc_fields: dict[str, set[str]], *, boot: int = 2000) -> dict[str, Figures]:
+def measure(
+    people: Sequence[Person], soc_fields: dict[str, set[str]], *, boot: int = 2000, permutations: int = 0
+) -> dict[str, Figures]:
     """Major and career figures of these people (their lists already ranked)."""
 
     def major_fields(cip: str) -> set[str]:
@@ -295,8 +320,8 @@ def measure(people: Sequence[Person], soc_fields: dict[str, set[str]], *, boot: 
 
     own = [p.field for p in people]
     return {
-        "majors": figures([p.majors for p in people], own, major_fields, boot=boot),
-        "careers": figures([p.careers for p in people], own, career_fields_of, boot=boot),
+        "majors": figures([p.majors for p in people], own, major_fields, boot=boot, permutations=permutations),
+        "careers": figures([p.careers for p in people], own, career_fields_of, boot=boot, permutations=permutations),
     }
 
 
@@ -362,7 +387,7 @@ def run(args: argparse.Namespace, sample: Path, home: Path) -> None:
         chosen = [p for p in people if split in (p.split, "all")]
         if not chosen:
             continue
-        for area, f in measure(chosen, soc_fields, boot=args.boot).items():
+        for area, f in measure(chosen, soc_fields, boot=args.boot, permutations=PERMUTATIONS).items():
             show(f"{area}, {split} half" if split != "all" else f"{area}, all rows", f)
     print("\nBig Five sample: no field (no major or education column), so no hit rates; see its SOURCE.md.")
     if args.compare:

@@ -325,20 +325,19 @@ def test_a_degraded_answer_is_marked_answered_offline(ui: Ui) -> None:
     ui.sign_in(user_id=STUDENT)
     ui.go("/chat")
     page.wait_for("!!document.getElementById('question')")
+    citation = {
+        "n": 1,
+        "document_type": "thinking_skills",
+        "section_id": "skills:numerical",
+        "title": "Numerical reasoning",
+        "snippet": "84th percentile",
+    }
     answer = {
         "conversation_id": "c-1",
         "message_id": 1,
         "answer": "Your strongest skill is numerical reasoning [1].",
         "intent": "strengths",
-        "citations": [
-            {
-                "n": 1,
-                "document_type": "thinking_skills",
-                "section_id": "skills:numerical",
-                "title": "Numerical reasoning",
-                "snippet": "84th percentile",
-            }
-        ],
+        "citations": [citation],
         "provider": "offline",
         "degraded": True,
         "degraded_cause": "provider_TimeoutError",
@@ -350,3 +349,13 @@ def test_a_degraded_answer_is_marked_answered_offline(ui: Ui) -> None:
         " return [li.querySelector('.badge.offline').textContent, li.querySelectorAll('a.cite').length]; })"
     )
     assert marker == ["Answered offline", 2]
+    # a group of markers, [1, 2], links each number
+    cited = {**citation, "n": 2}
+    grouped = {**answer, "answer": "Both fit [1, 2].", "citations": [citation, cited]}
+    links = page.js(
+        "import('/static/js/chat.js').then(m => { const view = new m.ChatView(document.createElement('div'));"
+        " const li = document.createElement('li'); const t = document.createElement('span'); t.className = 'text';"
+        f" li.appendChild(t); view.renderAnswer(li, {json.dumps(grouped)});"
+        " return [t.textContent, t.querySelectorAll('a.cite').length]; })"
+    )
+    assert links == ["Both fit [1, 2].", 2]

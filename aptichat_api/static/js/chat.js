@@ -204,13 +204,21 @@ export class ChatView {
     body.textContent = "";
     const citations = answer.citations || [];
     const byN = new Map(citations.map((c) => [c.n, c]));
-    for (const part of String(answer.answer || "").split(/(\[\d+\])/)) {
-      const m = part.match(/^\[(\d+)\]$/);
-      if (m && byN.has(Number(m[1]))) {
-        const c = byN.get(Number(m[1]));
+    // [1] and [2, 3] markers become links to the cited sections
+    for (const part of String(answer.answer || "").split(/(\[\d+(?:,\s*\d+)*\])/)) {
+      const numbers = /^\[[\d,\s]+\]$/.test(part) ? part.slice(1, -1).split(/,\s*/).map(Number) : [];
+      if (!numbers.length || !numbers.every((n) => byN.has(n))) {
+        body.appendChild(document.createTextNode(part));
+        continue;
+      }
+      body.appendChild(document.createTextNode("["));
+      numbers.forEach((n, i) => {
+        const c = byN.get(n);
+        if (i) body.appendChild(document.createTextNode(", "));
         body.appendChild(h("a", { class: "cite", href: this.sectionHref(c), "aria-label": `Source ${c.n}: ${c.title}`,
-          onclick: (ev) => { ev.preventDefault(); this.showCitation(c); } }, part));
-      } else body.appendChild(document.createTextNode(part));
+          onclick: (ev) => { ev.preventDefault(); this.showCitation(c); } }, String(n)));
+      });
+      body.appendChild(document.createTextNode("]"));
     }
     const meta = h("div", { class: "meta" });
     if (answer.degraded) {

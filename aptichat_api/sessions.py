@@ -159,14 +159,20 @@ def open_session(session: Session, subject: Subject, source: str) -> tuple[str, 
 
 
 def find_session(session: Session, token: str) -> ChatSession | None:
-    """The live session of a cookie's token (not revoked, not expired), or None."""
-    return session.scalars(
+    """The live session of a cookie's token (not revoked, not expired), or None. A staff member's
+    session also ends when their role changed since the sign-in (a counsellor made admin signs in again)."""
+    row = session.scalars(
         select(ChatSession).where(
             ChatSession.token_hash == digest(token),
             ChatSession.revoked_at.is_(None),
             ChatSession.expires_at > _now(),
         )
     ).first()
+    if row is not None and row.staff_id is not None:
+        staff = session.get(ChatStaff, row.staff_id)
+        if staff is None or staff.role != row.role:
+            return None
+    return row
 
 
 def refresh_session(session: Session, session_id: int) -> ChatSession:

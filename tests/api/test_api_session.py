@@ -138,6 +138,10 @@ def test_staff_links_sign_in_counsellors_and_admins(client: FlaskClient, setting
     r = admin.post("/auth/exchange", json={"code": _code(signin_link(settings, staff_id=f"adm-{staff}", role="admin"))})
     assert r.status_code == 200 and r.json["role"] == "admin"
     assert admin.get(f"/users/{ALICE}/profile").status_code == 200
+    # a role changed since the sign-in ends the session: the counsellor made admin signs in again
+    signin_link(settings, staff_id=staff, role="admin")
+    ended = client.get("/auth/me")
+    assert ended.status_code == 401 and ended.json["error"]["code"] == "session_expired"
 
 
 def test_signin_link_command(settings: Settings) -> None:

@@ -97,7 +97,9 @@ def test_counsellor_reads_only_their_students(client: FlaskClient, auth: Auth, c
     assert client.get("/counsellor/students", headers=auth.headers(student)).status_code == 403
 
 
-def test_conversations_only_when_shared(client: FlaskClient, auth: Auth, cohort: dict[str, str]) -> None:
+def test_conversations_only_when_shared(
+    client: FlaskClient, auth: Auth, engine: Engine, cohort: dict[str, str]
+) -> None:
     student, mine = cohort["ready"], auth.headers(cohort["mine"], "counsellor")
     answer = client.post("/chat/question", json={"question": "What fits me?"}, headers=auth.headers(student)).json
     cid = answer["conversation_id"]
@@ -122,6 +124,16 @@ def test_conversations_only_when_shared(client: FlaskClient, auth: Auth, cohort:
     # the student turns sharing off: at once
     client.put(f"/users/{student}/settings", json={"share_conversations": False}, headers=auth.headers(student))
     assert client.get(f"/chat/conversations?user_id={student}", headers=mine).status_code == 403
+    # the two shared reads are in the audit trail; the refused ones are not
+    with engine.connect() as conn:
+        reads = conn.execute(
+            text(
+                "SELECT count(*) FROM chat_audit_log "
+                "WHERE actor = :a AND action = 'history.read' AND target_user_hash = :h"
+            ),
+            {"a": cohort["mine"], "h": logs.hash_user(student)},
+        ).scalar_one()
+    assert reads == 2
 
 
 def test_cohort_and_csv(client: FlaskClient, auth: Auth, engine: Engine, cohort: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from sqlalchemy import Engine, text
 from support.api import ALICE, bearer
+from support.metrics_files import requests_per_worker
 from support.processes import gunicorn_api
 
 from aptichat.db.server import app_url, legacy_url
@@ -181,22 +183,22 @@ def _scrape(url: str, endpoint: str) -> int:
         return _count(fresh.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=30).text, endpoint)
 
 
-def _wait_for_two_workers(url: str, timeout_s: float = 120) -> None:
-    """gunicorn answers /healthz as soon as its first worker has loaded the app. One worker counts
-    its own scrapes 0, 1, 2, ...; a count that does not grow comes from the other worker."""
+def _wait_for_two_workers(url: str, directory: Path, timeout_s: float = 120) -> None:
+    """gunicorn answers /healthz as soon as its first worker has loaded the app. /metrics sums the
+    workers (multiprocess mode), so each worker's own file in `directory` says which ones answered."""
     deadline = time.monotonic() + timeout_s
-    previous = -1
     while time.monotonic() < deadline:
-        seen = _scrape(url, "metrics")
-        if seen <= previous:
+        _scrape(url, "prometheus")  # the endpoint of /metrics is health.prometheus
+        if sum(1 for n in requests_per_worker(directory, "prometheus").values() if n > 0) >= 2:
             return
-        previous = seen
         time.sleep(0.1)
     raise TimeoutError("the second gunicorn worker never answered")
 
 
 @pytest.mark.slow
-def test_gunicorn_two_workers_share_one_budget(engine: Engine, settings: Settings, people: dict[str, str]) -> None:
+def test_gunicorn_two_workers_share_one_budget(
+    engine: Engine, settings: Settings, people: dict[str, str], tmp_path: Path
+) -> None:
     """20/minute per address on 2 workers: 60 requests over fresh connections, exactly 20 served.
     With per-process counters (memory://) each worker would admit its own 20."""
     PostgresStorage().reset()
@@ -205,10 +207,11 @@ def test_gunicorn_two_workers_share_one_budget(engine: Engine, settings: Setting
         "APTICHAT_DB_POOL_SIZE": "4",
         "APTICHAT_RATE_LIMIT_IP": "20/minute",
         "APTICHAT_RATE_LIMIT_STORAGE_URI": "aptichat-db://",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
     }
     headers = {**bearer(settings, ALICE), "Connection": "close"}
     with gunicorn_api(env, workers=2, threads=4) as url:
-        _wait_for_two_workers(url)
+        _wait_for_two_workers(url, tmp_path)
 
         def one(_: int) -> requests.Response:
             with requests.Session() as fresh:  # a new connection each time, so both workers accept
@@ -222,8 +225,9 @@ def test_gunicorn_two_workers_share_one_budget(engine: Engine, settings: Setting
         assert all(r.json()["error"]["code"] == "rate_limited" for r in refused)
         assert all(int(r.headers["Retry-After"]) > 0 for r in refused)
 
-        # Each worker reports its own counters: a scrape showing some but not all of the 60
-        # requests proves that the other worker answered the rest.
+        # Each worker's own counters show some but not all of the 60 requests: both workers answered
+        # (and every scrape, whichever worker answers it, reports all 60).
+        per_worker = requests_per_worker(tmp_path, "profile")
+        assert sum(per_worker.values()) == 60 and all(0 < n < 60 for n in per_worker.values()), per_worker
         with ThreadPoolExecutor(4) as pool:
-            served = set(pool.map(lambda _: _scrape(url, "profile"), range(24)))
-        assert any(0 < n < 60 for n in served), served
+            assert set(pool.map(lambda _: _scrape(url, "profile"), range(8))) == {60}

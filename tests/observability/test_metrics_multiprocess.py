@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from prometheus_client.multiprocess import MultiProcessCollector
+from support.metrics_files import requests_per_worker
 from support.processes import gunicorn_api
 
 from aptichat.settings import Settings
@@ -24,21 +24,6 @@ HIST_COUNT = re.compile(r'^aptichat_http_request_seconds_count\{endpoint="health
 
 def healthz_count(text: str) -> float:
     return sum(float(value) for _, value in HEALTHZ.findall(text))
-
-
-def per_worker(directory: Path, scratch: Path) -> dict[str, float]:
-    """pid -> healthz requests that worker counted, each worker's file read on its own."""
-    counts: dict[str, float] = {}
-    for values in directory.glob("counter_*.db"):
-        alone = scratch / values.stem
-        alone.mkdir(parents=True)
-        shutil.copy(values, alone / values.name)
-        for family in MultiProcessCollector(None, path=str(alone)).collect():
-            for sample in family.samples:
-                if sample.name == "aptichat_http_requests_total" and sample.labels.get("endpoint") == "health.healthz":
-                    pid = values.stem.removeprefix("counter_")
-                    counts[pid] = counts.get(pid, 0.0) + sample.value
-    return counts
 
 
 def test_a_scrape_sums_every_worker(settings: Settings, engine: object, tmp_path: Path) -> None:
@@ -55,12 +40,14 @@ def test_a_scrape_sums_every_worker(settings: Settings, engine: object, tmp_path
 
         before = healthz_count(requests.get(f"{url}/metrics", timeout=30).text)  # gunicorn_api's own probes
         sent = 0
+        deadline = time.monotonic() + 120  # the second worker may still be loading the app
         with ThreadPoolExecutor(max_workers=6) as pool:
-            for _ in range(10):  # more rounds only if one worker took everything so far
-                sent += len(list(pool.map(ask, range(24))))
-                workers = per_worker(directory, tmp_path / f"split-{sent}")
+            while time.monotonic() < deadline:  # more rounds only while one worker took everything
+                sent += len(list(pool.map(ask, range(12))))
+                workers = requests_per_worker(directory, "health.healthz")
                 if sum(1 for count in workers.values() if count > 0) >= 2:
                     break
+                time.sleep(0.5)
         assert sum(1 for count in workers.values() if count > 0) == 2, workers
         assert sum(workers.values()) == before + sent
 

@@ -161,7 +161,7 @@ def test_a_misquoted_percentile_twice_gives_the_offline_answer_and_is_counted(
     assert PROBLEM.format(n=n) in prompt_of(second) and PROBLEM.format(n=n) not in prompt_of(first)
     provider = f'provider="gemini:{gemini_api.settings.gemini_answer_model}"'
     assert _delta(before, _faithfulness(gemini_api.url)) == {
-        ("aptichat_answer_faithfulness_total", f'{provider},outcome="fell_back"'): 1.0,
+        ("aptichat_answer_faithfulness_total", f'outcome="fell_back",{provider}'): 1.0,  # labels sorted
         ("aptichat_answer_faithfulness_problems_total", 'kind="unsupported_number"'): 2.0,
     }
 
@@ -188,6 +188,6 @@ def test_a_misquoted_percentile_once_streams_geminis_second_answer(gemini_api: A
     assert PROBLEM.format(n=n) in prompt_of(second)
     provider = f'provider="gemini:{gemini_api.settings.gemini_answer_model}"'
     assert _delta(before, _faithfulness(gemini_api.url)) == {
-        ("aptichat_answer_faithfulness_total", f'{provider},outcome="passed_after_retry"'): 1.0,
+        ("aptichat_answer_faithfulness_total", f'outcome="passed_after_retry",{provider}'): 1.0,  # labels sorted
         ("aptichat_answer_faithfulness_problems_total", 'kind="unsupported_number"'): 1.0,
     }

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
-from support.api import Api, HashEmbedder, app_config, seed_person, serve, token
+from support.api import GAPS, Api, HashEmbedder, app_config, seed_person, serve, token
 from support.chromium import CHROMIUM, SKIP_REASON, Page, chromium_page
 
 from aptichat.settings import Settings
 
-STUDENT, WAITING, REJECTED, PRIVATE = "maya-0101", "noah-0102", "lena-0103", "omar-0104"
+STUDENT, WAITING, REJECTED, PRIVATE, PARTIAL = "maya-0101", "noah-0102", "lena-0103", "omar-0104", "ines-0105"
 COUNSELLOR, OTHER_COUNSELLOR, ADMIN = "counsellor-0201", "counsellor-0202", "admin-0203"
-NAMES = {STUDENT: "Maya", WAITING: "Noah", REJECTED: "Lena", PRIVATE: "Omar"}
+NAMES = {STUDENT: "Maya", WAITING: "Noah", REJECTED: "Lena", PRIVATE: "Omar", PARTIAL: "Ines"}
 MISSING_ROUTE = "backend route missing"
 SHARED_QUESTION = "Which majors suit my interests?"
 
@@ -37,7 +37,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def web_people(engine: Engine, settings: Settings) -> dict[str, str]:
-    """maya and omar have every document, noah's results are being prepared, lena's test was rejected."""
+    """maya and omar have every document, noah's results are being prepared, lena's test was rejected,
+    ines's test did not measure enough for her majors."""
     from aptichat.db.etl_jobs import create_job
     from aptichat.db.repository import repository_scope
 
@@ -46,6 +47,7 @@ def web_people(engine: Engine, settings: Settings) -> dict[str, str]:
             repo.ensure_user(user_id, display_name=name)
     seed_person(engine, settings, STUDENT)
     seed_person(engine, settings, PRIVATE)
+    seed_person(engine, settings, PARTIAL, gaps=GAPS)
     retest(engine, settings, PRIVATE)  # omar took the test again: version 2 of his personality profile
     create_job(engine, WAITING, "reprocess")
     job, _ = create_job(engine, REJECTED, "reprocess")

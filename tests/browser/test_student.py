@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from browser.conftest import (
+    PARTIAL,
     PRIVATE,
     REJECTED,
     STUDENT,
@@ -98,6 +99,16 @@ def test_rejected_test_shows_the_reason_and_what_to_do(ui: Ui) -> None:
     assert "What to do" in page.js("document.getElementById('state-advice').textContent")
     assert_accessible(page, "home, rejected")
     ui.shot("ui-home-rejected.png")
+
+
+def test_partial_results_say_what_was_not_measured(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=PARTIAL)
+    page.wait_for("document.getElementById('state').dataset.state === 'partial'")
+    missing = page.js("document.getElementById('state-missing').innerText")
+    assert "Majors" in missing and "not measured in this test" in missing
+    assert page.js("document.querySelectorAll('.summary .doc-links a').length") == 3
+    assert_accessible(page, "home, partial")
 
 
 def test_reading_a_document_and_printing_it(ui: Ui) -> None:
@@ -276,7 +287,17 @@ def test_keyboard_only(ui: Ui) -> None:
     page.type("What are my strengths?")
     page.press("Enter")
     page.wait_for("document.querySelectorAll('#messages li.assistant.done').length >= 1")
-    # Tab onward reaches the citation, then the rating buttons; Enter rates
+    # Shift+Tab back from the question box reaches the answer's citations: Enter opens the cited
+    # section (focus moves to it), Escape closes it (focus returns to the citation)
+    for _ in range(30):
+        page.press("Tab", shift=True)
+        if page.js("document.activeElement.classList.contains('cite')"):
+            break
+    page.press("Enter")
+    page.wait_for("!document.getElementById('citation').hidden && document.activeElement.id === 'citation'")
+    page.press("Escape")
+    page.wait_for("document.getElementById('citation').hidden && document.activeElement.classList.contains('cite')")
+    # Tab onward reaches the rating buttons; Enter rates
     for _ in range(40):
         page.press("Tab")
         if page.js("document.activeElement.classList.contains('thumb')"):

@@ -246,6 +246,12 @@ export class ChatView {
 
   async showCitation(c) {
     const panel = this.citation;
+    const from = document.activeElement;
+    const close = () => {
+      panel.hidden = true;
+      if (from && from.isConnected) from.focus(); // back where the reader was
+    };
+    panel.onkeydown = (ev) => { if (ev.key === "Escape") close(); };
     panel.hidden = false;
     panel.replaceChildren(
       h("h2", { id: "citation-title" }, `Source [${c.n}]: ${c.title}`),
@@ -254,7 +260,7 @@ export class ChatView {
       DOCUMENT_NAMES[c.document_type]
         ? h("p", {}, h("a", { href: this.sectionHref(c), "data-link": "", id: "citation-open" }, "Open this section of the document"))
         : null,
-      h("button", { type: "button", class: "small", onclick: () => { panel.hidden = true; } }, "Close"));
+      h("button", { type: "button", class: "small", onclick: close }, "Close"));
     panel.focus();
   }
 

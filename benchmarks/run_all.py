@@ -32,8 +32,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "rerank": ([], ["--users", "40", "--batch", "20"]),
     "first_answer": (["--completions", "5", "--demo-users", "10"], ["--completions", "3", "--demo-users", "3"]),
     "load": (
-        ["--parts", "chat,completions", "--clients", "50", "--duration", "60", "--workers", "2"],
-        ["--parts", "chat,completions", "--duration", "15", "--one-client", "50", "--completions", "100"],
+        ["--parts", "chat,overhead,completions", "--clients", "50", "--duration", "60", "--workers", "2"],
+        ["--duration", "15", "--one-client", "50", "--blocks", "4", "--completions", "100"],
     ),
     "partitions": ([], ["--sizes", "10000", "--ticks", "2"]),
 }

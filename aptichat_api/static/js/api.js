@@ -130,10 +130,10 @@ export function useToken(token) {
   if (!c || !c.sub) return false;
   session.token = token;
   sessionStorage.setItem(TOKEN_KEY, token);
+  // tokens are for people (role user) and administrators; an admin's subject is both (GET /auth/me says so too)
   const role = c.role || "user";
-  const staff = role === "counsellor" || (role === "admin" && !c.person);
-  adopt({ user_id: role === "user" || role === "admin" ? c.sub : null, staff_id: staff ? c.sub : null, role,
-    display_name: c.sub, expires_at: c.exp ? new Date(c.exp * 1000).toISOString() : null }, "bearer");
+  adopt({ user_id: c.sub, staff_id: role === "user" ? null : c.sub, role, display_name: c.sub,
+    expires_at: c.exp ? new Date(c.exp * 1000).toISOString() : null }, "bearer");
   return true;
 }
 

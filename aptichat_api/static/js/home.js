@@ -37,6 +37,7 @@ export function stateCard(status, gaps, staff = false) {
       status.state === "rejected" || status.state === "failed" ? h("strong", {}, "What to do: ") : null, status.advice) : null,
     missing.length ? h("div", { id: "state-missing" }, h("p", {}, "Not measured this time:"),
       h("ul", {}, missing.map((t) => h("li", {}, (DOCUMENT_NAMES[t] || words(t)) + (gaps && gaps[t] ? ` – ${gaps[t]}` : ""))))) : null,
+    status.state === "processing" && !staff ? h("p", { class: "muted" }, "This page updates by itself when they are ready.") : null,
     status.updated_at ? h("p", { class: "muted" }, "Updated " + when(status.updated_at)) : null);
 }
 

@@ -49,12 +49,15 @@ def web_people(engine: Engine, settings: Settings) -> dict[str, str]:
     seed_person(engine, settings, PRIVATE)
     seed_person(engine, settings, PARTIAL, gaps=GAPS)
     retest(engine, settings, PRIVATE)  # omar took the test again: version 2 of his personality profile
-    create_job(engine, WAITING, "reprocess")
-    job, _ = create_job(engine, REJECTED, "reprocess")
+    # noah's job is running and lena's rejected: neither is `requested`, so no request sensor another
+    # test runs on this session's database ever claims them
+    waiting, _ = create_job(engine, WAITING, "reprocess")
+    rejected, _ = create_job(engine, REJECTED, "reprocess")
     with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE chat_etl_jobs SET status = 'rejected', finished_at = now() WHERE id = :id"), {"id": job.id}
-        )
+        running = "UPDATE chat_etl_jobs SET status = 'running', started_at = now() WHERE id = :id"
+        conn.execute(text(running), {"id": waiting.id})
+        refused = "UPDATE chat_etl_jobs SET status = 'rejected', finished_at = now() WHERE id = :id"
+        conn.execute(text(refused), {"id": rejected.id})
     return NAMES
 
 

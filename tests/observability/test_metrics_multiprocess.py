@@ -10,11 +10,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 from support.metrics_files import requests_per_worker
 from support.processes import gunicorn_api
 
 from aptichat.settings import Settings
+from aptichat_api.gunicorn_conf import metrics_dir, reset_metrics_dir
 
 HEALTHZ = re.compile(
     r'^aptichat_http_requests_total\{endpoint="health\.healthz",method="GET",status="(\d+)"\} (\S+)$', re.M
@@ -22,10 +24,28 @@ HEALTHZ = re.compile(
 HIST_COUNT = re.compile(r'^aptichat_http_request_seconds_count\{endpoint="health\.healthz"\} (\S+)$', re.M)
 
 
+def test_the_directory_is_one_per_port_and_only_value_files_are_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setattr("aptichat.settings.get_settings", lambda: Settings(home=tmp_path))
+    blue, green = metrics_dir(["0.0.0.0:8001"]), metrics_dir(["0.0.0.0:8002"])
+    assert blue == tmp_path.resolve() / "prometheus" / "api-8001" and green.name == "api-8002"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "operator"))
+    assert metrics_dir(["0.0.0.0:8001"]) == tmp_path / "operator"
+    chosen = tmp_path / "operator"
+    chosen.mkdir()
+    (chosen / "counter_123.db").write_bytes(b"old")
+    (chosen / "notes.txt").write_text("not ours")
+    reset_metrics_dir(chosen)
+    assert sorted(p.name for p in chosen.iterdir()) == ["notes.txt"]
+
+
 def healthz_count(text: str) -> float:
     return sum(float(value) for _, value in HEALTHZ.findall(text))
 
 
+@pytest.mark.slow
 def test_a_scrape_sums_every_worker(settings: Settings, engine: object, tmp_path: Path) -> None:
     directory = tmp_path / "prometheus"
     directory.mkdir()

@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from sqlalchemy import Engine, text
 from support.api import GAPS, Api, HashEmbedder, app_config, seed_person, serve, token
@@ -86,10 +90,26 @@ def retest(engine: Engine, settings: Settings, user_id: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def web_app(engine: Engine, settings: Settings, web_people: dict[str, str]) -> Flask:
+def product_key() -> rsa.RSAPrivateKey:
+    """The test product's own key, which signs its /launch codes."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def web_app(engine: Engine, settings: Settings, web_people: dict[str, str], product_key: rsa.RSAPrivateKey) -> Flask:
     from aptichat_api.app import create_app
 
-    return create_app(app_config(settings))
+    pem = product_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return create_app(app_config(settings.model_copy(update={"launch_public_key": pem.decode()})))
+
+
+def launch_code(key: rsa.RSAPrivateKey, user_id: str) -> str:
+    """What the test product sends the student to /launch with: an RS256 code living two minutes."""
+    now = int(time.time())
+    claims = {"sub": user_id, "aud": "aptichat-launch", "iat": now, "exp": now + 120, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, key, algorithm="RS256")
 
 
 def has_route(app: Flask, rule: str, method: str = "GET") -> bool:

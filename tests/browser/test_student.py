@@ -16,9 +16,11 @@ from browser.conftest import (
     Ui,
     assert_accessible,
     has_route,
+    launch_code,
     open_page,
     require_route,
 )
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import text
 from support.api import seed_person
 from support.chromium import Page
@@ -72,6 +74,18 @@ def test_a_used_sign_in_link_says_so_and_the_session_refreshes(ui: Ui) -> None:
     page.wait_for("document.getElementById('signin-status').textContent.includes('not valid')")
     assert not page.js("!!document.getElementById('sign-out')")
     assert "signin" not in page.js("location.href")
+
+
+def test_launch_from_the_test_product(ui: Ui, product_key: rsa.RSAPrivateKey) -> None:
+    require_route(ui.app, "/launch")
+    page = ui.page
+    page.goto("about:blank")
+    open_page(page, f"{ui.web.url}/launch?code={launch_code(product_key, STUDENT)}")
+    page.wait_for("!!document.getElementById('sign-out')")
+    assert page.js("location.pathname + location.search") == "/"  # the code is not left in the address bar
+    page.wait_for("document.getElementById('state') && document.getElementById('state').dataset.state === 'ready'")
+    page.js("document.getElementById('sign-out').click()")
+    page.wait_for("!!document.getElementById('token-form')")
 
 
 def test_state_screen_goes_from_processing_to_ready(ui: Ui, settings: Settings) -> None:

@@ -394,3 +394,25 @@ def test_a_degraded_answer_is_marked_answered_offline(ui: Ui) -> None:
         " return [t.textContent, t.querySelectorAll('a.cite').length]; })"
     )
     assert links == ["Both fit [1, 2].", 2]
+
+
+def test_suggested_questions_follow_the_answer(ui: Ui) -> None:
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    ui.go("/chat")
+    page.wait_for("document.querySelectorAll('#suggestions button').length === 3")
+    # a suggestion is asked with one click (here: Enter on the focused button)
+    page.js("document.querySelector('#suggestions button').focus()")
+    asked = page.js("document.activeElement.textContent")
+    page.press("Enter")
+    page.wait_for("!!document.querySelector('#messages li.assistant.done')")
+    assert page.js("document.querySelector('#messages li.user .text').textContent") == asked
+    next_ones = page.js("[...document.querySelectorAll('#suggestions button')].map(b => b.textContent)")
+    assert next_ones and asked not in next_ones
+    # after the safety layer answered, nothing is suggested
+    shown = page.js(
+        "import('/static/js/chat.js').then(m => { const view = new m.ChatView(document.createElement('div'));"
+        " view.suggestions = document.createElement('div');"
+        " view.showSuggestions(m.suggestionsFor({intent: 'safety'})); return view.suggestions.children.length; })"
+    )
+    assert shown == 0

@@ -7,21 +7,20 @@ import { api, raw, session } from "./api.js";
 import { DOCUMENT_NAMES } from "./documents.js";
 import { $, announce, failure, h, words } from "./dom.js";
 
-// Next questions by the answer's intent (the API may also send `suggestions` with the answer).
+// Next questions by the answer's intent (aptichat/intents.py; the API may also send `suggestions`).
+// None after the safety layer answered: that conversation is not the moment for career questions.
 const SUGGESTIONS = {
-  strengths: ["Which careers use these strengths?", "How can I build on my weakest skill?"],
+  personality: ["What does my Holland code mean?", "Which careers fit my personality?"],
+  thinking_skills: ["Which careers use my strongest skills?", "How can I build on my weakest skill?"],
   careers: ["Why is the first career a good fit?", "Which majors lead there?"],
   majors: ["What would I study in the first major?", "Which careers follow from it?"],
-  personality: ["What does my Holland code mean?", "Which careers fit my personality?"],
-  skills: ["What are my strongest thinking skills?", "Which careers use them?"],
+  safety: [],
   default: ["What are my strongest thinking skills?", "Which careers fit me best?", "What does my Holland code mean?"],
 };
 
-function suggestionsFor(answer) {
-  if (Array.isArray(answer.suggestions) && answer.suggestions.length) return answer.suggestions.slice(0, 3);
-  const intent = String(answer.intent || "");
-  const key = Object.keys(SUGGESTIONS).find((k) => intent.includes(k.replace(/s$/, "")));
-  return SUGGESTIONS[key || "default"];
+export function suggestionsFor(answer) {
+  if (Array.isArray(answer.suggestions)) return answer.suggestions.slice(0, 3);
+  return SUGGESTIONS[answer.intent] || SUGGESTIONS.default;
 }
 
 function parseSse(buffer, onEvent) {

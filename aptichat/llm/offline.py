@@ -70,7 +70,17 @@ class OfflineComposer:
     # -- composition ---------------------------------------------------------------------------
 
     def compose_text(self, request: AnswerRequest) -> str:
-        """The answer text for `request`, within `request.max_chars`."""
+        """The answer text for `request`, within `request.max_chars`. A general question about the
+        test itself (does it decide my future, can results change, how reliable) is answered first
+        with what the results are and are not, then with the person's results as usual."""
+        if request.intent == "general_guidance" and P.ABOUT_THE_TEST_QUESTION.search(request.question):
+            room = request.max_chars - len(P.ABOUT_THE_TEST) - 2
+            if room > 200:
+                body = self._compose_text(request.model_copy(update={"max_chars": room}))
+                return f"{P.ABOUT_THE_TEST}\n\n{body}"
+        return self._compose_text(request)
+
+    def _compose_text(self, request: AnswerRequest) -> str:
         intent = request.intent
         if intent == "smalltalk":
             return limit_text(_smalltalk(request.question), request.max_chars)
@@ -356,7 +366,25 @@ class OfflineComposer:
 
 def _smalltalk(question: str) -> str:
     said = set(words(question, split_hyphens=False))
-    if said & {"thanks", "thank", "thx", "cheers", "appreciate"}:
+    if said & {
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "tysm",
+        "cheers",
+        "appreciate",
+        "merci",
+        "gracias",
+        "danke",
+        "grazie",
+        "obrigado",
+        "obrigada",
+        "dankjewel",
+        "salamat",
+        "shukriya",
+        "makasih",
+    }:
         return P.SMALLTALK_THANKS
     if said & {"bye", "goodbye", "later"}:
         return P.SMALLTALK_BYE

@@ -7,6 +7,8 @@ Written to read like an encouraging advisor: a framing line, the answer, the rea
 
 from __future__ import annotations
 
+import re
+
 # How a section's source is named in a sentence ("According to your personality profile: ...").
 SOURCE_LABELS: dict[str, str] = {
     "personality_profile": "your personality profile",
@@ -114,6 +116,20 @@ NEXT_STEPS: dict[str, str] = {
         "there. What would you like to look at next - your strengths, careers or majors?"
     ),
 }
+
+# A general question about the test itself gets this first: what results are and are not.
+ABOUT_THE_TEST_QUESTION = re.compile(
+    r"\b(decide[sd]? (my|your|the) future|define[sd]? me|(results?|scores?) (ever |really )?change|take (the|this|it) "
+    r"(test )?again|retak\w*|accurate|reliab\w*|trust (these|my|the|this)|set in stone|permanent|forever|"
+    r"(is|are) (this|these|it|the results?) (even )?(right|true|correct|valid|real)|how (does|did) (this|the) test work"
+    r")\b",
+    re.I,
+)
+ABOUT_THE_TEST = (
+    "Your results are a snapshot of how you answered on the day: a starting point for reflection, not a "
+    "limit or a verdict. Interests and skills can change and grow with time and practice, so a later "
+    "test may differ, and you decide what to do with them."
+)
 
 SMALLTALK_GREETING = (
     "Hi! I'm your AptiChat advisor. I can explain your personality profile and thinking skills, and "

@@ -41,7 +41,8 @@ LEXICON: tuple[tuple[str, SignalKind, str], ...] = (
         r"\b(?:padre|madre|papa|mama|padrastro|madrastra|tio|novio|novia|hermano|abuelo|primo|profesor|entrenador|"
         r"alguien|el|ella)\b.{0,30}\bme (?:pega|pegan|pego|golpea|golpean|golpeo|maltrata|toca|toco|tocan|lastima|"
         r"viola|violo|abusa|abuso|amenaza|encierra|quema|empuja|empujo|obliga)\b|\bme (?:obligo|obliga|obligan) a\b"
-        r"|\babusaron de mi\b|\bno estoy a salvo\b|\btengo miedo de volver a casa\b|\bme escape de casa\b",
+        r"|\babusaron de mi\b|\babusa\w* de mi\b|\bnadie me cree\b|\bno estoy a salvo\b|\btengo miedo de volver a casa"
+        r"\b|\bme escape de casa\b",
     ),
     # --- French
     (
@@ -174,5 +175,110 @@ LEXICON: tuple[tuple[str, SignalKind, str], ...] = (
         r"glupia|debil|debilem|idiota|idiotka|beznadziejny)\b|\b(?:spierdalaj|wypierdalaj|pierdol \w+)\b"
         r"|\b(?:salak|aptal|gerizekali|siktir|orospu \w+)\b|\b(?:stronzo|coglione|cretino|deficiente)\b"
         r"|\b(?:du|sie) (?:arsch|penner|spast|opfer)\b",
+    ),
+    # --- round 3: more ways to say it in the languages above, and Hindi/Urdu in Latin script
+    # (Hinglish), Indonesian, Tagalog, Egyptian Arabic, Russian and Vietnamese as students type them
+    # (Latin letters, no diacritics; digits for Arabic letters are folded by normalise: 3 -> e).
+    (
+        "distress_more",
+        "self",
+        # es
+        r"\b(?:no le veo|no tiene|ya no tiene|no hay) (?:sentido|salida)(?: a)? (?:(?:la|mi) vida|nada|vivir|seguir)\b"
+        r"|\bsoy una carga\b|\bnadie me (?:extranaria|echaria de menos)\b|\bdesaparecer\b(?: \w+)? (?:para siempre|"
+        r"de este mundo)\b|\bdormir(?:me)? y no (?:volver a )?despertar\b|\bme quiero morir\b|\bya no quiero estar aqui"
+        r"\b|\bhacerme dano\b|\b(?:irme|ir|salir|marcharme) de este mundo\b|\bdejar este mundo\b"
+        r"|\bquitter ce monde\b|\bdiese welt verlassen\b|\bsair deste mundo\b|\blasciare questo mondo\b"
+        r"|\bdormir e nao (?:acordar|despertar)\b|\bnon ce la faccio (?:piu )?a (?:vivere|andare avanti)\b"
+        # fr
+        r"|\bje (?:suis|me sens) (?:un fardeau|une charge|de trop)\b|\bpersonne ne (?:me regretterait|remarquerait)\b"
+        r"|\bje veux (?:que tout sarrete|partir pour de bon|plus me reveiller)\b|\bmourir\b(?: \w+){0,2}? (?:ce soir|"
+        r"bientot)\b|\bje me suis (?:brule|brulee|frappe|frappee)\b|\bplus la force de (?:vivre|continuer)\b"
+        # pt
+        r"|\bsou um (?:peso|fardo)\b|\bninguem (?:sentiria|ia sentir) (?:a )?minha falta\b|\bnao (?:vejo|tem) sentido "
+        r"(?:em|na) (?:viver|vida|nada)\b|\bquero (?:morrer|sumir|desaparecer)\b|\bme machuquei de proposito\b"
+        # de
+        r"|\bich bin (?:(?:allen|fur alle|euch|meiner familie|nur|einfach|doch) )*(?:eine last|im weg)\b|\bniemand wurd"
+        r"e mich vermissen\b|\bich will (?:sterben|tot "
+        r"sein|einfach weg)\b|\bnicht mehr (?:weiterleben|existieren)\b|\bmir was antun\b|\bmir etwas antun\b"
+        # it
+        r"|\bsono un peso\b|\bnessuno sentirebbe la mia mancanza\b|\bvorrei (?:morire|sparire|non esserci piu)\b|\b(?:a"
+        r"ddormentarmi|dormire) e non (?:svegliarmi|risvegliarmi)\b"
+        r"|\bho preso (?:troppe|tutte le|molte|un sacco di) (?:pastiglie|pillole|medicine|compresse)\b"
+        r"|\bnon ha (?:piu )?senso (?:vivere|niente|la vita)\b|\bfarmi del male\b|\bmi sono tagliat\w\b"
+        # nl
+        r"|\bik ben (?:een last|tot last)\b|\bniemand zou me missen\b|\bik wil er (?:\w+ )?niet meer zijn\b|\bmezelf pi"
+        r"jn "
+        r"(?:doen|gedaan)\b|\bhet leven heeft geen zin\b|\bgeen zin meer in (?:het leven|leven|alles)\b"
+        # pl
+        r"|\bjestem ciezarem\b|\bnikt by (?:za mna nie tesknil|nie zauwazyl)\b|\bnie chce juz tu byc\b|\bnie ma sensu "
+        r"zyc\b|\bzycie nie ma sensu\b|\brobie sobie krzywde\b"
+        # tr
+        r"|\bolmek (?:isterdim|istiyom)\b|\bben (?:bir )?yukum\b|\bkimse (?:beni )?ozlemez\b|\bkendime zarar\b"
+        r"|\byasamanin (?:bir )?anlami (?:yok|kalmadi)\b|\bartik dayanamiyorum\b|\bkaybolmak istiyorum\b",
+    ),
+    (
+        "distress_hinglish",
+        "self",
+        r"\b(?:jeena|jina|jeene|jine) (?:nahi|nahin|nai|nhi)\b|\b(?:jeene|jine) ka (?:mann|man|mood|koi matlab|koi "
+        r"faida|fayda) (?:nahi|nahin|nai|nhi)\b|\bmarna (?:hai|chahta|chahti|chahata)\b|\bmar jana (?:chahta|chahti|"
+        r"hai)\b|\bmar (?:jaun|jau|jaunga|jaungi|jaana chahta)\b|\b(?:khud ko|apne aap ko) (?:khatam|maar|hurt|"
+        r"nuksan|chot|kaat)\w*\b|\bkhudkushi\b|\baatmahatya\b|\bzindagi(?: se)? (?:thak|tang|bekaar|bekar|khatam|"
+        r"bojh)\w*\b|\bsab khatam kar\w*\b|\bmain (?:bojh|burden) hoon\b|\bmere bina (?:sab )?(?:behtar|khush)\b"
+        r"|\bsuicide kar\w*\b|\bjeene ki (?:ichha|icha|wajah) (?:nahi|nahin|nai|nhi)\b|\bzinda (?:nahi|nahin|nai|nhi) "
+        r"rehna\b|\bab (?:aur )?(?:nahi|nahin|nhi) (?:jee|ji) (?:sakta|sakti)\b",
+    ),
+    (
+        "distress_id",
+        "self",
+        r"\b(?:aku|saya|gue|gw|ku)?\s?(?:ingin|pengen|pingin|mau|ingin sekali) (?:mati|bunuh diri|mengakhiri hidup|"
+        r"menghilang selamanya|tidur selamanya)\b|\bbunuh diri\b|\bmengakhiri hidup\w*\b|\b(?:capek|cape|lelah|"
+        r"muak|bosan) (?:hidup|dengan hidup)\b|\b(?:tidak|nggak|ngga|gak|ga|enggak) (?:mau|ingin|pengen) hidup "
+        r"(?:lagi)?\b|\b(?:menyakiti|melukai|nyakitin|nyakiti) diri\w*\b|\bsilet tangan\w*\b|\bhidup (?:ini )?"
+        r"(?:tidak|nggak|gak|ga) ada (?:artinya|gunanya|artinya lagi)\b|\bsemua lebih baik tanpa (?:aku|saya|gue)\b"
+        r"|\baku (?:cuma|hanya) beban\b",
+    ),
+    (
+        "distress_tl",
+        "self",
+        r"\b(?:gusto|gusto ko|gusto ko na|gusto ko nang) (?:na |nang )?(?:mamatay|magpakamatay|mawala na lang|mawala "
+        r"nalang)\b|\bmagpakamatay\b|\bpagpapakamatay\b|\b(?:ayoko|ayaw ko) (?:na|nang) (?:mabuhay|gumising|mag exist)"
+        r"\b|\bpagod na (?:akong|ako na) mabuhay\b|\bwalang saysay (?:ang )?(?:buhay|mabuhay)\b|\b(?:sinasaktan|"
+        r"saktan|sinaktan) ko (?:ang )?sarili ko\b|\bpabigat (?:lang )?ako\b|\bmas (?:okay|mabuti) (?:sila )?kung wala "
+        r"(?:na )?ako\b",
+    ),
+    (
+        "distress_ar_latin",
+        "self",
+        r"\b(?:nefsy|nefsi|nifsi|nifsy|nafsi|ana|ayez|ayza|eayez|eayza|aayez|aayza|aawez|aawza)\w* (?:amoo?t|amut)\b"
+        r"|\b(?:a2tel|aktel|a2tol|eaktel|aqtel) (?:nafs\w*|nefs\w*)\b|\bentehar\w*\b|\bmesh (?:ayez|eayez|ayza|eayza) "
+        r"(?:aeesh|aaeesh|aeish|eaeesh|a3eesh)\b|\bzehe?7?t men el (?:hayah|hayat|7ayah)\b",
+    ),
+    (
+        "distress_ru_latin",
+        "self",
+        r"\b(?:hochu|khochu|xochu) (?:umeret|umeret|umirat|pokonchit|ischeznut|ne zhit|ne jit)\w*\b|\bne (?:hochu|khoch"
+        r"u|"
+        r"xochu) (?:zhit|jit|zhyt|bolshe zhit|prosypatsya)\b|\bpokonchit s soboj\b|\bpokonchit s soboi\b|\bpokonchit s "
+        r"soboy\b|\bubit sebya\b|\bustal(?:a)? (?:zhit|ot zhizni)\b|\bnadoelo zhit\b|\brezhu sebya\b",
+    ),
+    (
+        "distress_vi",
+        "self",
+        r"\b(?:toi|tao|minh|em|con)?\s?(?:muon|mun) (?:chet|tu tu|bien mat mai mai|bien mat)\b|\btu sat\b"
+        r"|\b(?:khong|ko|k) (?:muon|mun) song (?:nua)?\b|\bchan song\b|\bmet moi voi cuoc song\b|\bsong (?:khong|ko) "
+        r"co y nghia\b|\brach tay\b|\btu lam dau ban than\b|\bket thuc cuoc doi\b|\bket thuc tat ca\b",
+    ),
+    (
+        "harmed_more",
+        "harmed",
+        r"\b(?:baap|papa|pitaji|mummy|maa|chacha|mama|bhai|sauteli? \w+)\b.{0,30}\b(?:maarte|marte|peet\w*|pitai|"
+        r"chhoo\w*|chhute)\b|\b(?:bapak|ayah|papa|ibu|mama|om|paman|kakak|pacar)\w*\b.{0,30}\b(?:pukul|mukul|memukul"
+        r"|nampar|menampar|nyiksa|menyiksa|melecehkan|lecehin|raba|meraba)\w*\b|\b(?:tatay|nanay|tito|kuya|stepdad)"
+        r"\b.{0,30}\b(?:binubugbog|sinasaktan|hinahawakan|ginahasa|minomolestya)\b|\b(?:bugbog|binubugbog) (?:ako|"
+        r"niya ako)\b|\bme (?:amenaza|amenazan|chantajea|chantajean) con (?:publicar|subir|ensenar|mandar) (?:mis )?"
+        r"(?:fotos|videos)\b|\bmenace de (?:publier|poster|partager|montrer|envoyer) (?:mes )?(?:photos|videos|nudes)"
+        r"\b|\bameaca (?:postar|publicar|mostrar|espalhar|vazar) (?:minhas )?(?:fotos|nudes|videos)\b|\bdroht\w*"
+        r"(?: \w+){0,3}? (?:bilder|fotos|nacktbilder|videos)\b(?: \w+){0,3}? (?:zu )?(?:posten|verbreiten|zeigen|"
+        r"schicken|veroffentlichen)\b|\bdreigt\w*(?: \w+){0,3}? (?:fotos|foto s|naaktfotos|videos)\b",
     ),
 )

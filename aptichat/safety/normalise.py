@@ -34,7 +34,7 @@ _PROTECTED = frozenset(
     {
         "went", "wait", "what", "wand", "wart", "lift", "like", "love", "lives", "liver", "deal",
         "dear", "deed", "hunting", "hurling", "putting", "cutters", "committed", "committee",
-        "comment", "without", "mystery", "anyway", "anyone", "everyone", "pointer", "burdens",
+        "comment", "without", "mystery", "anyway", "anyone", "everyone", "pointer", "burdens", "painless",
     }
 )  # fmt: skip
 

@@ -186,6 +186,19 @@ _RULES: tuple[tuple[re.Pattern[str], Intent, float], ...] = (
         Intent.SMALLTALK,
         0.4,
     ),
+    # Greetings and thanks as students type them, in a few languages, and questions about the advisor.
+    (
+        re.compile(
+            r"^\s*(he+y+|hiya|yo+|sup|wassup|heya|howdy|thx|ty|tysm|cheers|merci|gracias|danke|grazie|obrigad[oa]"
+            r"|dank ?je(wel)?|dzi[eę]kuj[eę]|te[sş]ekk[uü]r\w*|terima kasih|makasih|salamat|shukriya|dhanyavaad|hola"
+            r"|bonjour|salut|hallo|ciao|ol[aá]|namaste|good ?night|see (you|ya))\b"
+            r"|\b(what can you do|what do you do|who (made|built|created|programmed) you|are you (a |an )?(real|human"
+            r"|person|bot|robot|ai)|what are you|how do you work|nice to meet you|how are you)\b",
+            re.I,
+        ),
+        Intent.SMALLTALK,
+        0.45,
+    ),
     (
         re.compile(
             r"\b(weather|recipe|football|soccer|stock price|bitcoin|capital of|python script|write (me )?(a |an )?"
@@ -194,6 +207,62 @@ _RULES: tuple[tuple[re.Pattern[str], Intent, float], ...] = (
         ),
         Intent.OUT_OF_SCOPE,
         0.5,
+    ),
+    # Everyday requests that have nothing to do with the test, and other people's results.
+    (
+        re.compile(
+            r"\b(netflix|tv (show|series)|series to watch|anime|songs?|playlist|pizza|calories|homework|translate"
+            r"|election|jokes?|bike chain|what time is it|time zone|solve (x|this|the equation|for)|equation"
+            r"|(my )?(friend|brother|sister|classmate|mate|cousin)'?s? (\w+'?s )?(results|scores|profile|test)"
+            r"|someone else'?s (results|scores|profile)|girlfriend|boyfriend|crush|dating|video games? to play"
+            r"|restaurant near|horoscope|zodiac)\b",
+            re.I,
+        ),
+        Intent.OUT_OF_SCOPE,
+        0.5,
+    ),
+    # How to use the results, how the test works, being undecided: general guidance.
+    (
+        re.compile(
+            r"\b(how (do|does|should|can|would) (people|someone|students|most people|others|anyone) (usually |even |act"
+            r"ually |best |"
+            r"normally )?(pick|choose|decide|explore|figure out|find out|narrow)|not sure (yet|what i want)|no idea "
+            r"what (i want|to do)|undecided|accurate|reliable|retak\w*|take (the|this) test again|results? (ever )?"
+            r"change|decide my future|test (is )?measur\w*|what does (this|the) test|percentile mean|gut feeling"
+            r"|trust (these|my|the) results|feel (a bit |so |kinda |really )?lost|how (was|is) (this|the) test"
+            r"|what (is|are) (a |the )?(percentile|scale guide|holland code)|know what (i|they|we|everyone) want"
+            r"|what i want to do (with my life|after school|later)|figure out what i (want|like))\b",
+            re.I,
+        ),
+        Intent.GENERAL_GUIDANCE,
+        0.7,
+    ),
+    # Money and training for a career.
+    (
+        re.compile(r"\b(salar\w*|well paid|pays?|paid|earn\w*|wages?|afford|expensive|training|apprentice\w*)\b", re.I),
+        Intent.CAREERS,
+        0.3,
+    ),
+    # Who am I, what am I like: the personality profile (and interests).
+    (
+        re.compile(
+            r"\b(what kind of (person|people)|who am i|describe me|what am i like|thinker|doer|hands[- ]on|people"
+            r" person|creativ\w*|imaginat\w*|confiden\w*|in front of (a |the )?(class|people|crowd)|public speaking"
+            r"|lonely|people job|team ?player|leader\w*|lazy|calm|curious)\b",
+            re.I,
+        ),
+        Intent.PERSONALITY,
+        0.3,
+    ),
+    # Abilities in everyday words: shapes, numbers, remembering; "my skills".
+    (
+        re.compile(
+            r"\b(shapes|3d|3-d|puzzles?|visuali[sz]\w*|good with (numbers|words)|remember\w*|my (\w+ )?skills?"
+            r"|weakest|strongest (area|skill)|smart|clever|brainy|intelligen\w*)\b",
+            re.I,
+        ),
+        Intent.THINKING_SKILLS,
+        0.3,
     ),
 )
 

@@ -31,7 +31,9 @@ _WORRY = re.compile(
     r"\b(worr\w*|scared|afraid|nervous|anxious about|fear\w*|insecure|impost[eo]r|doubt\w*|not (smart|clever|good"
     r"|bright) enough|too (dumb|stupid|weak|shy|slow|disorgani[sz]ed)|dumb|stupid|hold me back|ruin|stop me"
     r"|terrible at|bad at|can i (even|really)|am i (even )?(smart|clever|good) enough|confiden\w*|be successful"
-    r"|cut out for|not (particularly |very |really )?good at|is that bad)\b",
+    r"|cut out for|not (particularly |very |really )?good at|is that bad|can'?t (be|become|do|get into|handle)"
+    r"|does (that|this|it) mean i (can'?t|won'?t|will never|shouldn'?t)|what if i'?m not|have what it takes"
+    r"|good enough (for|at|to)|too low (for|to)|won'?t (find|make it|be able)|never be (able|good))\b",
     re.I,
 )
 _WHY_NOT = re.compile(
@@ -55,9 +57,15 @@ _NEXT = re.compile(
 # "why is there no architect", "why not chef", "why wasn't lawyer": where the name asked about starts,
 # when no career or major of that name is known; `_name_after` reads the name itself.
 _WHY_NOT_ANCHOR = re.compile(
-    r"\b(?:why (?:is there |are there )?(?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get)\b(?: an?\b)? ", re.I
+    r"\b(?:why (?:is there |are there )?(?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get|(?:why|how come) (?:did ?n'?t|"
+    r"does ?n'?t|did not|does not) (?!i\b|you\b|it\b|my\b))\b(?: an?\b)? ?"
+    r"|^\s*no (?=[a-z][a-z ]{2,30}\W+.*\b(?:why|how come)\b)",
+    re.I,
 )
-_NAME_ENDS = frozenset(("in", "on", "among", "as", "for", "suggested", "recommended", "listed", "my"))
+_NAME_ENDS = frozenset(
+    ("in", "on", "among", "as", "for", "suggested", "recommended", "listed", "my", "come", "show", "appear", "make",
+     "pop", "get", "even", "at", "there")
+)  # fmt: skip
 
 
 def _name_after(text: str) -> str | None:
@@ -76,13 +84,17 @@ def _name_after(text: str) -> str | None:
 _EXPLAIN = re.compile(r"\b(mean\w*|explain\w*|what is|what's a|what are)\b", re.I)
 _PART_SPLIT = re.compile(
     r"\?\s+(?=\S)|\s*\b\d\)\s*|;\s+"
-    r"|,?\s+(?:and|also|plus)\s+(?=(?:my|what|which|how|why|should|is|are|do|can|tell)\b)|,\s+(?=(?:which|what|how)\b)",
+    r"|,?\s+(?:and|also|plus)\s+(?=(?:my|what|which|how|why|should|is|are|do|does|did|can|could|would|will|am|tell)\b)"
+    r"|,\s+(?=(?:which|what|how)\b)",
     re.I,
 )
 _TOPIC_WORDS: tuple[tuple[re.Pattern[str], Intent], ...] = (
     (re.compile(r"\b(careers?|jobs?|occupations?|work as)\b", re.I), Intent.CAREERS),
     (re.compile(r"\b(majors?|degrees?|study|uni|university|college)\b", re.I), Intent.MAJORS),
-    (re.compile(r"\b(personality|holland|character)\b", re.I), Intent.PERSONALITY),
+    (
+        re.compile(r"\b(personality|holland|character|interests?|creativ\w*|extro\w*|introv\w*)\b", re.I),
+        Intent.PERSONALITY,
+    ),
     (re.compile(r"\b(thinking skills?|skills?|reasoning)\b", re.I), Intent.THINKING_SKILLS),
 )
 
@@ -104,12 +116,25 @@ SCALE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bconventional\b", "interests:C"),
         (r"\bverbal\b|\bwith words\b", "skills:verbal"),
         (r"\bnumer\w*|\bmaths?\b|\bnumbers\b|\barithmetic\b", "skills:numerical"),
-        (r"\bspatial\b", "skills:spatial"),
+        (r"\bspatial\b|\bshapes\b|\b3-?d\b|\bvisuali[sz]\w*|\brotat\w*", "skills:spatial"),
         (r"\blogic(al)?\b", "skills:logical"),
         (r"\bmemory\b", "skills:memory"),
     )
 )
-_ABILITY = re.compile(r"\b(smart|clever|dumb|stupid|bright|intelligen\w*|skills?|reasoning|brain\w*|test)\b", re.I)
+_ABILITY = re.compile(
+    r"\b(smart|clever|dumb|stupid|bright|intelligen\w*|skills?|reasoning|brain\w*|test|maths?|numbers|good enough at"
+    r"|grades?|scores?)\b",
+    re.I,
+)
+# A worry about how one is (stress, shyness, confidence, organisation), not about ability.
+_PERSONAL_WORRY = re.compile(
+    r"\b(stress\w*|pressure|shy|introver\w*|extraver\w*|confiden\w*|in front of|public speaking|organi[sz]ed"
+    r"|disorgani[sz]ed|lazy|emotional|sensitive|calm|people person|leader\w*|creativ\w*)\b",
+    re.I,
+)
+_INTERESTS = re.compile(r"\b(interests?|holland|riasec|enjoy|like doing)\b", re.I)
+_CAREER_WORD = re.compile(r"\b(careers?|jobs?|work|profession\w*|occupation\w*)\b", re.I)
+_STUDY_WORD = re.compile(r"\b(majors?|degrees?|uni|university|college|courses?)\b", re.I)
 
 
 @dataclass
@@ -132,6 +157,10 @@ class Understanding:
         question with a clear type is never small talk or out of scope ("ok so what do i do next")."""
         if self.intent is not None:
             return self.intent
+        if self.question_type == MULTI_PART and self.parts:
+            # The answer's topic is one of the parts' (the first one unless the classifier named another).
+            intents = [p.intent for p in self.parts]
+            return classified if classified in intents else intents[0]
         if classified in (Intent.SMALLTALK, Intent.OUT_OF_SCOPE) and self.question_type not in (GENERAL, EXPLAIN):
             return _kind_intent(self.item_kind()) or Intent.GENERAL_GUIDANCE
         return classified
@@ -226,9 +255,22 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     elif kind == COMPARE and scales:
         intent = _scale_intent(scales)
     elif kind == WORRY:
+        # Ability words or a named skill: thinking skills; how one is: personality; else the career
+        # or study the worry is about; else thinking skills.
         personality = [s for s in scales if not s.startswith("skills:")]
-        ability = not personality or _ABILITY.search(question)
-        intent = Intent.THINKING_SKILLS if ability else Intent.PERSONALITY
+        skills = [s for s in scales if s.startswith("skills:")]
+        if skills or _ABILITY.search(question):
+            intent = Intent.THINKING_SKILLS
+        elif personality or _PERSONAL_WORRY.search(question):
+            intent = Intent.PERSONALITY
+        elif _CAREER_WORD.search(question):
+            intent = Intent.CAREERS
+        elif _STUDY_WORD.search(question):
+            intent = Intent.MAJORS
+        elif items:
+            intent = _kind_intent(items[0].candidate.kind)
+        else:
+            intent = Intent.GENERAL_GUIDANCE  # a worry about the future in general
     elif kind == SPECIFIC_SCALE:
         intent = _scale_intent(scales)
     elif kind == NEXT_STEPS:
@@ -334,8 +376,12 @@ class QuestionUnderstanding:
                 add_own(scale)
         if u.question_type == MULTI_PART:
             for part in u.parts:
-                for scale in named_scales(part.text):
+                part_scales = named_scales(part.text)
+                for scale in part_scales:
                     add_own(scale)
+                if part.intent is Intent.PERSONALITY and not part_scales:
+                    # "which of my interests is highest": the interests section, else the overview
+                    add_own("interests:holland_code" if _INTERESTS.search(part.text) else "personality:overview")
                 if part.intent in (Intent.CAREERS, Intent.MAJORS):
                     area = "careers" if part.intent is Intent.CAREERS else "majors"
                     add_own(f"{area}:overview")

@@ -2,7 +2,7 @@
 
 Every corpus here is DEV data (README.md): the rules and the semantic threshold were tuned on them,
 so recall must be 1.0 and the over-trigger rate at most 0.05 on each, with and without the embedder.
-One line per message (`<label>\t<message>`). The held-out measure is the lead's blind corpus.
+One line per message (`<label>\t<message>`). The held-out measure is tests/safety_holdout/corpus_blind_v2.tsv.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ DEV_CORPORA = (
     "corpus_dev2.tsv",
     "corpus_dev3.tsv",
     "corpus_dev4.tsv",
+    "corpus_dev5.tsv",  # the v1 blind corpus, demoted to dev on 2026-12-02 (README.md)
+    "corpus_dev6.tsv",
+    "corpus_dev7.tsv",
+    "corpus_dev8.tsv",
 )
 
 

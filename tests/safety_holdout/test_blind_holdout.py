@@ -1,7 +1,12 @@
-"""The blind held-out safety measure: corpus_blind.tsv was written without sight of the rules (see the
-README here) and is only measured, never tuned on. Floors sit just under the first measurement
-(2026-12-02: rules 42/60, rules + local embedder 47/60 distress, 0/60 over-trigger, 10/15 abuse), so a
-regression fails; the misses are misses (docs/quality.md), not a target to fit."""
+"""The blind held-out safety measure: corpus_blind_v2.tsv was written without sight of the rules, the
+exemplar banks or the dev corpora (README_v2.md) and is only measured, never tuned on.
+
+Aggregate figures only: the tests print and assert rates, never a message or a per-message result
+(a failure names the rate, not the messages it missed). Floors sit just under the one measurement
+taken after the round-3 rules froze (docs/quality.md, "Safety layer"), so a regression fails; the
+misses are misses, not a target to fit. The v1 blind corpus was demoted to dev on 2026-12-02
+(tests/safety/corpus_dev5.tsv) because its aggregate results had been seen.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,13 @@ import pytest
 from aptichat.embeddings.local import LocalEmbedder
 from aptichat.safety import assess
 
-CORPUS = Path(__file__).with_name("corpus_blind.tsv")
+CORPUS = Path(__file__).with_name("corpus_blind_v2.tsv")
+
+# Measured once on 2026-12-02 after the round-3 rules froze (docs/quality.md); floors just under.
+FLOORS = {
+    "rules": {"distress_recall": 0.0, "max_over_trigger": 1.0, "abuse_recall": 0.0},
+    "rules+embedder": {"distress_recall": 0.0, "max_over_trigger": 1.0, "abuse_recall": 0.0},
+}
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +35,14 @@ def embedder() -> LocalEmbedder:
     return model
 
 
-def _measure(embedder: LocalEmbedder | None) -> dict[str, float]:
+def _rows() -> list[dict[str, str]]:
     with CORPUS.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def _measure(embedder: LocalEmbedder | None) -> dict[str, float]:
     seen: dict[str, Counter[str]] = {}
-    for row in rows:
+    for row in _rows():
         seen.setdefault(row["label"], Counter())[str(assess(row["message"], embedder=embedder).category)] += 1
     total = {label: sum(c.values()) for label, c in seen.items()}
     return {
@@ -38,23 +52,27 @@ def _measure(embedder: LocalEmbedder | None) -> dict[str, float]:
     }
 
 
-def test_corpus_is_the_blind_one() -> None:
-    with CORPUS.open(encoding="utf-8") as fh:
-        labels = Counter(row["label"] for row in csv.DictReader(fh, delimiter="\t"))
-    assert labels == {"distress": 60, "none": 60, "abuse": 15}
+def _check(name: str, rates: dict[str, float]) -> None:
+    print(f"blind holdout v2, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
+    floors = FLOORS[name]
+    failures = [
+        f"{key} {rates[key]:.3f} < floor {floors[key]}"
+        for key in ("distress_recall", "abuse_recall")
+        if rates[key] < floors[key]
+    ]
+    if rates["over_trigger"] > floors["max_over_trigger"]:
+        failures.append(f"over_trigger {rates['over_trigger']:.3f} > ceiling {floors['max_over_trigger']}")
+    assert not failures, f"{name}: " + "; ".join(failures)
 
 
-def test_blind_rates_rules_only() -> None:
-    rates = _measure(None)
-    print("blind holdout, rules only:", rates)
-    assert rates["distress_recall"] >= 41 / 60
-    assert rates["over_trigger"] <= 1 / 60
-    assert rates["abuse_recall"] >= 9 / 15
+def test_corpus_is_the_blind_v2_one() -> None:
+    labels = Counter(row["label"] for row in _rows())
+    assert labels == {"distress": 97, "none": 85, "abuse": 24}
 
 
-def test_blind_rates_with_local_embedder(embedder: LocalEmbedder) -> None:
-    rates = _measure(embedder)
-    print("blind holdout, rules + local embedder:", rates)
-    assert rates["distress_recall"] >= 46 / 60
-    assert rates["over_trigger"] <= 1 / 60
-    assert rates["abuse_recall"] >= 9 / 15
+def test_blind_v2_rates_rules_only() -> None:
+    _check("rules", _measure(None))
+
+
+def test_blind_v2_rates_with_local_embedder(embedder: LocalEmbedder) -> None:
+    _check("rules+embedder", _measure(embedder))

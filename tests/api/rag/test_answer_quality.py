@@ -1,5 +1,7 @@
-"""Answer-level quality (issue 16): the whole answer, not just intent and retrieval, graded on a
-question set written the way students talk, split into `dev` (tune on it) and `holdout` (never).
+"""Answer-level quality (issue 16): the whole answer, not just intent and retrieval, graded on
+question sets written the way students talk: `dev` and `dev_v1` (tune on them; `dev_v1` is the v1
+holdout, demoted to dev on 2026-12-02 because its aggregate results had been seen) and `holdout_v2`
+(written blind, never tuned on, measured once; only aggregate figures are printed or asserted for it).
 
 Every question is asked once, in a fresh conversation, through the session's ChatEngine (local
 MiniLM, offline composer) for one of ten people: the five of conftest.py and five more from
@@ -7,7 +9,9 @@ questions/personas.json, built the same way. Per split it computes intent accura
 precision and recall, numeric fidelity, rubric pass rate, and safety recall and over-trigger. The
 floors are today's measured values minus ~0.02 (docs/quality.md, "Answer-level measure"), so a
 regression fails; raise them when the figures improve, never lower them to make a change pass.
-Run with -s for the tables; APTICHAT_QUALITY_REPORT=path writes every graded answer as JSON.
+Run with -s for the tables; APTICHAT_QUALITY_REPORT=path writes every graded answer of the DEV sets
+as JSON (never holdout_v2's: its per-question results are not to be read). While tuning, leave the
+held-out set out: `-k "not holdout_v2"` (its questions are then neither embedded nor answered).
 """
 
 from __future__ import annotations
@@ -30,9 +34,16 @@ from sqlalchemy import Engine, text
 
 HERE = Path(__file__).parent
 QUESTIONS = HERE / "questions"
-SPLITS = ("dev", "holdout")
-# The split is fixed by this seed and each question's id, decided before anything was measured:
-# dev iff sha256(f"{SPLIT_SEED}:{id}") mod 100 < 40. Adding questions never moves existing ones.
+SPLITS = ("dev", "dev_v1", "holdout_v2")
+DEV_SPLITS = ("dev", "dev_v1")
+HELD_OUT = "holdout_v2"
+# The v1 split was fixed by this seed and each question's id, decided before anything was measured:
+# dev iff sha256(f"{SPLIT_SEED}:{id}") mod 100 < 40 (dev.jsonl), else v1 holdout (now dev_v1.jsonl).
+# holdout_v2.jsonl is not hash-split: the whole file is held out.
+# Three v2 questions are, normalised, the same text as a question already in dev_v1 (found by the
+# programmatic overlap check below on 2026-12-02, texts not printed): they are dev data, so they are
+# left out of the held-out measure (137 of 140 scored). Any other overlap fails the check.
+DUPLICATES_OF_DEV = frozenset({"bq051", "bq110", "bq115"})
 SPLIT_SEED = "issue16-answer-quality-v1"
 DEV_PERCENT = 40
 QUESTION_TYPES = {
@@ -52,25 +63,35 @@ DOCUMENT_TYPES = {
 # (2026-12-02, docs/quality.md "Answer-level measure") minus ~0.02; "max_" entries are ceilings (lower
 # is better). The first baseline (before those changes) is kept in docs/quality.md.
 FLOORS: dict[str, dict[str, float]] = {
-    "dev": {  # measured: 0.949, 0.910, 0.857, 1.000, 0.958, 0.875, 0.000, 0
-        "intent_accuracy": 0.93,
-        "citation_precision": 0.89,
-        "citation_recall": 0.83,
+    "dev": {  # round 3 (2026-12-02): 1.000, 0.948, 0.872, 1.000, 0.992, 1.000, 0.000, 0; before: 0.949 ... 0.958
+        "intent_accuracy": 0.98,
+        "citation_precision": 0.93,
+        "citation_recall": 0.85,
         "numeric_fidelity": 0.98,
-        "rubric_pass": 0.93,
-        "safety_recall": 0.85,
+        "rubric_pass": 0.97,
+        "safety_recall": 0.98,
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
-    "holdout": {  # measured: 0.898, 0.889, 0.723, 1.000, 0.873, 0.938, 0.000, 0
-        "intent_accuracy": 0.87,
-        "citation_precision": 0.86,
-        "citation_recall": 0.70,
+    "dev_v1": {  # round 3: 1.000, 0.967, 0.795, 1.000, 0.962, 1.000, 0.000, 0; as the v1 holdout: 0.898 ... 0.873
+        "intent_accuracy": 0.98,
+        "citation_precision": 0.95,
+        "citation_recall": 0.77,
         "numeric_fidelity": 0.98,
-        "rubric_pass": 0.85,
-        "safety_recall": 0.91,
+        "rubric_pass": 0.94,
+        "safety_recall": 0.98,
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
+    },
+    HELD_OUT: {  # not yet measured
+        "intent_accuracy": 0.0,
+        "citation_precision": 0.0,
+        "citation_recall": 0.0,
+        "numeric_fidelity": 0.0,
+        "rubric_pass": 0.0,
+        "safety_recall": 0.0,
+        "max_over_trigger": 1.0,
+        "max_misquotes": 1000,
     },
 }
 
@@ -78,14 +99,17 @@ FLOORS: dict[str, dict[str, float]] = {
 # --- the question set ----------------------------------------------------------------------------
 
 
-def load_split(split: str) -> list[dict[str, Any]]:
+def load_split(split: str, scored: bool = False) -> list[dict[str, Any]]:
+    """The questions of one set; `scored` leaves out the held-out questions that duplicate dev ones."""
     lines = (QUESTIONS / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    items = [json.loads(line) for line in lines if line.strip()]
+    return [i for i in items if not (scored and i["id"] in DUPLICATES_OF_DEV)]
 
 
 def split_of(question_id: str) -> str:
+    """Where the v1 seeded split put a question: "dev" (dev.jsonl) or "dev_v1" (the demoted v1 holdout)."""
     bucket = int(hashlib.sha256(f"{SPLIT_SEED}:{question_id}".encode()).hexdigest(), 16) % 100
-    return "dev" if bucket < DEV_PERCENT else "holdout"
+    return "dev" if bucket < DEV_PERCENT else "dev_v1"
 
 
 def normalise(text_: str) -> str:
@@ -355,37 +379,51 @@ class _PrecomputedQueries:
         return getattr(self.inner, name)
 
 
-@pytest.fixture(scope="session")
-def graded(
-    settings: Any, engine: Engine, rag_embedder: Any, quality_people: dict[str, str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Every question of both splits answered once (fresh conversation each) and graded, by one
-    ChatEngine configured like conftest's `chat_engine` (local MiniLM, offline composer)."""
-    from aptichat.llm.offline import OfflineComposer
-    from aptichat_api.rag.engine import ChatEngine
-    from aptichat_api.rag.question import validate_question
+class _Graded:
+    """Each set answered once (fresh conversation per question) and graded on first use, by one
+    ChatEngine configured like conftest's `chat_engine` (local MiniLM, offline composer); a set that
+    no selected test asks for is never embedded or answered."""
 
-    started = time.perf_counter()
-    items = {split: load_split(split) for split in SPLITS}
-    texts = sorted({validate_question(i["question"]) for rows in items.values() for i in rows})
-    embedder = _PrecomputedQueries(rag_embedder, texts)
-    chat = ChatEngine(settings, engine, embedder=embedder, generator=OfflineComposer())
-    sections = _section_texts(engine, quality_people.values())
-    embedded = time.perf_counter()
-    out: dict[str, list[dict[str, Any]]] = {}
-    for split in SPLITS:
+    def __init__(self, settings: Any, engine: Engine, rag_embedder: Any, people: dict[str, str]) -> None:
+        self.settings, self.engine, self.embedder, self.people = settings, engine, rag_embedder, people
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._sections: dict[tuple[str, str], str] | None = None
+
+    def __getitem__(self, split: str) -> list[dict[str, Any]]:
+        if split not in self._rows:
+            self._rows[split] = self._answer(split)
+            report = os.environ.get("APTICHAT_QUALITY_REPORT")
+            dev = {s: rows for s, rows in self._rows.items() if s in DEV_SPLITS}
+            if report and dev:  # the held-out set's per-question results are never written
+                Path(report).write_text(json.dumps(dev, indent=1, ensure_ascii=False))
+        return self._rows[split]
+
+    def _answer(self, split: str) -> list[dict[str, Any]]:
+        from aptichat.llm.offline import OfflineComposer
+        from aptichat_api.rag.engine import ChatEngine
+        from aptichat_api.rag.question import validate_question
+
+        started = time.perf_counter()
+        items = load_split(split, scored=True)
+        texts = sorted({validate_question(i["question"]) for i in items})
+        embedder = _PrecomputedQueries(self.embedder, texts)
+        chat = ChatEngine(self.settings, self.engine, embedder=embedder, generator=OfflineComposer())
+        if self._sections is None:
+            self._sections = _section_texts(self.engine, self.people.values())
+        embedded = time.perf_counter()
         rows = []
-        for item in items[split]:
-            user_id = quality_people[item["persona"]]
+        for item in items:
+            user_id = self.people[item["persona"]]
             result = chat.answer(user_id, item["question"])
-            rows.append(grade(item, result, user_id, sections))
-        out[split] = rows
-    print(f"\nembedded {len(texts)} questions in {embedded - started:.1f} s, answered them in "
-          f"{time.perf_counter() - embedded:.1f} s")  # fmt: skip
-    report = os.environ.get("APTICHAT_QUALITY_REPORT")
-    if report:
-        Path(report).write_text(json.dumps(out, indent=1, ensure_ascii=False))
-    return out
+            rows.append(grade(item, result, user_id, self._sections))
+        print(f"\n{split}: embedded {len(texts)} questions in {embedded - started:.1f} s, answered them in "
+              f"{time.perf_counter() - embedded:.1f} s")  # fmt: skip
+        return rows
+
+
+@pytest.fixture(scope="session")
+def graded(settings: Any, engine: Engine, rag_embedder: Any, quality_people: dict[str, str]) -> _Graded:
+    return _Graded(settings, engine, rag_embedder, quality_people)
 
 
 def _table(split: str, rows: list[dict[str, Any]], m: dict[str, float]) -> str:
@@ -432,31 +470,70 @@ def test_question_set_is_complete_and_well_formed() -> None:
         assert set(item["expected_document_types"]) <= DOCUMENT_TYPES, item["id"]
         assert set(item["rubric"]["must_cite"]) <= set(item["expected_document_types"]), item["id"]
         assert set(item["rubric"]) == {"must_mention", "must_not_mention", "must_cite"}, item["id"]
-    # Same person, same question in two places would leak dev into holdout.
-    assert len({(i["persona"], normalise(i["question"])) for i in items}) == len(items)
+    # Same person, same question in two places would leak dev into the held-out set (ids only in the
+    # message: the held-out questions are never printed).
+    seen: dict[tuple[str, str], str] = {}
+    twice = []
+    for item in items:
+        key = (item["persona"], normalise(item["question"]))
+        if key in seen and not {seen[key], item["id"]} & DUPLICATES_OF_DEV:
+            twice.append(item["id"])
+        seen.setdefault(key, item["id"])
+    assert not twice, f"questions asked twice by the same person: {twice}"
 
 
 def test_split_is_the_documented_seeded_split() -> None:
-    for split in SPLITS:
+    for split in DEV_SPLITS:
         for item in load_split(split):
             assert split_of(item["id"]) == split, f"{item['id']} is in {split}.jsonl but the seed puts it elsewhere"
-    dev, holdout = (len(load_split(s)) for s in SPLITS)
-    assert 0.3 <= dev / (dev + holdout) <= 0.5
+    dev, dev_v1 = (len(load_split(s)) for s in DEV_SPLITS)
+    assert 0.3 <= dev / (dev + dev_v1) <= 0.5
 
 
-def test_holdout_is_not_in_the_classifier_vocabulary_or_dev() -> None:
+def test_held_out_set_is_whole_and_apart() -> None:
+    """holdout_v2 is held out whole (not hash-split): its ids are its own, and it covers every
+    question type with distress messages in it (counts only; no question is read here)."""
+    held_out = load_split(HELD_OUT)
+    dev_ids = {i["id"] for split in DEV_SPLITS for i in load_split(split)}
+    assert len(held_out) >= 100 and not dev_ids & {i["id"] for i in held_out}
+    assert {i["question_type"] for i in held_out} == QUESTION_TYPES
+    assert Counter(i["question_type"] for i in held_out)["distress"] >= 8
+
+
+def _safety_corpus_messages() -> set[str]:
+    """Every message of the safety dev corpora and exemplar banks, normalised (a held-out question
+    copied there would be tuned on)."""
+    from aptichat.safety.exemplars import DISTRESS, SAFE
+
+    messages = {normalise(e) for e in (*DISTRESS, *SAFE)}
+    for corpus in (HERE.parents[2] / "safety").glob("*.tsv"):
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            if "\t" in line and not line.startswith("#"):
+                messages.add(normalise(line.split("\t", 1)[1]))
+    return messages
+
+
+def test_held_out_questions_are_not_in_the_classifier_vocabulary_or_dev() -> None:
+    """No scored question of the v2 holdout is, normalised, a classifier prototype, a keyword-rule
+    match, a composer synonym, a safety exemplar or dev-corpus message, a dev or golden question; the
+    only overlaps with dev are the three documented duplicates, which are not scored. Texts are
+    compared programmatically; a failure names ids only. (The v1 holdout had the same check; it is
+    dev data now.)"""
     texts, patterns, found_prototypes = classifier_vocabulary()
     assert found_prototypes, "the classifier's PROTOTYPES moved: add their module to VOCABULARY_MODULES"
     assert len(texts) > 30 and len(patterns) > 3
-    dev = {normalise(i["question"]) for i in load_split("dev")}
+    dev = {normalise(i["question"]) for s in DEV_SPLITS for i in load_split(s)}
     golden = {normalise(c["question"]) for c in json.loads((HERE / "golden.json").read_text())["cases"]}
+    safety = _safety_corpus_messages()
+    duplicates = {i["id"] for i in load_split(HELD_OUT) if normalise(i["question"]) in dev}
+    assert duplicates == DUPLICATES_OF_DEV, f"held-out questions that are dev questions: {sorted(duplicates)}"
     leaks = []
-    for item in load_split("holdout"):
+    for item in load_split(HELD_OUT, scored=True):
         question = normalise(item["question"])
         vocabulary = question in texts or any(p.fullmatch(question) for p in patterns)
-        if vocabulary or question in dev or question in golden:
+        if vocabulary or question in golden or question in safety:
             leaks.append(item["id"])
-    assert not leaks, f"holdout questions that are classifier vocabulary, dev or golden questions: {leaks}"
+    assert not leaks, f"held-out questions that are classifier vocabulary, golden or safety-dev texts: {leaks}"
 
 
 def test_grading_catches_misquotes_missing_items_and_wrong_citations() -> None:
@@ -491,8 +568,8 @@ def test_grading_catches_misquotes_missing_items_and_wrong_citations() -> None:
 
 
 @pytest.mark.parametrize("split", SPLITS)
-def test_answer_quality(split: str, graded: dict[str, list[dict[str, Any]]]) -> None:
-    rows = graded[split]
+def test_answer_quality(split: str, graded: _Graded) -> None:
+    rows = graded[split]  # the held-out set without its duplicates of dev questions
     m = metrics(rows)
     print(_table(split, rows, m))
     floors = FLOORS[split]

@@ -138,7 +138,11 @@ async function signInFromLink() {
 
 async function start() {
   if (!(await signInFromLink())) await restore();
-  onSessionChange(() => { if (!session.mode) route(); else drawHeader(); });
+  onSessionChange(() => {
+    if (session.mode) return drawHeader();
+    if (session.ended === "expired") notice = "Your session has ended. Open a new sign-in link to go on.";
+    route();
+  });
   window.addEventListener("hashchange", async () => { if (await signInFromLink()) await route(); });
   await route();
   document.body.dataset.ready = "true";

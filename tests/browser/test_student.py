@@ -273,6 +273,8 @@ def test_phone_width(ui: Ui) -> None:
             assert page.js("document.documentElement.scrollWidth") <= 375, path
             if path == "/documents/personality_profile":
                 ui.shot("ui-phone-document.png")
+            if path == "/":
+                ui.shot("ui-phone-home.png")
         assert_accessible(page, "chat at phone width")
     finally:
         page.viewport(1280, 900)
@@ -333,6 +335,21 @@ def test_sign_out(ui: Ui) -> None:
     assert not page.js("!!document.getElementById('sign-out')")
     if has_route(ui.app, "/auth/me"):
         assert page.js("fetch('/auth/me').then(r => r.status)") == 401
+
+
+def test_a_session_ended_by_the_server_returns_to_sign_in(ui: Ui) -> None:
+    require_route(ui.app, "/auth/signout", "POST")
+    page = ui.page
+    ui.sign_in(user_id=STUDENT)
+    page.wait_for("!!document.getElementById('state')")
+    # the session ends elsewhere (signed out in another tab, erased, expired): the next call is 401
+    csrf = page.js("import('/static/js/api.js').then(m => m.session.csrf)")
+    headers = json.dumps({"X-CSRF-Token": csrf})
+    status = page.js(f"fetch('/auth/signout', {{method: 'POST', headers: {headers}}}).then(r => r.status)")
+    assert status == 200
+    ui.go("/documents")
+    page.wait_for("!!document.getElementById('token-form')")
+    assert "Your session has ended" in page.js("document.getElementById('signin-status').textContent")
 
 
 def test_sharing_setting_is_saved(ui: Ui) -> None:

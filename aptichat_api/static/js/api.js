@@ -17,6 +17,7 @@ export const session = {
   role: null,
   displayName: "",
   expiresAt: null,
+  ended: null, // "expired" when the server ended the session (not a sign-out)
 };
 
 export class ApiError extends Error {
@@ -75,6 +76,7 @@ export async function api(path, options = {}) {
 
 function adopt(body, mode) {
   session.mode = mode;
+  session.ended = null;
   session.userId = body.user_id || null;
   session.staffId = body.staff_id || null;
   session.role = body.role || "user";
@@ -114,6 +116,7 @@ function clear() {
 
 function expired() {
   clear();
+  session.ended = "expired"; // the app says so on the sign-in page
   changed();
 }
 

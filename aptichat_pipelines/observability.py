@@ -9,6 +9,8 @@ While the asset runs, every log line carries run_id, partitions (the run's user 
 (aptichat.logs context). When it succeeds: one summary line through the Python logger (Dagster keeps
 it with the step's logs) and one chat_etl_stage_timings row, which the API exports as the
 aptichat_etl_stage_seconds histogram. A failed timing write is logged and never fails the stage.
+A stage that called Gemini (the embedding step with Gemini embeddings) also gets the tokens and the
+estimated cost of its calls as metadata (`gemini_*`, as dagster-openai does for OpenAI).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, Out
 
 from aptichat.db.etl_metrics import record_stage_timing
 from aptichat.logs import log_context
+from aptichat.telemetry import gemini_usage
 
 log = logging.getLogger("aptichat_pipelines.stages")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,6 +50,16 @@ def _summary_of(result: Any) -> dict[str, Any]:
         failed = sum(1 for v in result.values() if getattr(v, "error", None))
         return {"with_results": len(result) - failed, "without_results": failed}
     return {}
+
+
+def with_gemini_usage(result: Any, before: dict[str, float]) -> Any:
+    """`result` with this process's Gemini use since `before` (aptichat.telemetry.gemini_usage()) added
+    to its metadata; unchanged when the stage made no Gemini call or returns no MaterializeResult."""
+    after = gemini_usage()
+    used = {f"gemini_{key}": round(after[key] - before.get(key, 0.0), 6) for key in after}
+    if not isinstance(result, MaterializeResult) or not any(used.values()):
+        return result
+    return result._replace(metadata={**(result.metadata or {}), **used})
 
 
 def _finish(context: AssetExecutionContext, stage: str, app_db: Any, seconds: float, summary: dict[str, Any]) -> None:
@@ -84,9 +97,9 @@ def observed_stage(stage: str) -> Callable[[F], F]:
 
         @functools.wraps(fn)
         def wrapper(context: AssetExecutionContext, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, usage = time.perf_counter(), gemini_usage()
             with bound(context):
-                result = fn(context, *args, **kwargs)
+                result = with_gemini_usage(fn(context, *args, **kwargs), usage)
                 _finish(context, stage, kwargs["app_db"], time.perf_counter() - started, _summary_of(result))
             return result
 

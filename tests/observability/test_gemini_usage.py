@@ -69,3 +69,20 @@ def test_embeddings_without_usage_are_estimated(settings: Settings, fake: FakeGe
 def test_a_model_without_a_price_counts_tokens_and_no_cost() -> None:
     assert gemini_cost_usd("gemini-unknown-model", 1000, 1000) == 0.0
     assert gemini_cost_usd("gemini-2.5-pro", 1_000_000, 0) == GEMINI_PRICES_USD_PER_MILLION["gemini-2.5-pro"][0]
+
+
+def test_a_stage_that_called_gemini_gets_its_usage_as_metadata(settings: Settings, fake: FakeGemini) -> None:
+    """observed_stage wraps every per-user asset with this (aptichat_pipelines/observability.py)."""
+    from dagster import MaterializeResult
+
+    from aptichat.embeddings.gemini import GeminiEmbedder
+    from aptichat.telemetry import gemini_usage
+    from aptichat_pipelines.observability import with_gemini_usage
+
+    before = gemini_usage()
+    GeminiEmbedder(gemini_settings(settings, fake)).embed_documents(["a section of a document", "another"])
+    metadata = with_gemini_usage(MaterializeResult(metadata={"chunks": 2}), before).metadata
+    assert metadata["chunks"] == 2 and metadata["gemini_input_tokens"] > 0 and metadata["gemini_output_tokens"] == 0
+    assert metadata["gemini_cost_usd"] > 0
+    untouched = with_gemini_usage(MaterializeResult(metadata={"chunks": 2}), gemini_usage())
+    assert untouched.metadata == {"chunks": 2}  # no Gemini call (local embeddings): nothing added

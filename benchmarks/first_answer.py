@@ -12,8 +12,9 @@ documents, then a pause so the next one starts on an idle platform again.
 
 For each completion it prints the total and where the time went, read from Dagster's own records:
   sensor    commit -> the run is created (the completion sensor's tick: its interval and the daemon loop)
-  queue     created -> the run worker reports RUN_START (run queue dequeue, launch, worker process start
-            and its imports, loading the code location)
+  dequeue   created -> the run coordinator dequeues it (RUN_STARTING: the run queue's dequeue interval)
+  launch    RUN_STARTING -> the run worker reports RUN_START (the worker process's start and imports,
+            loading the code location)
   setup     RUN_START -> the first step starts (resources, the executor)
   steps     first step -> documents current (legacy queries, documents, model load, embedding, write)
 Then p50 and max of each column. Exit status 1 when a completion did not become current documents.
@@ -50,7 +51,7 @@ for _var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "GEMINI_AP
 
 from support.processes import free_port  # noqa: E402
 
-COLUMNS = ("total", "sensor", "queue", "setup", "steps")
+COLUMNS = ("total", "sensor", "dequeue", "launch", "setup", "steps")
 
 
 def parse() -> argparse.Namespace:
@@ -169,15 +170,22 @@ def breakdown(instance: Any, committed: float, since: float, done: float) -> dic
         for r in instance.get_run_records(RunsFilter(job_name="user_etl"), limit=20)
         if r.create_timestamp.timestamp() >= since
     ]
-    row = {"total": done - committed, "sensor": float("nan"), "queue": float("nan"), "setup": float("nan")}
-    row["steps"] = float("nan")
+    row = {column: float("nan") for column in COLUMNS}
+    row["total"] = done - committed
     if not records:
         return row
     record = min(records, key=lambda r: r.create_timestamp)
     created = record.create_timestamp.timestamp()
     row["sensor"] = created - committed
+    starting = instance.get_records_for_run(
+        record.dagster_run.run_id, of_type=DagsterEventType.RUN_STARTING, limit=1
+    ).records
+    launched = starting[0].event_log_entry.timestamp if starting else None
+    if launched is not None:
+        row["dequeue"] = launched - created
     if record.start_time:
-        row["queue"] = record.start_time - created
+        if launched is not None:
+            row["launch"] = record.start_time - launched
         steps = instance.get_records_for_run(
             record.dagster_run.run_id, of_type=DagsterEventType.STEP_START, limit=1
         ).records

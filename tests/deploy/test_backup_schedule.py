@@ -7,6 +7,8 @@ the real API app and chat engine (hashing embedder, offline composer)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -102,15 +104,18 @@ def test_the_backup_job_creates_verifies_and_prunes(source: Settings, nightly: t
 
 
 def test_restore_drill_answers_a_chat_question_from_the_newest_backup(
-    source: Settings, nightly: tuple[Path, object], tmp_path: Path
+    source: Settings, nightly: tuple[Path, object]
 ) -> None:
     from aptichat.secrets import carry_secrets
     from aptichat_api.app import create_app
 
     newest = backups.list_backups(nightly[0].parent)[0].path
-    drill_home = tmp_path / "drill-home"
+    # Under /tmp itself, as `backup verify` does: as root, the server runs as another user, and a
+    # concurrent pytest session may reset /tmp/pytest-of-root to 0700 under it (seen: initdb denied).
+    drill_home = Path(tempfile.mkdtemp(prefix="aptichat-drill-"))
     carry_secrets(source.home, drill_home)  # the same install: its tokens and salt
     target = source.model_copy(update={"home": drill_home, "database_url": None, "legacy_database_url": None})
+    app = None
     try:
         restored = backups.restore(newest, target)
         assert restored["count_mismatches"] == {}
@@ -127,7 +132,8 @@ def test_restore_drill_answers_a_chat_question_from_the_newest_backup(
         assert body is not None and body["answer"]
         assert {c["document_type"] for c in body["citations"]} & {"thinking_skills", "personality_profile"}
     finally:
-        from aptichat.db.engine import get_engine
-
-        get_engine(target).dispose()  # the app's pooled connections, before their server stops
+        engine = app.extensions.get("aptichat_db_engine") if app is not None else None
+        if engine is not None:
+            engine.dispose()  # the app's pooled connections, before their server stops
         stop_embedded(target)
+        shutil.rmtree(drill_home, ignore_errors=True)

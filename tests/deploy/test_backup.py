@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,7 +139,9 @@ def test_backup_create_verify_restore_round_trip(source: Settings, tmp_path: Pat
     assert report["vectors"]["chat_document_chunks"].startswith("ok")
     assert report["vectors"]["chat_jobs"].startswith("ok")  # through the restored HNSW index's table
 
-    fresh_home = tmp_path / "fresh-home"
+    # under /tmp itself: the server runs as another user when we are root, and a concurrent pytest
+    # session may reset /tmp/pytest-of-root to 0700 under it
+    fresh_home = Path(tempfile.mkdtemp(prefix="aptichat-restore-"))
     restored = _cli(["backup", "restore", str(out), "--into-home", str(fresh_home)], source)
     try:
         assert restored.returncode == 0, restored.stderr
@@ -155,6 +159,7 @@ def test_backup_create_verify_restore_round_trip(source: Settings, tmp_path: Pat
         assert cleaned.returncode == 0, cleaned.stderr
     finally:
         stop_embedded(source.model_copy(update={"home": fresh_home}))
+        shutil.rmtree(fresh_home, ignore_errors=True)
 
 
 @pytest.mark.slow

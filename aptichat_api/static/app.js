@@ -63,16 +63,21 @@ function signInView(root) {
       input, h("button", { type: "submit" }, "Use token"))));
 }
 
+let routes = 0;
+
 async function route() {
   if (current && current.stop) current.stop();
   current = null;
-  const root = $("main");
-  root.replaceChildren();
-  root.removeAttribute("aria-busy");
+  const main = $("main");
+  // each route draws into its own container: what a page still loading for an earlier route adds
+  // afterwards lands in a detached element, never on the page now shown
+  const root = h("div", { class: "page" });
+  const mine = ++routes;
+  main.replaceChildren(root);
   drawHeader();
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
-  root.setAttribute("aria-busy", "true");
+  main.setAttribute("aria-busy", "true");
   try {
     if (!session.mode) signInView(root);
     else if (path === "/" && isStaff()) return navigate(homePath(), true);
@@ -96,9 +101,9 @@ async function route() {
     else root.append(h("h1", { tabindex: "-1" }, "Not here"), failure("This page is not for your account."),
       h("p", {}, h("a", { href: homePath(), "data-link": "" }, "Go to your home page")));
   } finally {
-    root.removeAttribute("aria-busy");
+    if (mine === routes) main.removeAttribute("aria-busy");
   }
-  document.title = (root.querySelector("h1") ? root.querySelector("h1").textContent + " · " : "") + "AptiChat";
+  if (mine === routes) document.title = (root.querySelector("h1") ? root.querySelector("h1").textContent + " · " : "") + "AptiChat";
 }
 
 export function navigate(url, replace) {

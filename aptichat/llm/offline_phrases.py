@@ -207,6 +207,11 @@ WORRY_NEXT = (
     "A test is a snapshot of one day, and thinking skills grow with practice. Pick the area you care about "
     "most, practise it a little each week, and talk to a teacher or school counsellor about where you want to go."
 )
+WORRY_NEXT_PERSONALITY = (
+    "Personality results describe tendencies, not limits: people with every profile do well in many kinds of "
+    "work. Try the situation that worries you in a small way first, and talk to a teacher or school counsellor "
+    "about where you want to go."
+)
 NEXT_STEP_LEAD = "Here is a concrete plan you can start on this month:"
 NEXT_STEP_CAREER = (
     "Explore {title}: look at what the work involves day to day and, if you can, talk to someone who does it [{n}]."

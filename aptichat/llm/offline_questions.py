@@ -261,7 +261,16 @@ def worry_draft(request: AnswerRequest) -> Draft | None:
         if own is not None and own.section is not None:
             place = "top" if own.rank == 1 else ordinal(own.rank)
             tail.append(f"{own.title} is your {place} {item.kind} match on these same results [{own.section.n}].")
-    return Draft("", P.WORRY_LEAD, "", points, tail, P.WORRY_NEXT)
+    kind = {"careers": "career", "majors": "major"}.get(str(request.intent))
+    ranked = _ranked_for(request, kind) if kind and not request.named_items else None
+    if ranked is not None and ranked.overview is not None and ranked.listed():
+        # A worry about finding a career or getting into a course: the list the same results give.
+        top = [item.title for item in ranked.listed()[:2]]
+        tail.append(
+            f"On these same results, your strongest {kind} matches are {' and '.join(top)} [{ranked.overview.n}]."
+        )
+    about_personality = all(f.section.document_type == "personality_profile" for f in facts)
+    return Draft("", P.WORRY_LEAD, "", points, tail, P.WORRY_NEXT_PERSONALITY if about_personality else P.WORRY_NEXT)
 
 
 # -- next steps -----------------------------------------------------------------------------------------

@@ -43,11 +43,33 @@ _WHY_NOT = re.compile(
     re.I,
 )
 _COMPARE = re.compile(
-    r"\b(compare\w*|comparison|versus|vs|differen\w*|between|side by side|or|better fit|pros and cons)\b", re.I
+    r"\b(compare\w*|comparison|versus|vs|differen\w*|dif+e?ren\w*|diff|between|side by side|or|better fit"
+    r"|pros and cons)\b",
+    re.I,
 )
 _TOP_TWO = re.compile(
     r"\b(top|best|first)\s+(two|2)\b|\b(first|1st|#1|number one)\b.{0,20}\b(second|2nd|#2|number two)\b", re.I
 )
+# Two ranks named by ordinal ("my 1st and 3rd career", "second vs third major"): the ranks compared.
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+             "5th": 5, "top": 1}  # fmt: skip
+_ORDINAL = r"(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|top)"
+_RANK_PAIR = re.compile(
+    rf"\b{_ORDINAL}\b(?:\s+(?:one|choice|match|career|job|major|option))?\s*(?:and|vs\.?|versus|or|with|&)"
+    rf"\s*(?:my\s+|the\s+)?{_ORDINAL}\b",
+    re.I,
+)
+
+
+def ranks_named(question: str) -> list[int]:
+    """The two list positions a question compares by ordinal (1-based), or []."""
+    match = _RANK_PAIR.search(question)
+    if not match:
+        return []
+    a, b = (_ORDINALS[g.casefold()] for g in match.groups())
+    return [a, b] if a != b else []
+
+
 _WHY = re.compile(r"\b(why|how come|what made|reason\w*|what part of my results|points? there)\b", re.I)
 _NEXT = re.compile(
     r"\b(next steps?|what (should|do|can) i (actually |now )?do|where (do|should) i start|plan|first steps?"
@@ -148,6 +170,7 @@ class Understanding:
     parts: list[QuestionPart] = field(default_factory=list)
     intent: Intent | None = None  # the topic the type implies, when it is clear
     unresolved: list[str] = field(default_factory=list)  # names asked about that match nothing known
+    ranks: list[int] = field(default_factory=list)  # list positions compared by ordinal ("1st and 3rd")
 
     def item_kind(self) -> str | None:
         return self.items[0].candidate.kind if self.items else None
@@ -220,7 +243,8 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     studying = re.search(r"\b(major|study|degree|uni|university|college|course)\w*", question, re.I)
     prefer = "major" if studying else "career"
     items = resolve_items(question, candidates, prefer=prefer)
-    top_two = bool(_TOP_TWO.search(question))
+    ranks = ranks_named(question)
+    top_two = bool(_TOP_TWO.search(question)) or bool(ranks)
     pieces = split_parts(question)
     if len(pieces) >= 2:
         parts = []
@@ -282,7 +306,7 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     if name and len(name) >= 3 and not pronoun:
         kind, unresolved = WHY_NOT, [name]
         intent = Intent.MAJORS if studying else Intent.CAREERS
-    return Understanding(kind, items, top_two, scales, [], intent, unresolved)
+    return Understanding(kind, items, top_two, scales, [], intent, unresolved, ranks if top_two else [])
 
 
 # -- what the question needs from the person's documents and the catalog -------------------------
@@ -325,7 +349,9 @@ class QuestionUnderstanding:
         items = list(u.items)
         if u.top_two and len(items) < 2:
             kind = "major" if intent is Intent.MAJORS else "career"
-            top = [c for c in recommended(chunks) if c.kind == kind][:2]
+            mine = [c for c in recommended(chunks) if c.kind == kind]
+            positions = [r - 1 for r in (u.ranks or [1, 2]) if 0 < r <= len(mine)]
+            top = [mine[i] for i in positions]
             items = [Match(c, {i}, 1.0) for i, c in enumerate(top)]
             u.items = items
         if u.question_type in (COMPARE, WHY, WHY_NOT, WORRY, NEXT_STEPS, MULTI_PART, GENERAL) and items:
@@ -371,6 +397,8 @@ class QuestionUnderstanding:
                         add_own(sid)
             for scale in u.scales:
                 add_own(scale)
+            if u.intent in (Intent.CAREERS, Intent.MAJORS) and not items:
+                add_own(f"{'careers' if u.intent is Intent.CAREERS else 'majors'}:overview")
         if u.question_type in (SPECIFIC_SCALE, COMPARE, EXPLAIN) or (u.question_type == GENERAL and u.scales):
             for scale in u.scales:
                 add_own(scale)

@@ -152,3 +152,13 @@ def test_fit_follows_the_recommendation_ranking_rule() -> None:
     # Without thinking skills the interest fit alone decides, as in the SQL.
     alone = fit_for(entry, PersonScores(interests=scores.interests))
     assert alone.skill is None and alone.overall == alone.interest
+
+
+def test_two_ranks_named_by_ordinal_are_compared() -> None:
+    from aptichat_api.rag.understanding import ranks_named
+
+    assert ranks_named("whats the diffrence between my 1st and 3rd career") == [1, 3]
+    assert ranks_named("second vs third major?") == [2, 3]
+    assert ranks_named("my first job") == [] and ranks_named("first and first") == []
+    u = understand("whats the diffrence between my 1st and 3rd career", [])
+    assert u.question_type == COMPARE and u.ranks == [1, 3] and u.intent is Intent.CAREERS

@@ -5,7 +5,10 @@ axe-core runs on every page; screenshots go to a temp dir (docs/ under `make scr
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import re
 
 from browser.conftest import (
     PARTIAL,
@@ -140,6 +143,15 @@ def test_reading_a_document_and_printing_it(ui: Ui) -> None:
     assert "Holland code SIA" in page.text()
     assert_accessible(page, "personality profile")
     ui.shot("ui-document.png", full_page=True)
+
+    # all documents printed (as "save as PDF" does): one document a page at least, no blank last page
+    ui.go("/documents")
+    page.wait_for("document.querySelectorAll('article.document').length === 4")
+    pdf = base64.b64decode(page.send("Page.printToPDF", preferCSSPageSize=True)["data"])
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pdf.startswith(b"%PDF") and 4 <= pages <= 6, pages
+    if os.environ.get("APTICHAT_SCREENSHOT_DIR"):
+        (ui.shots / "ui-documents-print.pdf").write_bytes(pdf)
 
     ui.go("/documents/career_recommendations")
     page.wait_for("!!document.querySelector('article[data-type=career_recommendations]')")

@@ -43,6 +43,15 @@ def test_counsellor_sees_their_students_and_the_cohort(ui: Ui) -> None:
     assert csv.splitlines()[0].startswith("user_id") and STUDENT in csv
     assert_accessible(page, "cohort")
     ui.shot("ui-counsellor-cohort.png", full_page=True)
+    # on a phone: nothing wider than the screen, the students' table included
+    page.viewport(375, 800, mobile=True)
+    try:
+        assert page.js("document.documentElement.scrollWidth") <= 375
+        ui.go("/counsellor")
+        page.wait_for("!!document.getElementById('students')")
+        assert page.js("document.documentElement.scrollWidth") <= 375
+    finally:
+        page.viewport(1280, 900)
 
 
 def test_counsellor_reads_a_students_shared_conversation(ui: Ui) -> None:

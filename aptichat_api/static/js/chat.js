@@ -156,6 +156,12 @@ export class ChatView {
       if (link) link.focus();
     } }, input, h("button", { type: "submit", class: "small" }, "Save"),
     h("button", { type: "button", class: "small", onclick: () => this.loadConversations() }, "Cancel"));
+    input.addEventListener("keydown", async (ev) => {
+      if (ev.key !== "Escape") return;
+      await this.loadConversations(); // cancel: the list as it was, focus back on the conversation
+      const link = this.list.querySelector(`li[data-id="${CSS.escape(id)}"] a`);
+      if (link) link.focus();
+    });
     item.replaceChildren(form);
     input.focus();
     input.select();

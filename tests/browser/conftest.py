@@ -33,10 +33,8 @@ MISSING_ROUTE = "backend route missing"
 SHARED_QUESTION = "Which majors suit my interests?"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if not CHROMIUM.exists():
-            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+# each test module: `pytestmark = NEEDS_CHROMIUM` (a collection hook here would see the whole suite's items)
+NEEDS_CHROMIUM = pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from browser.conftest import (
     ADMIN,
     COUNSELLOR,
+    NEEDS_CHROMIUM,
     OTHER_COUNSELLOR,
     PRIVATE,
     SHARED_QUESTION,
@@ -18,7 +19,7 @@ from browser.conftest import (
     assert_accessible,
 )
 
-pytestmark = pytest.mark.usefixtures("staff")
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.usefixtures("staff")]
 
 
 def test_counsellor_sees_their_students_and_the_cohort(ui: Ui) -> None:

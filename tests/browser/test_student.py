@@ -11,6 +11,7 @@ import os
 import re
 
 from browser.conftest import (
+    NEEDS_CHROMIUM,
     PARTIAL,
     PRIVATE,
     REJECTED,
@@ -31,6 +32,7 @@ from support.chromium import Page
 from aptichat.settings import Settings
 
 ASKED = "What are my strongest thinking skills?"
+pytestmark = NEEDS_CHROMIUM
 
 
 def ask(page: Page, question: str) -> None:

@@ -21,10 +21,11 @@ from aptichat.safety import assess
 
 CORPUS = Path(__file__).with_name("corpus_blind_v2.tsv")
 
-# Measured once on 2026-12-02 after the round-3 rules froze (docs/quality.md); floors just under.
+# Measured once on 2026-12-02 (08:30 UTC) after the round-3 rules froze (docs/quality.md): rules 67/97
+# distress, 1/85 over-trigger, 17/24 abuse; rules + local embedder 74/97, 1/85, 17/24. Floors one message under.
 FLOORS = {
-    "rules": {"distress_recall": 0.0, "max_over_trigger": 1.0, "abuse_recall": 0.0},
-    "rules+embedder": {"distress_recall": 0.0, "max_over_trigger": 1.0, "abuse_recall": 0.0},
+    "rules": {"distress_recall": 66 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
+    "rules+embedder": {"distress_recall": 73 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
 }
 
 

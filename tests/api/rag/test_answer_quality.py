@@ -59,9 +59,9 @@ DOCUMENT_TYPES = {
     "catalog_job", "catalog_major", "scale_guide",
 }  # fmt: skip
 
-# Floors: the figures measured after question understanding and the safety layer landed
-# (2026-12-02, docs/quality.md "Answer-level measure") minus ~0.02; "max_" entries are ceilings (lower
-# is better). The first baseline (before those changes) is kept in docs/quality.md.
+# Floors: the measured figures minus ~0.02 (docs/quality.md "Answer-level measure", Round 3): the dev
+# sets after round 3's tuning, and holdout_v2 as measured once after tuning stopped; "max_" entries are
+# ceilings (lower is better). Earlier baselines are kept in docs/quality.md.
 FLOORS: dict[str, dict[str, float]] = {
     "dev": {  # round 3 (2026-12-02): 1.000, 0.948, 0.872, 1.000, 0.992, 1.000, 0.000, 0; before: 0.949 ... 0.958
         "intent_accuracy": 0.98,
@@ -83,15 +83,15 @@ FLOORS: dict[str, dict[str, float]] = {
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
-    HELD_OUT: {  # not yet measured
-        "intent_accuracy": 0.0,
-        "citation_precision": 0.0,
-        "citation_recall": 0.0,
-        "numeric_fidelity": 0.0,
-        "rubric_pass": 0.0,
-        "safety_recall": 0.0,
-        "max_over_trigger": 1.0,
-        "max_misquotes": 1000,
+    HELD_OUT: {  # measured once, 2026-12-02 08:30 UTC: 0.942, 0.937, 0.728, 1.000, 0.825, 1.000, 0.000, 0
+        "intent_accuracy": 0.92,
+        "citation_precision": 0.91,
+        "citation_recall": 0.70,
+        "numeric_fidelity": 0.98,
+        "rubric_pass": 0.80,
+        "safety_recall": 0.98,
+        "max_over_trigger": 0.02,
+        "max_misquotes": 0,
     },
 }
 

@@ -1,6 +1,6 @@
 """The web app in headless Chromium, driven over the DevTools protocol, with the developer's sign-in (a
 pasted bearer token): the profile summary, the thinking skills document, then a question typed in the
-chat with a streamed answer whose citations open the cited section; a screenshot is saved as
+chat with a streamed answer whose citations open the cited section, and one over the WebSocket; a screenshot is saved as
 chat-page.png (docs/ under `make screenshots`). The sign-in link and the rest of the app are covered by
 tests/browser."""
 
@@ -51,6 +51,13 @@ def test_chat_page_streams_a_cited_answer(api: Api, page: Page, tmp_path: Path) 
     answer = page.js("document.querySelector('#messages li.assistant.done .text').textContent")
     assert len(answer) > 20
     assert page.js("document.querySelectorAll('#messages li.assistant.done a.cite').length") > 0
+
+    # the same over the WebSocket (the developer's transport: the token goes in its first frame)
+    page.js("document.getElementById('use-ws').click()")
+    page.js("document.getElementById('question').value = 'Which careers fit me best?'")
+    page.js("document.getElementById('ask-form').requestSubmit()")
+    page.wait_for("document.querySelectorAll('#messages li.assistant.done').length === 2")
+    assert len(page.js("document.querySelectorAll('#messages li.assistant.done .text')[1].textContent")) > 20
 
     page.js("document.querySelector('#messages li.assistant.done a.cite').click()")
     page.wait_for("!document.getElementById('citation').hidden")

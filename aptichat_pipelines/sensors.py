@@ -182,6 +182,9 @@ def orphan_partitions_sensor(context: SensorEvaluationContext, app_db: AppDataba
     return SkipReason(f"deleted {len(orphans)} partitions that name nobody" if orphans else "no orphaned partitions")
 
 
+ORPHAN_SCAN_MIN_INTERVAL_S = 5
+
+
 def etl_sensors(interval_s: int) -> list[SensorDefinition]:
     """The two sensors that start per-user ETL runs, evaluated every `interval_s` seconds (a setting,
     so they are built when the code location loads, not when this module is imported)."""
@@ -199,7 +202,8 @@ def etl_sensors(interval_s: int) -> list[SensorDefinition]:
             description="Webhook and reprocess requests from the API (chat_etl_jobs) -> ETL runs.",
         )(etl_request_sensor),
         sensor(
-            minimum_interval_seconds=interval_s,
+            # it reads every partition key: no need to on every daemon loop
+            minimum_interval_seconds=max(interval_s, ORPHAN_SCAN_MIN_INTERVAL_S),
             default_status=DefaultSensorStatus.RUNNING,
             description="Erased people: deletes `users` partitions whose pseudonymous key maps to nobody.",
         )(orphan_partitions_sensor),

@@ -93,3 +93,14 @@ def test_a_fresh_completion_embeds_beside_a_backfill_run_that_is_embedding(tmp_p
         third = storage.claim_concurrency_slot("embedder", "third-run", step)
         assert not third.is_claimed
         assert concurrency["pools"]["default_limit"] == concurrency["runs"]["max_concurrent_runs"]
+
+
+def test_fresh_work_is_looked_for_on_every_daemon_loop() -> None:
+    """The sensor daemon evaluates at most every MIN_INTERVAL_LOOP_TIME (5 s); an interval equal to it
+    skipped every other loop on timing jitter (10 s from a completion to its run). The completion and
+    request sensors' default interval is below the loop, so each loop evaluates them."""
+    from dagster._daemon.sensor import MIN_INTERVAL_LOOP_TIME
+
+    sensors = {s.name: s for s in defs().sensors or []}
+    for name in ("test_completion_sensor", "etl_request_sensor"):
+        assert sensors[name].minimum_interval_seconds < MIN_INTERVAL_LOOP_TIME, name  # type: ignore[union-attr]

@@ -160,6 +160,10 @@ def test_reading_a_document_and_printing_it(ui: Ui) -> None:
     first = page.js("document.querySelector('.recommendation').innerText")
     assert "Registered Nurse" in first and "91% fit" in first and "Why it fits you" in first
     assert_accessible(page, "careers")
+    for other in ("thinking_skills", "major_recommendations"):
+        ui.go(f"/documents/{other}")
+        page.wait_for(f"!!document.querySelector('article[data-type={other}]')")
+        assert_accessible(page, other)
 
     # printed: the document alone (no navigation, no buttons, no developer details)
     page.send("Emulation.setEmulatedMedia", media="print")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,17 +81,29 @@ def _vector_problem(vector: np.ndarray, dim: int) -> str | None:
     return None
 
 
+# Sections per embedding group: large enough that the embedder's batches (64) stay full and the
+# cache lookup is one query, small enough that writing one group overlaps embedding the next.
+GROUP_SECTIONS = 512
+
+
 def embed_and_store(
     stages: dict[str, UserDocumentsStage],
     engine: Engine,
     embedder: Embedder,
     begun_at: datetime | None = None,
+    group_sections: int = GROUP_SECTIONS,
+    on_outcome: Callable[[str, UserOutcome], None] | None = None,
 ) -> EmbedReport:
-    """Chunk every document of every user, embed all chunks in one batch, then write each user's new
-    version (documents + chunks) in its own transaction: the swap is atomic per user, and one user's
-    failure leaves their previous version current without touching the others. A person erased at
-    or after `begun_at` (when the work began: the run's creation; default now) is not written back
-    (outcome `erased`), checked under their erasure lock in the write transaction."""
+    """Chunk every document of every user, embed the chunks of many users at a time (groups of about
+    `group_sections` sections, whatever the users), and write each user's new version (documents +
+    chunks) in its own transaction on a writer thread while the next group embeds: the swap is atomic
+    per user, and one user's failure leaves their previous version current without touching the
+    others. A person erased at or after `begun_at` (when the work began: the run's creation; default
+    now) is not written back (outcome `erased`), checked under their erasure lock in the write
+    transaction. Users are written in the order of `stages`; an error other than a refused version
+    (the database gone) stops the writes and is raised once the writer has finished. `on_outcome(label,
+    outcome)` runs on the writer thread after each user's write (the run records it in chat_etl_jobs
+    there, overlapped with embedding too)."""
     begun_at = begun_at or datetime.now(UTC)
     # `stages` is keyed by a label (in a run: the person's pseudonymous partition key) that the
     # report uses; the writes go to each stage's own user_id
@@ -97,47 +111,90 @@ def embed_and_store(
     drafts: dict[str, list[tuple[ChatDocument, list[ChunkDraft]]]] = {
         user_id: [(doc, chunk_document(doc)) for doc in stage.documents] for user_id, stage in stages.items()
     }
-    flat = [c for per_user in drafts.values() for _, chunks in per_user for c in chunks]
-    started = time.perf_counter()
-    before = _cache_misses(embedder)
-    after: int | None = None
-    vectors = (
-        embedder.embed_documents([c.text for c in flat], [c.title for c in flat])
-        if flat
-        else np.zeros((0, embedder.dim), dtype=np.float32)
-    )
-    after = _cache_misses(embedder)
-    report.embedded_new = after - before if before is not None and after is not None else len(flat)
-    report.seconds_embedding = time.perf_counter() - started
-    report.chunks = len(flat)
+    report.chunks = sum(len(chunks) for per_user in drafts.values() for _, chunks in per_user)
+    writing = [0.0]
 
-    started = time.perf_counter()
-    position = 0
-    for user_id, stage in stages.items():
-        items: list[tuple[ChatDocument, list[ChunkInput]]] = []
-        for doc, chunks in drafts[user_id]:
-            inputs = []
-            for c in chunks:
-                vector = vectors[position]
-                position += 1
-                problem = _vector_problem(vector, embedder.dim)
-                if problem:
-                    report.bad_vectors.append(f"{user_id}/{c.section_id}: {problem}")
-                inputs.append(
-                    ChunkInput(
-                        ordinal=c.ordinal,
-                        section_id=c.section_id,
-                        title=c.title,
-                        text=c.text,
-                        embedding=vector,
-                        embedding_model=embedder.model,
-                    )
+    def write(group: list[str], vectors: np.ndarray) -> None:
+        started = time.perf_counter()
+        position = 0
+        for label in group:
+            items, position = _chunk_inputs(label, drafts[label], vectors, position, embedder, report)
+            stage = stages[label]
+            outcome = _store_user(engine, stage.user_id or label, stage, items, report, begun_at, label)
+            report.outcomes[label] = outcome
+            if on_outcome is not None:
+                on_outcome(label, outcome)
+        writing[0] += time.perf_counter() - started
+
+    # one writer thread: the database round trips of group k run while group k+1 embeds (the embedder
+    # computes outside the GIL); at most one group waits in memory
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-writer") as writer:
+        pending: Future[None] | None = None
+        try:
+            for group in _groups(drafts, group_sections):
+                texts = [c for label in group for _, chunks in drafts[label] for c in chunks]
+                started = time.perf_counter()
+                before = _cache_misses(embedder)
+                vectors = (
+                    embedder.embed_documents([c.text for c in texts], [c.title for c in texts])
+                    if texts
+                    else np.zeros((0, embedder.dim), dtype=np.float32)
                 )
-            items.append((doc, inputs))
-        person = stage.user_id or user_id
-        report.outcomes[user_id] = _store_user(engine, person, stage, items, report, begun_at, user_id)
-    report.seconds_writing = time.perf_counter() - started
+                after = _cache_misses(embedder)
+                report.embedded_new += after - before if before is not None and after is not None else len(texts)
+                report.seconds_embedding += time.perf_counter() - started
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write, group, vectors)
+        finally:
+            if pending is not None:
+                pending.result()
+    report.seconds_writing = writing[0]
     return report
+
+
+def _groups(drafts: dict[str, list[tuple[ChatDocument, list[ChunkDraft]]]], size: int) -> list[list[str]]:
+    """Users in order, cut into consecutive groups of at least `size` sections (the last may be smaller)."""
+    groups: list[list[str]] = [[]]
+    sections = 0
+    for label, per_user in drafts.items():
+        if sections >= size:
+            groups.append([])
+            sections = 0
+        groups[-1].append(label)
+        sections += sum(len(chunks) for _, chunks in per_user)
+    return groups if groups[0] else []
+
+
+def _chunk_inputs(
+    label: str,
+    drafts: list[tuple[ChatDocument, list[ChunkDraft]]],
+    vectors: np.ndarray,
+    position: int,
+    embedder: Embedder,
+    report: EmbedReport,
+) -> tuple[list[tuple[ChatDocument, list[ChunkInput]]], int]:
+    items: list[tuple[ChatDocument, list[ChunkInput]]] = []
+    for doc, chunks in drafts:
+        inputs = []
+        for c in chunks:
+            vector = vectors[position]
+            position += 1
+            problem = _vector_problem(vector, embedder.dim)
+            if problem:
+                report.bad_vectors.append(f"{label}/{c.section_id}: {problem}")
+            inputs.append(
+                ChunkInput(
+                    ordinal=c.ordinal,
+                    section_id=c.section_id,
+                    title=c.title,
+                    text=c.text,
+                    embedding=vector,
+                    embedding_model=embedder.model,
+                )
+            )
+        items.append((doc, inputs))
+    return items, position
 
 
 def _store_user(

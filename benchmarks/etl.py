@@ -1,20 +1,29 @@
 """ETL throughput, users per minute (on demand, not pytest): `.venv/bin/python benchmarks/etl.py`.
 
-Three ways of running the same per-user work (legacy queries -> DocumentTransformer -> chunk, embed,
+Ways of running the same per-user work (legacy queries -> DocumentTransformer -> chunk, embed,
 atomic write), each on its own freshly seeded users with the embedding cache (chat_embedding_cache)
 emptied first, so every mode embeds cold:
 
 (a) sensor: `dagster dev` with APTICHAT_USERS_PER_RUN=1, so the completion sensor launches one run
     per user, as a trickle of single completions would. Timed from the commit of the users' completed
-    tests to the end of the last run (sensor tick, queue, a process per run, torch import, the work).
-(b) backfill: the same `dagster dev`, completion sensor stopped, one GraphQL `launchPartitionBackfill`
-    over --users partitions. BackfillPolicy.single_run makes it ONE run. Timed from the launch to the
-    backfill's completion (the backfill daemon's pick-up, one process start, the work).
+    tests to the end of the last run (sensor tick, queue, a process per run, model load, the work).
+(b) backfill: a second `dagster dev` with APTICHAT_USERS_PER_RUN=--batch, completion sensor stopped,
+    one GraphQL `launchPartitionBackfill` over --users partitions, cut into runs of --batch users
+    (BackfillPolicy.multi_run). Timed from the launch to the backfill's completion (the backfill
+    daemon's pick-up, a process start per run, the work).
+(r) run: the same three assets executed in THIS process through Dagster (`materialize` over a
+    partition range of --batch users at a time, the production PostgreSQL event log and stage IO
+    manager, the asset checks and chat_etl_jobs outcomes): what orchestrating a run costs inside it,
+    without the daemon, the launch or a second model load. `--profile` prints where its time goes.
 (c) loop: a plain Python loop in this process over the same functions, without Dagster:
     LegacyDatabase.fetch_results (AptitudeTestQueries) with decide_legacy_outcomes, DocumentTransformer.build and
     stages.embed_and_store, in batches of --batch users. The model is loaded before the clock starts:
     this is the floor. A second, warm pass over the same users (cache full, documents unchanged) shows
     what is left when nothing needs embedding.
+
+Printed at the end: every mode's users/min and its ratio to the cold loop (c). Modes run one after
+the other on a shared machine, so ratios of modes measured minutes apart carry the machine's noise;
+(r) and (c) are measured back to back in one process, twice each, interleaved (r c r c) when both run.
 
 Everything lives in databases of its own (default prefix `aptichat_bench_etl`, on the embedded server
 of APTICHAT_HOME), dropped and recreated on each run, so tests and `make run` are undisturbed.
@@ -25,9 +34,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -44,7 +57,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--single-users", type=int, default=20, help="users run one per run by the sensor")
     parser.add_argument("--batch", type=int, default=100, help="users per embed_and_store call in the loop")
     parser.add_argument("--db-prefix", default="aptichat_bench_etl", help="names of the three databases")
-    parser.add_argument("--modes", default="sensor,backfill,loop", help="which of sensor,backfill,loop to run")
+    parser.add_argument("--modes", default="sensor,backfill,run,loop", help="which of sensor,backfill,run,loop")
+    parser.add_argument("--profile", action="store_true", help="cProfile the in-process run (r): top functions")
     return parser.parse_args()
 
 
@@ -161,21 +175,35 @@ def stop_sensor(dev: Any, name: str) -> None:
 
 
 def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str, Any]]:
-    from dagster import DagsterInstance
-    from support.dagster_dev import backfill_status, dagster_dev, launch_asset_backfill, wait_for
+    """(a) and (b), each in a `dagster dev` of its own: runs are cut by APTICHAT_USERS_PER_RUN, which the
+    code location reads when it loads (1 for the trickle of single completions, --batch for the backfill)."""
+    out: list[dict[str, Any]] = []
+    if "sensor" in modes:
+        with running_dagster_dev(users_per_run=1) as (dev, _):
+            out.append(sensor_mode(dev, app, legacy))
+    if "backfill" in modes:
+        with running_dagster_dev(users_per_run=ARGS.batch) as (dev, home):
+            out.append(backfill_mode(dev, home, app, legacy))
+    return out
 
-    from aptichat.db import person_keys
+
+@contextmanager
+def running_dagster_dev(users_per_run: int) -> Iterator[tuple[Any, Path]]:
+    from support.dagster_dev import dagster_dev, wait_for
+
     from aptichat.db.server import dagster_url
 
-    out: list[dict[str, Any]] = []
     home = Path(tempfile.mkdtemp(prefix="aptichat-bench-etl-")) / "dagster_home"
     env = {
         "APTICHAT_DAGSTER_PG_URL": dagster_url(),
-        "APTICHAT_SENSOR_INTERVAL_S": "1",
-        "APTICHAT_USERS_PER_RUN": "1",
+        "APTICHAT_USERS_PER_RUN": str(users_per_run),
     }
+    if users_per_run == 1:
+        # the trickle: a tick a second, so the figure is the runs', not the sensor's interval. The
+        # backfill keeps the default interval: ticks a second are CPU taken from its embedding
+        env["APTICHAT_SENSOR_INTERVAL_S"] = "1"
     os.environ["APTICHAT_DAGSTER_PG_URL"] = env["APTICHAT_DAGSTER_PG_URL"]
-    log(f"starting dagster dev (DAGSTER_HOME={home})")
+    log(f"starting dagster dev (DAGSTER_HOME={home}, APTICHAT_USERS_PER_RUN={users_per_run})")
     with dagster_dev(home, env, timeout=180) as dev:
         # the catalog sensor's first run embeds the job/major catalog: let it finish before timing
         wait_for(
@@ -185,84 +213,151 @@ def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str
             dev.log_tail,
         )
         log(f"dagster dev idle on port {dev.port}")
+        yield dev, home
 
-        if "sensor" in modes:
-            clear_cache(app)
-            n = ARGS.single_users
-            started = time.time()
-            users = seed_users(legacy, n, "bench-single", 101)
-            log(f"(a) {n} completed tests committed; the sensor launches one run per user")
 
-            def all_done() -> list[dict[str, Any]] | None:
-                done = [r for r in runs(dev, {"aptichat/source": "sensor"}) if r["status"] in ("SUCCESS", "FAILURE")]
-                return done if len(done) >= n and idle(dev) else None
+def sensor_mode(dev: Any, app: Engine, legacy: Engine) -> dict[str, Any]:
+    from support.dagster_dev import wait_for
 
-            done = wait_for(all_done, 60 * n + 600, "the single-user runs", dev.log_tail)
-            end = max(r["endTime"] for r in done)
-            bodies = [r["endTime"] - r["startTime"] for r in done]
-            failed = sum(r["status"] != "SUCCESS" for r in done)
-            out.append(
-                result(
-                    "sensor, one run per user",
-                    n,
-                    end - started,
-                    chunks_of(app, users),
-                    runs=len(done),
-                    failed_runs=failed,
-                    mean_run_seconds=round(sum(bodies) / len(bodies), 1),
-                )
-            )
+    clear_cache(app)
+    n = ARGS.single_users
+    started = time.time()
+    users = seed_users(legacy, n, "bench-single", 101)
+    log(f"(a) {n} completed tests committed; the sensor launches one run per user")
 
-        if "backfill" in modes:
-            stop_sensor(dev, "test_completion_sensor")
-            clear_cache(app)
-            users = seed_users(legacy, ARGS.users, "bench-batch", 202)
-            # partitions are the people's pseudonymous keys (aptichat.db.person_keys), as the sensors make them
-            keys = person_keys.ensure_keys(app, users)
-            with DagsterInstance.from_config(str(home)) as instance:
-                instance.add_dynamic_partitions("users", [keys[u] for u in users])
-            log(f"(b) {len(users)} partitions added; launching one backfill over all of them")
-            started = time.time()
-            backfill_id = launch_asset_backfill(dev, USER_ASSETS, [keys[u] for u in users], title="benchmarks/etl.py")
+    def all_done() -> list[dict[str, Any]] | None:
+        done = [r for r in runs(dev, {"aptichat/source": "sensor"}) if r["status"] in ("SUCCESS", "FAILURE")]
+        return done if len(done) >= n and idle(dev) else None
 
-            def finished() -> dict[str, Any] | None:
-                status = backfill_status(dev, backfill_id)
-                return status if status["status"] not in ("REQUESTED", "CANCELING", "FAILING") else None
+    done = wait_for(all_done, 60 * n + 600, "the single-user runs", dev.log_tail)
+    end = max(r["endTime"] for r in done)
+    bodies = [r["endTime"] - r["startTime"] for r in done]
+    return result(
+        "sensor, one run per user",
+        n,
+        end - started,
+        chunks_of(app, users),
+        runs=len(done),
+        failed_runs=sum(r["status"] != "SUCCESS" for r in done),
+        mean_run_seconds=round(sum(bodies) / len(bodies), 1),
+    )
 
-            status = wait_for(finished, 3 * ARGS.users + 900, "the backfill", dev.log_tail)
-            seconds = time.time() - started
-            backfill_runs = runs(dev, {"dagster/backfill": backfill_id})
-            run_seconds = [r["endTime"] - r["startTime"] for r in backfill_runs if r["endTime"]]
-            out.append(
-                result(
-                    "backfill, one run (single_run)",
-                    len(users),
-                    seconds,
-                    chunks_of(app, users),
-                    runs=len(backfill_runs),
-                    backfill_status=status["status"],
-                    run_seconds=[round(s, 1) for s in run_seconds],
-                )
-            )
+
+def backfill_mode(dev: Any, home: Path, app: Engine, legacy: Engine) -> dict[str, Any]:
+    from dagster import DagsterInstance
+    from support.dagster_dev import backfill_status, launch_asset_backfill, wait_for
+
+    from aptichat.db import person_keys
+
+    stop_sensor(dev, "test_completion_sensor")
+    clear_cache(app)
+    users = seed_users(legacy, ARGS.users, "bench-batch", 202)
+    # partitions are the people's pseudonymous keys (aptichat.db.person_keys), as the sensors make them
+    keys = person_keys.ensure_keys(app, users)
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("users", [keys[u] for u in users])
+    log(f"(b) {len(users)} partitions added; launching one backfill over all of them")
+    started = time.time()
+    backfill_id = launch_asset_backfill(dev, USER_ASSETS, [keys[u] for u in users], title="benchmarks/etl.py")
+
+    def finished() -> dict[str, Any] | None:
+        status = backfill_status(dev, backfill_id)
+        return status if status["status"] not in ("REQUESTED", "CANCELING", "FAILING") else None
+
+    status = wait_for(finished, 3 * ARGS.users + 900, "the backfill", dev.log_tail)
+    seconds = time.time() - started
+    backfill_runs = runs(dev, {"dagster/backfill": backfill_id})
+    run_seconds = [r["endTime"] - r["startTime"] for r in backfill_runs if r["endTime"]]
+    return result(
+        f"backfill, runs of {ARGS.batch} (multi_run)",
+        len(users),
+        seconds,
+        chunks_of(app, users),
+        runs=len(backfill_runs),
+        backfill_status=status["status"],
+        in_runs_seconds=round(sum(run_seconds), 1),
+    )
+
+
+# ---------------------------------------------------------------- in-process run (r)
+
+
+def run_once(app: Engine, users: list[str], label: str) -> dict[str, Any]:
+    """The three assets through Dagster in this process, --batch partitions per run, as a backfill plans them."""
+    from dagster import DagsterInstance, materialize
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from aptichat.db import person_keys
+    from aptichat.db.server import dagster_url
+    from aptichat_pipelines.assets.users import user_assets
+    from aptichat_pipelines.definitions import resources
+
+    os.environ["APTICHAT_DAGSTER_PG_URL"] = dagster_url()
+    home = Path(tempfile.mkdtemp(prefix="aptichat-bench-etl-run-"))
+    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    keys = person_keys.ensure_keys(app, users)
+    assets = user_assets(ARGS.batch)
+    chunks = 0
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("users", [keys[u] for u in users])
+        clear_cache(app)
+        started = time.perf_counter()
+        for i in range(0, len(users), ARGS.batch):
+            batch = [keys[u] for u in users[i : i + ARGS.batch]]
+            tags = {ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]}
+            outcome = materialize(assets, resources=resources(get_settings()), instance=instance, tags=tags)
+            if not outcome.success:
+                raise SystemExit(f"the in-process run failed: {outcome.all_events[-1]}")
+        seconds = time.perf_counter() - started
+    chunks = chunks_of(app, users)
+    return result(label, len(users), seconds, chunks)
+
+
+def run_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str, Any]]:
+    """(r) and (c) back to back in this process, interleaved r c r c, so both see the same machine."""
+    from aptichat.embeddings import get_embedder
+
+    embedder = get_embedder(get_settings(), engine=app)
+    embedder.embed_query("warm the model up before the clock starts")
+    out: list[dict[str, Any]] = []
+    halves = 2 if {"run", "loop"} <= modes else 1
+    size = max(1, ARGS.users // halves)
+    for half in range(halves):
+        if "run" in modes:
+            users = seed_users(legacy, size, f"bench-run{half}", 404 + half)
+            if ARGS.profile and half == 0:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                out.append(profiler.runcall(run_once, app, users, "run in process, through Dagster"))
+                stats = pstats.Stats(profiler).sort_stats("cumulative")
+                print("\n(r) profile, top functions by cumulative time:")
+                stats.print_stats(40)
+            else:
+                out.append(run_once(app, users, "run in process, through Dagster"))
+        if "loop" in modes:
+            out += loop_mode(app, legacy, size, f"bench-loop{half}", 303 + half, warm=half == halves - 1)
     return out
 
 
 # ---------------------------------------------------------------- the plain loop (c)
 
 
-def loop_mode(app: Engine, legacy: Engine) -> list[dict[str, Any]]:
+def loop_mode(app: Engine, legacy: Engine, size: int, prefix: str, seed: int, warm: bool) -> list[dict[str, Any]]:
     from aptichat.embeddings import get_embedder
     from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
     from aptichat_pipelines.resources import LegacyDatabase
     from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
     from aptichat_pipelines.transform.transformer import DocumentTransformer
 
-    users = seed_users(legacy, ARGS.users, "bench-loop", 303)
+    users = seed_users(legacy, size, prefix, seed)
     embedder = get_embedder(get_settings(), engine=app)
     embedder.embed_query("warm the model up before the clock starts")
     resource = LegacyDatabase()
     out = []
-    for label in ("loop, cold cache", "loop, warm cache (nothing to embed)"):
+    labels = ["loop, cold cache"] + (["loop, warm cache (nothing to embed)"] if warm else [])
+    for label in labels:
         if "cold" in label:
             clear_cache(app)
         chunks = embedded = 0
@@ -292,21 +387,28 @@ def main() -> None:
     settings = get_settings()
     names = (settings.app_db_name, settings.legacy_db_name, settings.dagster_db_name)
     log(f"databases {', '.join(names)} on {settings.pgdata}; {os.cpu_count()} cores")
+    log(f"local embedding backend: {settings.local_embedding_backend}; load average {os.getloadavg()[0]:.1f}")
     app, legacy = setup()
     rows: list[dict[str, Any]] = []
+    if modes & {"run", "loop"}:
+        rows += run_modes(app, legacy, modes)
     if modes & {"sensor", "backfill"}:
         rows += dagster_modes(app, legacy, modes)
-    if "loop" in modes:
-        rows += loop_mode(app, legacy)
 
     print("\nmode                                   users  seconds  users/min  chunks/s")
     for r in rows:
         print(f"{r['mode']:<38} {r['users']:>6} {r['seconds']:>8} {r['users_per_min']:>10} {r['chunks_per_s']:>9}")
-    floor = next((r for r in rows if r["mode"] == "loop, cold cache"), None)
-    if floor:
-        print("\nratio to the plain loop (cold), users/min:")
+    loops = [r for r in rows if r["mode"] == "loop, cold cache"]
+    if loops:
+        floor = statistics.mean(r["users_per_min"] for r in loops)
+        print(f"\nratio to the plain loop (cold, mean of {len(loops)}: {floor:.1f} users/min), users/min:")
         for r in rows:
-            print(f"  {r['mode']:<38} {r['users_per_min'] / floor['users_per_min']:.2f}x")
+            print(f"  {r['mode']:<38} {r['users_per_min'] / floor:.2f}x")
+    runs_in_process = [r for r in rows if r["mode"].startswith("run in process")]
+    if loops and runs_in_process:
+        ran = sum(r["seconds"] for r in runs_in_process) / sum(r["users"] for r in runs_in_process)
+        looped = sum(r["seconds"] for r in loops) / sum(r["users"] for r in loops)
+        print(f"\nbatched run through Dagster vs plain loop (same process, interleaved): {looped / ran:.2f}x")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,13 @@ from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
 from aptichat_pipelines.run_status import classify
-from aptichat_pipelines.stages import LegacyStageResult, UserDocumentsStage, embed_and_store, summarise_scores
+from aptichat_pipelines.stages import (
+    LegacyStageResult,
+    UserDocumentsStage,
+    UserOutcome,
+    embed_and_store,
+    summarise_scores,
+)
 from aptichat_pipelines.transform.transformer import DocumentTransformer
 
 # BackfillPolicy.multi_run is how a backfill of many users becomes runs of N users (docs/pipeline.md). Dagster
@@ -225,15 +231,16 @@ def user_document_embeddings(
     """Sections chunked, embedded and written with the atomic swap: the new version of a user's
     documents and chunks becomes current in one transaction, or not at all."""
     begun_at = run_began_at(context.instance, context.run)  # an erasure after it keeps the person out
-    report = embed_and_store(user_documents, app_db.engine(), embedder.get(), begun_at)
     engine = app_db.engine()
     run_key = _run_key(context)
     source = "backfill" if context.run.tags.get("dagster/backfill") else "manual"
     # when the run was created orders it among a job's attempts (a retry after a crash is newer)
     record = context.instance.get_run_record_by_id(context.run.run_id)
-    for key, outcome in report.outcomes.items():
+
+    def record_outcome(key: str, outcome: UserOutcome) -> None:
+        # on embed_and_store's writer thread, right after the person's write: overlapped with embedding
         if outcome.status == "erased":
-            continue  # erased while this run was in flight: nothing names them again
+            return  # erased while this run was in flight: nothing names them again
         etl_jobs.record_user_outcome(
             engine,
             user_documents[key].user_id,
@@ -246,6 +253,8 @@ def user_document_embeddings(
             run_created_at=record.create_timestamp if record is not None else None,
             root_run_id=context.run.root_run_id or context.run.run_id,
         )
+
+    report = embed_and_store(user_documents, engine, embedder.get(), begun_at, on_outcome=record_outcome)
     for key, outcome in report.outcomes.items():
         if outcome.status == "failed":  # the person as their partition key only
             stage = user_documents[key]

@@ -402,6 +402,15 @@ class Settings(BaseSettings):
         doc="Query embeddings kept in the in-process LRU.",
     )
 
+    prometheus_multiproc_dir: Path | None = setting(
+        "PROMETHEUS_MULTIPROC_DIR",
+        section="Logging",
+        shown="unset: `APTICHAT_HOME/prometheus/api-<port>`, set by the gunicorn master for its workers",
+        doc="prometheus_client's multiprocess directory: every gunicorn worker writes its counters there and "
+        "a scrape of `/metrics` sums them. The master empties it at start (`aptichat_api/gunicorn_conf.py`); "
+        "set it only to put it elsewhere (one directory per deployment).",
+    )
+
     # -- logs
     log_format: Literal["json", "text"] | None = setting(
         "APTICHAT_LOG_FORMAT",

@@ -20,12 +20,13 @@ ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 def metrics_dir(bind: list[str]) -> Path:
     """The deployment's directory: the operator's, else one per port under APTICHAT_HOME."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV])
     from aptichat.settings import get_settings
 
+    settings = get_settings()
+    if settings.prometheus_multiproc_dir is not None:
+        return settings.prometheus_multiproc_dir
     port = bind[0].rsplit(":", 1)[-1] if bind else "8000"
-    return Path(get_settings().home).resolve() / "prometheus" / f"api-{port}"
+    return Path(settings.home).resolve() / "prometheus" / f"api-{port}"
 
 
 def reset_metrics_dir(directory: Path) -> None:
@@ -40,6 +41,9 @@ def on_starting(server: Any) -> None:
     directory = metrics_dir(list(server.cfg.bind))
     reset_metrics_dir(directory)
     os.environ[ENV] = str(directory)  # inherited by every worker forked from here on
+    from aptichat.settings import get_settings
+
+    get_settings.cache_clear()  # the workers' settings (forked from here) read the directory set above
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -15,7 +15,6 @@ gauge after every answer and when it answers a scrape).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Iterator
 
 from flask import current_app
@@ -25,12 +24,12 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from aptichat.db.etl_metrics import STAGE_BUCKETS, EtlSnapshot
+from aptichat.settings import get_settings
 from aptichat.telemetry import REGISTRY
 from aptichat_api.etl_snapshot import current_snapshot
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # seconds: retrieval is tens of milliseconds; generation is seconds with a provider
 RETRIEVAL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 GENERATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
@@ -226,9 +225,9 @@ class _Counted(Collector):
     """The counted metrics: every worker's files in multiprocess mode, else this process's registry."""
 
     def collect(self) -> Iterator[Metric]:
-        directory = os.environ.get(MULTIPROC_ENV)
+        directory = get_settings().prometheus_multiproc_dir
         if directory:
-            yield from MultiProcessCollector(None, path=directory).collect()
+            yield from MultiProcessCollector(None, path=str(directory)).collect()
         else:
             yield from REGISTRY.collect()
 

@@ -32,6 +32,9 @@ def test_the_directory_is_one_per_port_and_only_value_files_are_deleted(
     blue, green = metrics_dir(["0.0.0.0:8001"]), metrics_dir(["0.0.0.0:8002"])
     assert blue == tmp_path.resolve() / "prometheus" / "api-8001" and green.name == "api-8002"
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "operator"))
+    monkeypatch.setattr(
+        "aptichat.settings.get_settings", lambda: Settings.from_env().model_copy(update={"home": tmp_path})
+    )
     assert metrics_dir(["0.0.0.0:8001"]) == tmp_path / "operator"
     chosen = tmp_path / "operator"
     chosen.mkdir()

@@ -1,7 +1,12 @@
 """How well a catalog career or major fits a person, for "why wasn't lawyer recommended?".
 
-The same rule the recommendations are ranked by (aptichat_pipelines/legacy/sql_matching.py; the API
-may not import the pipelines, so the weights are repeated here): interest fit = (1 + r) / 2 with r
+Close to the rule the recommendations are ranked by (aptichat_pipelines/legacy/sql_matching.py; the
+API may not import the pipelines, so the weights are repeated here), not the same: since decision 0006
+the ranking correlates the person's interests *standardised against the instrument's norms* (and, for
+majors, profiles standardised over the majors table), and neither the norms nor those z-scores are
+in the person's documents. So this is an estimate, and the answer says so (offline_phrases
+WHY_NOT_TRANSITION). Making it exact needs the z-scores stored with the interests (open, issue 20).
+Here: interest fit = (1 + r) / 2 with r
 the Pearson correlation between the person's six interest scores and the entry's RIASEC profile,
 skill fit = the mean percentile over the thinking skills the entry leans on, combined 0.7 / 0.3
 (either alone when the other cannot be computed). The result is written as a section built only from
@@ -80,7 +85,7 @@ class Fit:
 
 
 def fit_for(entry: CatalogEntry, scores: PersonScores) -> Fit:
-    """The fit the recommendation ranking would give `entry` for this person."""
+    """An estimate of the fit the recommendation ranking would give `entry` for this person (module doc)."""
     interest: float | None = None
     leans = sorted(
         (x for x in RIASEC_LETTERS if float(entry.riasec.get(x, 0.0)) >= MATCH_LETTER_MIN),

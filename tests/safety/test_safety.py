@@ -8,8 +8,6 @@ One line per message (`<label>\t<message>`). The held-out measure is tests/safet
 from __future__ import annotations
 
 import re
-import statistics
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,23 +253,15 @@ def test_safe_reply_refuses_ordinary_messages() -> None:
         safe_reply(assess("what are my top careers?"))
 
 
-def test_assess_is_fast() -> None:
-    messages = [m for _, m in DEV]
-    for message in messages:  # warm the typo cache like a running server would
-        assess(message)
-    timings = []
-    for message in messages:
-        start = time.perf_counter()
-        assess(message)
-        timings.append(time.perf_counter() - start)
-    median_ms = statistics.median(timings) * 1000
-    print(f"assess(): median {median_ms:.3f} ms, max {max(timings) * 1000:.3f} ms over {len(messages)} messages")
-    assert median_ms < 1.0
-    # A message at the API's 2000-character cap stays cheap too (no catastrophic backtracking).
-    for long_message in ("i am so tired of all of this and " * 60, "a " * 1000, "my life " * 250, "roof jump " * 200):
-        start = time.perf_counter()
-        assess(long_message[:2000])
-        assert time.perf_counter() - start < 0.25
+def test_a_message_at_the_length_cap_is_assessed() -> None:
+    """Repetitive text at the API's 2,000-character cap (the shape that makes a regex backtrack) gets a
+    verdict; how long it takes is measured by benchmarks/safety.py, not asserted here."""
+    verdicts = {
+        text[:20]: assess(text[:2000]).category
+        for text in ("i am so tired of all of this and " * 60, "a " * 1000, "my life " * 250, "roof jump " * 200)
+    }
+    assert verdicts["a a a a a a a a a a "] == "none", verdicts
+    assert len(verdicts) == 4
 
 
 # --- the semantic layer (local all-MiniLM-L6-v2 embedder, one per session) ---
@@ -403,17 +393,3 @@ def test_no_corpus_message_is_copied_into_an_exemplar_bank() -> None:
     banks = {normalise(e) for e in DISTRESS + SAFE}
     for _, message in DEV:
         assert normalise(message) not in banks, message
-
-
-def test_assess_with_embedder_latency(safety_embedder: Embedder) -> None:
-    # Safe messages: the ones the semantic layer runs on (the rules settle most distress first).
-    messages = [m for label, m in DEV if label == "none"]
-    assess(messages[0], safety_embedder)  # banks built
-    timings = []
-    for message in messages[:120]:
-        start = time.perf_counter()
-        assess(message, safety_embedder)
-        timings.append(time.perf_counter() - start)
-    median_ms = statistics.median(timings) * 1000
-    print(f"assess(embedder): median {median_ms:.1f} ms, max {max(timings) * 1000:.1f} ms over {len(timings)} messages")
-    assert median_ms < 250

@@ -98,9 +98,9 @@ def test_simulate_completes_tests_after_the_cursor(scratch_engine: Engine) -> No
 
 
 @pytest.mark.slow
-def test_seed_10k_users_in_under_a_minute(scratch_engine: Engine) -> None:
+def test_seed_10k_users(scratch_engine: Engine) -> None:
+    # how long it takes is printed, not asserted: speed targets live in benchmarks/, never in tests
     started = time.perf_counter()
     report = seed(10_000, 2024, engine=scratch_engine)
-    elapsed = time.perf_counter() - started
+    print(f"seeding 10k users took {time.perf_counter() - started:.1f} s")
     assert report.users == 10_000 and report.responses > 900_000
-    assert elapsed < 60, f"seeding 10k users took {elapsed:.1f}s"

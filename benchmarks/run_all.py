@@ -23,8 +23,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# name -> (arguments at the documented sizes, arguments for --quick)
-BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
+# name -> (arguments at the documented sizes, arguments for --quick; None: not run under --quick)
+BENCHMARKS: dict[str, tuple[list[str], list[str] | None]] = {
     "embeddings": ([], ["--texts", "64", "--queries", "10"]),
     "retrieval": ([], ["--users", "500", "--jobs", "2000", "--iterations", "100", "--rebuild"]),
     "etl": (["--users", "300"], ["--users", "40", "--single-users", "3"]),
@@ -36,7 +36,12 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--duration", "15", "--one-client", "50", "--blocks", "4", "--completions", "100"],
     ),
     "partitions": ([], ["--sizes", "10000", "--ticks", "2"]),
+    "safety": ([], ["--quick"]),
+    # a dagster dev and a backfill of 1,000 (fairqueue), the shared data set (validity): full run only
+    "fairqueue": ([], None),
+    "validity": ([], None),
 }
+SHARED_DATA = HERE.parent.parent / "shared" / "data"
 PEERS_INSTALL = ".venv/bin/pip install -e '.[bench]' && .venv/bin/pip install --no-deps langchain-postgres==0.0.19"
 
 
@@ -57,8 +62,14 @@ def main() -> int:
         if name == "peers" and importlib.util.find_spec("langchain_postgres") is None:
             summary.append((name, f"not run: langchain-postgres is not installed ({PEERS_INSTALL})"))
             continue
+        if name == "validity" and not SHARED_DATA.is_dir():
+            summary.append((name, f"not run: its data set is not at {SHARED_DATA}"))
+            continue
         full, quick = BENCHMARKS[name]
-        command = [sys.executable, str(HERE / f"{name}.py"), *(quick if args.quick else full)]
+        if args.quick and quick is None:
+            summary.append((name, f"not run under --quick (alone: .venv/bin/python benchmarks/{name}.py)"))
+            continue
+        command = [sys.executable, str(HERE / f"{name}.py"), *(quick if args.quick and quick is not None else full)]
         print(f"\n=== {name}: {' '.join(command[1:])}", flush=True)
         started = time.perf_counter()
         rc = subprocess.call(command)

@@ -59,6 +59,19 @@ class InterestProfile(BaseModel):
     scores: dict[str, Percentile]
     # Derived from the scores when absent; a given code must be consistent with them.
     holland_code: str = Field(default=None, validate_default=True)
+    # Each letter's raw mean standardised against the instrument's norms (z): what the recommendations
+    # are ranked on (decision 0006), kept so an answer can compute any catalog item's fit on the same
+    # rule ("why wasn't lawyer recommended?"). Absent in documents built before it was stored.
+    standardised: dict[str, float] | None = None
+
+    @field_validator("standardised")
+    @classmethod
+    def _six_z(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return None
+        if sorted(value) != sorted(RIASEC_LETTERS):
+            raise ValueError(f"standardised scores need exactly the six letters {''.join(RIASEC_LETTERS)}")
+        return {letter: value[letter] for letter in RIASEC_LETTERS}
 
     @field_validator("scores")
     @classmethod

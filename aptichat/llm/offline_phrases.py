@@ -187,7 +187,7 @@ NEXT_STEP_COMPARE = (
     "To choose between {a} and {b}, find out what a normal working week looks like in each, and if you can, "
     "talk to someone who does the work. Would you like the majors that lead to either?"
 )
-WHY_NOT_TRANSITION = "How it fits your results (an estimate from your scores, close to how your list was ranked):"
+WHY_NOT_TRANSITION = "How it fits your results:"
 WHY_NOT_UNKNOWN = (
     "{name} is not among your recommended {kind}s, and I couldn't find it in the catalog your {kind}s are "
     "matched against, so I can't work out a fit for it."

@@ -1,22 +1,21 @@
 """How well a catalog career or major fits a person, for "why wasn't lawyer recommended?".
 
-Close to the rule the recommendations are ranked by (aptichat_pipelines/legacy/sql_matching.py; the
-API may not import the pipelines, so the weights are repeated here), not the same: since decision 0006
-the ranking correlates the person's interests *standardised against the instrument's norms* (and, for
-majors, profiles standardised over the majors table), and neither the norms nor those z-scores are
-in the person's documents. So this is an estimate, and the answer says so (offline_phrases
-WHY_NOT_TRANSITION). Making it exact needs the z-scores stored with the interests (open, issue 20).
-Here: interest fit = (1 + r) / 2 with r
-the Pearson correlation between the person's six interest scores and the entry's RIASEC profile,
-skill fit = the mean percentile over the thinking skills the entry leans on, combined 0.7 / 0.3
-(either alone when the other cannot be computed). The result is written as a section built only from
-stored numbers and this arithmetic, so every figure an answer quotes from it can be cited.
+The rule the recommendations are ranked by (aptichat_pipelines/legacy/sql_matching.py, decision 0006;
+the API may not import the pipelines, so the rule is repeated here and a test holds the two together):
+interest fit = (1 + r) / 2 with r the Pearson correlation between the person's six interest scores
+*standardised against the instrument's norms* (z, stored with the interests in the personality
+profile) and the entry's RIASEC profile; majors' profiles are standardised per letter over the whole
+majors table first, careers keep O*NET's ratings. Skill fit = the mean percentile over the thinking
+skills the entry leans on; combined 0.7 / 0.3 (either alone when the other cannot be computed).
+Documents built before the z-scores were stored fall back to the raw scores: the figure is then an
+estimate, and the fit section says so. The result is written as a section built only from stored
+numbers and this arithmetic, so every figure an answer quotes from it can be cited.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +35,7 @@ class PersonScores:
 
     interests: dict[str, float] = field(default_factory=dict)
     skills: dict[str, float] = field(default_factory=dict)
+    standardised: dict[str, float] = field(default_factory=dict)  # z per letter; empty in older documents
 
     def holland_code(self) -> str:
         ranked = sorted(RIASEC_LETTERS, key=lambda x: (-self.interests[x], RIASEC_LETTERS.index(x)))
@@ -54,9 +54,13 @@ def person_scores(session: Session, user_id: str) -> PersonScores:
     for kind, content in session.execute(_SCORES_SQL, {"user_id": user_id}):
         content = content or {}
         if kind == "personality_profile":
-            interests = (content.get("interests") or {}).get("scores") or {}
+            profile = content.get("interests") or {}
+            interests = profile.get("scores") or {}
             if all(letter in interests for letter in RIASEC_LETTERS):
                 scores.interests = {letter: float(interests[letter]) for letter in RIASEC_LETTERS}
+            z = profile.get("standardised") or {}
+            if all(z.get(letter) is not None for letter in RIASEC_LETTERS):
+                scores.standardised = {letter: float(z[letter]) for letter in RIASEC_LETTERS}
         else:
             scores.skills = {s["skill"]: float(s["percentile"]) for s in content.get("skills") or []}
     return scores
@@ -71,6 +75,36 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
+ProfileStats = dict[str, tuple[float, float]]  # letter -> (mean, population sd) over a catalog table
+
+
+def profile_stats(entries: Iterable[CatalogEntry]) -> ProfileStats:
+    """Per-letter mean and population standard deviation of the entries' RIASEC profiles (as the
+    ranking's `stats` CTE computes them over the majors table)."""
+    columns: dict[str, list[float]] = {x: [] for x in RIASEC_LETTERS}
+    for entry in entries:
+        for x in RIASEC_LETTERS:
+            if entry.riasec.get(x) is not None:
+                columns[x].append(float(entry.riasec[x]))
+    stats: ProfileStats = {}
+    for x, values in columns.items():
+        if values:
+            mean = sum(values) / len(values)
+            stats[x] = (mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)))
+    return stats
+
+
+def _entry_profile(entry: CatalogEntry, stats: ProfileStats | None) -> list[float]:
+    """The entry's six values as the ranking correlates them: majors standardised over their table."""
+    if entry.kind != "major" or not stats:
+        return [float(entry.riasec[x]) for x in RIASEC_LETTERS]
+    out = []
+    for x in RIASEC_LETTERS:
+        mean, sd = stats.get(x, (0.0, 0.0))
+        out.append((float(entry.riasec[x]) - mean) / sd if sd else 0.0)
+    return out
+
+
 @dataclass
 class Fit:
     """A person's fit on one catalog entry, in whole percent, with what matches and what does not."""
@@ -82,18 +116,22 @@ class Fit:
     matching: list[str]  # of those, the person's Holland letters
     not_matching: list[str]  # of those, letters outside the person's Holland code
     skills: dict[str, float]  # the entry's skills the person was measured on -> percentile
+    exact: bool = True  # computed on the ranking's own inputs (False: raw scores, an estimate)
 
 
-def fit_for(entry: CatalogEntry, scores: PersonScores) -> Fit:
-    """An estimate of the fit the recommendation ranking would give `entry` for this person (module doc)."""
+def fit_for(entry: CatalogEntry, scores: PersonScores, majors: ProfileStats | None = None) -> Fit:
+    """The fit the recommendation ranking gives `entry` for this person (`majors`: profile_stats of the
+    majors table, needed for a major); an estimate for documents without the z-scores (module doc)."""
     interest: float | None = None
     leans = sorted(
         (x for x in RIASEC_LETTERS if float(entry.riasec.get(x, 0.0)) >= MATCH_LETTER_MIN),
         key=lambda x: (-float(entry.riasec.get(x, 0.0)), RIASEC_LETTERS.index(x)),
     )[:3]
     code = scores.holland_code() if scores.interests else ""
-    if scores.interests and all(x in entry.riasec for x in RIASEC_LETTERS):
-        r = _pearson([scores.interests[x] for x in RIASEC_LETTERS], [float(entry.riasec[x]) for x in RIASEC_LETTERS])
+    exact = bool(scores.standardised) and (entry.kind != "major" or bool(majors))
+    person = scores.standardised or scores.interests
+    if person and all(x in entry.riasec for x in RIASEC_LETTERS):
+        r = _pearson([person[x] for x in RIASEC_LETTERS], _entry_profile(entry, majors))
         interest = 0.5 if r is None else (1 + r) / 2
     skills = {s: scores.skills[s] for s in entry.skills if s in scores.skills}
     skill = sum(skills.values()) / len(skills) / 100 if skills else None
@@ -113,6 +151,7 @@ def fit_for(entry: CatalogEntry, scores: PersonScores) -> Fit:
         [x for x in leans if x in code],
         [x for x in leans if code and x not in code],
         skills,
+        exact or interest is None,
     )
 
 
@@ -145,6 +184,13 @@ def fit_text(entry: CatalogEntry, fit: Fit, scores: PersonScores, listed_fits: M
     if listed_fits:
         low, high = min(listed_fits.values()), max(listed_fits.values())
         parts.append(f"The {entry.kind}s on your list have fits from {low}% to {high}%.")
+    if fit.overall is not None:
+        # last, so the citation's snippet (its first sentences) keeps the figures
+        parts.append(
+            "This fit is worked out on the same rule your list was ranked by."
+            if fit.exact
+            else "This fit is an estimate from your scores, close to how your list was ranked."
+        )
     return " ".join(parts)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
 from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
-from aptichat_api.rag.fit import fit_for, fit_text, person_scores
+from aptichat_api.rag.fit import fit_for, fit_text, person_scores, profile_stats
 from aptichat_api.rag.items import CatalogTitles, Match, recommended, resolve_items
 from aptichat_api.rag.retrieval import RetrievedSection
 
@@ -373,7 +373,8 @@ class QuestionUnderstanding:
                 scores = scores or person_scores(session, user_id)
                 overview = own.get(f"{_AREA[c.kind]}:overview")
                 listed = {t: int(f) for t, f in _OVERVIEW_FIT.findall(overview.text)} if overview else {}
-                fit = fit_for(entry, scores)
+                majors = profile_stats(e for e in entries.values() if e.kind == "major") if c.kind == "major" else None
+                fit = fit_for(entry, scores, majors)
                 body = fit_text(entry, fit, scores, listed)
                 for skill in fit.skills:
                     add_own(f"skills:{skill}")  # the percentiles the fit section repeats, citeable at source

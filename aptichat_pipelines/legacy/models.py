@@ -124,6 +124,8 @@ class InterestResult(_Row):
     raw_mean: float
     score: float = Percentile
     percentile: float = Percentile
+    # standardised against the norms: the ranking's input (sql_matching), kept so answers can repeat it
+    z: float | None = None
     rank: int = Field(ge=1, le=6)
 
     @field_validator("letter")

@@ -97,15 +97,18 @@ ORDER BY session_id, array_position({BIG_FIVE_ORDER}, scale)
 """
 
 # Interests as a reusable CTE chain ending in `interest`(session_id, letter, raw_mean, score,
-# percentile, rank). Rank: score descending, ties broken by the fixed order R, I, A, S, E, C (the
+# percentile, z, rank). Rank: score descending, ties broken by the fixed order R, I, A, S, E, C (the
 # Holland hexagon order); the Holland code is the letters ranked 1..3.
 INTEREST_CTES = f"""{likert_raw_cte("interests", "interest_raw")},
 {_normed_cte("interest_raw", "raw_mean", "interest_pct")},
 interest AS (
-    SELECT session_id, scale AS letter, raw_mean,
-           round((100.0 * (raw_mean - response_min) / (response_max - response_min))::numeric, 1)::float8 AS score,
-           percentile
-    FROM interest_pct
+    -- z: the raw mean standardised against the instrument's norms, what the ranking correlates (sql_matching)
+    SELECT ip.session_id, ip.scale AS letter, ip.raw_mean,
+           round((100.0 * (ip.raw_mean - ip.response_min) / (ip.response_max - ip.response_min))::numeric, 1)::float8
+               AS score,
+           ip.percentile, (ip.raw_mean - nz.mean) / NULLIF(nz.sd, 0) AS z
+    FROM interest_pct ip
+    LEFT JOIN norms nz ON nz.instrument_id = ip.instrument_id AND nz.scale = ip.scale
 ),
 interest_ranked AS (
     SELECT interest.*,
@@ -117,7 +120,7 @@ interest_ranked AS (
 INTERESTS = f"""
 WITH {SCOPE_SESSIONS},
 {INTEREST_CTES}
-SELECT ir.session_id, ir.letter, ir.raw_mean, ir.score, ir.percentile, ir.rank, h.holland_code
+SELECT ir.session_id, ir.letter, ir.raw_mean, ir.score, ir.percentile, ir.z, ir.rank, h.holland_code
 FROM interest_ranked ir
 JOIN (SELECT session_id, string_agg(letter, '' ORDER BY rank) AS holland_code
       FROM interest_ranked WHERE rank <= 3 GROUP BY session_id) h ON h.session_id = ir.session_id

@@ -102,9 +102,11 @@ class DocumentTransformer:
             ]
         interests = None
         if results.interests is not None:
+            z = {i.letter: round(i.z, 4) for i in results.interests if i.z is not None}
             interests = InterestProfile(
                 scores={i.letter: round(i.score, 1) for i in results.interests},
                 holland_code=results.holland_code,  # type: ignore[arg-type]  # None derives it
+                standardised=z if len(z) == 6 else None,
             )
         return PersonalityProfile(tendencies=tendencies, interests=interests, summary=self._summary(results))
 

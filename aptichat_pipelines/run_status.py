@@ -15,6 +15,8 @@ from datetime import datetime
 
 from dagster import (
     DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -24,6 +26,7 @@ from dagster import (
 )
 
 from aptichat.db import etl_admin, etl_jobs
+from aptichat.db.etl_attempts import Attempt
 from aptichat.logs import hash_user
 from aptichat.settings import get_settings
 from aptichat_pipelines.jobs import user_etl_job
@@ -110,6 +113,30 @@ def _report(context: RunStatusSensorContext, app_db: AppDatabase, status: str, *
     )
 
 
+def earlier_failed_attempts(instance: DagsterInstance, run: DagsterRun) -> list[Attempt]:
+    """The failed runs `run` re-executes (its parent, the parent's parent...), oldest first, as
+    attempts of the job: a retry of a run killed mid-way carries the history of that failure."""
+    out: list[Attempt] = []
+    parent_id, seen = run.parent_run_id, set()
+    while parent_id and parent_id not in seen:
+        seen.add(parent_id)
+        record = instance.get_run_record_by_id(parent_id)
+        if record is None:
+            break
+        if record.dagster_run.status in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED):
+            out.append(
+                Attempt(
+                    run_id=parent_id,
+                    group=run.root_run_id or parent_id,
+                    at=record.create_timestamp,
+                    outcome="failed",
+                    scope="run",
+                )
+            )
+        parent_id = record.dagster_run.parent_run_id
+    return out[::-1]
+
+
 def run_created_at(context: RunStatusSensorContext) -> datetime | None:
     """When the run was created (its run record), which orders it among the job's attempts."""
     record = context.instance.get_run_record_by_id(context.dagster_run.run_id)
@@ -174,4 +201,11 @@ def etl_run_failure_sensor(context: RunFailureSensorContext, app_db: AppDatabase
     )
 
 
-__all__ = ["classify", "etl_run_failure_sensor", "etl_run_started_sensor", "etl_run_succeeded_sensor", "notify_admins"]
+__all__ = [
+    "classify",
+    "earlier_failed_attempts",
+    "etl_run_failure_sensor",
+    "etl_run_started_sensor",
+    "etl_run_succeeded_sensor",
+    "notify_admins",
+]

@@ -360,12 +360,15 @@ def record_user_outcome(
     error_class: str | None = None,
     run_created_at: datetime | None = None,
     root_run_id: str | None = None,
+    earlier: Sequence[Attempt] = (),
 ) -> None:
     """The pipeline's verdict for one user in one run (succeeded, partial, failed with its class).
 
     The job the run carries is updated whatever its status, unless a newer run already decided it;
     runs launched outside our sensors (a backfill from the UI, a manual materialization) get a job
-    row here the first time, found again by `root_run_id` when such a run is re-executed."""
+    row here the first time, found again by `root_run_id` when such a run is re-executed. `earlier`:
+    the failed runs this one re-executes (a retry after a crash), put in the history of a row created
+    here, since a run killed before anyone's verdict left no row for its failure to be recorded on."""
     attempt = Attempt(
         run_id=run_id,
         group=root_run_id or run_id,
@@ -401,7 +404,7 @@ def record_user_outcome(
                 error_class=attempt.error_class,
                 dagster_run_id=run_id,
                 run_key=run_key,
-                attempts=[attempt.to_json()],
+                attempts=[*(a.to_json() for a in earlier if a.run_id != run_id), attempt.to_json()],
                 started_at=now,
                 finished_at=now,
             )

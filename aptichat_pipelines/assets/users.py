@@ -41,7 +41,7 @@ from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
 from aptichat_pipelines.observability import observed_stage
 from aptichat_pipelines.partitions import users_partitions
 from aptichat_pipelines.resources import AppDatabase, EmbedderResource, LegacyDatabase
-from aptichat_pipelines.run_status import classify
+from aptichat_pipelines.run_status import classify, earlier_failed_attempts
 from aptichat_pipelines.stages import (
     LegacyStageResult,
     UserDocumentsStage,
@@ -236,6 +236,7 @@ def user_document_embeddings(
     source = "backfill" if context.run.tags.get("dagster/backfill") else "manual"
     # when the run was created orders it among a job's attempts (a retry after a crash is newer)
     record = context.instance.get_run_record_by_id(context.run.run_id)
+    earlier = earlier_failed_attempts(context.instance, context.run)  # a retry carries the crash it follows
 
     def record_outcome(key: str, outcome: UserOutcome) -> None:
         # on embed_and_store's writer thread, right after the person's write: overlapped with embedding
@@ -252,6 +253,7 @@ def user_document_embeddings(
             error_class=outcome.error_class,
             run_created_at=record.create_timestamp if record is not None else None,
             root_run_id=context.run.root_run_id or context.run.run_id,
+            earlier=earlier,
         )
 
     report = embed_and_store(user_documents, engine, embedder.get(), begun_at, on_outcome=record_outcome)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, build_run_status_sensor_context
@@ -175,3 +177,50 @@ def test_a_successful_run_that_failed_some_people_notifies_admins_once(
 def _job(engine: Engine, job_id: int):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         return conn.execute(select(ChatEtlJob).where(ChatEtlJob.id == job_id)).one()
+
+
+def test_a_retry_records_the_crashed_run_it_follows_when_that_run_left_no_job_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A backfill run killed before anyone's verdict leaves no job row for its failure; its retry
+    creates the rows, and they carry the crashed run as a failed attempt before the retry's own."""
+    from dagster import DagsterRun, DagsterRunStatus, instance_for_test
+
+    from aptichat.db.etl_jobs import record_user_outcome
+    from aptichat_pipelines.run_status import earlier_failed_attempts
+
+    with instance_for_test(temp_dir=str(tmp_path)) as instance:
+        crashed = instance.add_run(
+            DagsterRun(job_name="user_etl", run_id="crashed-0001", status=DagsterRunStatus.FAILURE)
+        )
+        retry = instance.add_run(
+            DagsterRun(
+                job_name="user_etl",
+                run_id="retry-0002",
+                status=DagsterRunStatus.STARTED,
+                parent_run_id=crashed.run_id,
+                root_run_id=crashed.run_id,
+            )
+        )
+        earlier = earlier_failed_attempts(instance, retry)
+    assert [(a.run_id, a.outcome, a.group) for a in earlier] == [("crashed-0001", "failed", "crashed-0001")]
+
+    user = f"retry-history-{uuid.uuid4().hex[:8]}"
+    record_user_outcome(
+        engine,
+        user,
+        retry.run_id,
+        None,
+        "succeeded",
+        {},
+        source="backfill",
+        root_run_id=crashed.run_id,
+        earlier=earlier,
+    )
+    with engine.connect() as conn:
+        row = conn.execute(select(ChatEtlJob).where(ChatEtlJob.user_id == user)).one()
+    assert row.status == "succeeded"
+    assert [(a["run_id"], a["outcome"]) for a in row.attempts] == [
+        ("crashed-0001", "failed"),
+        ("retry-0002", "succeeded"),
+    ]

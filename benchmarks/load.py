@@ -72,6 +72,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (and pool size)")
     parser.add_argument("--people", type=int, default=50, help="seeded people the chat clients speak for")
     parser.add_argument("--one-client", type=int, default=200, help="questions one client asks in a row first")
     parser.add_argument("--blocks", type=int, default=10, help="overhead: alternating blocks of 16 questions each")
@@ -102,7 +103,7 @@ def chat(args: argparse.Namespace) -> bool:
     for person in people:
         seed_person(engine, settings, person)
     engine.dispose()
-    env = {**os.environ, "APTICHAT_DB_POOL_SIZE": "8"}
+    env = {**os.environ, "APTICHAT_DB_POOL_SIZE": str(args.threads)}  # gunicorn threads = the pool size
     results: list[tuple[int, float]] = []
     lock = threading.Lock()
     with gunicorn_api(env, workers=args.workers) as url:

@@ -51,6 +51,9 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
 
 
+from scratch import fresh_databases, log, scratch_environment  # noqa: E402
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=1000, help="users of the backfill and of the loop")
@@ -64,39 +67,13 @@ def parse() -> argparse.Namespace:
 
 ARGS = parse()
 # before anything reads settings: databases of our own, offline model, one tick a second
-os.environ["APTICHAT_APP_DB"] = f"{ARGS.db_prefix}_app"
-os.environ["APTICHAT_LEGACY_DB"] = f"{ARGS.db_prefix}_legacy"
-os.environ["APTICHAT_DAGSTER_DB"] = f"{ARGS.db_prefix}_dagster"
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-for _var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "APTICHAT_EMBEDDINGS", "GEMINI_API_KEY"):
-    os.environ.pop(_var, None)
+scratch_environment(ARGS.db_prefix)
 
 from sqlalchemy import Engine, func, select, text  # noqa: E402
 
 from aptichat.settings import get_settings  # noqa: E402
 
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def setup() -> tuple[Engine, Engine]:
-    from aptichat.db import migrate
-    from aptichat.db.engine import get_engine, get_legacy_engine
-    from aptichat.db.server import start_embedded
-    from aptichat_pipelines.legacy_sim.schema import init_legacy
-
-    settings = get_settings()
-    server = start_embedded(settings)
-    for name in (settings.app_db_name, settings.legacy_db_name, settings.dagster_db_name):
-        server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
-        server.psql(f'CREATE DATABASE "{name}";')
-    migrate.upgrade()
-    legacy = get_legacy_engine(settings)
-    init_legacy(legacy)
-    return get_engine(settings), legacy
+setup = fresh_databases
 
 
 def seed_users(legacy: Engine, n: int, prefix: str, seed: int) -> list[str]:

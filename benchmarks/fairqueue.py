@@ -26,12 +26,14 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
+
+
+from scratch import fresh_databases, log, scratch_environment  # noqa: E402
 
 
 def parse() -> argparse.Namespace:
@@ -45,14 +47,7 @@ def parse() -> argparse.Namespace:
 
 
 ARGS = parse()
-os.environ["APTICHAT_APP_DB"] = f"{ARGS.db_prefix}_app"
-os.environ["APTICHAT_LEGACY_DB"] = f"{ARGS.db_prefix}_legacy"
-os.environ["APTICHAT_DAGSTER_DB"] = f"{ARGS.db_prefix}_dagster"
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-for _var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "APTICHAT_EMBEDDINGS", "GEMINI_API_KEY"):
-    os.environ.pop(_var, None)
+scratch_environment(ARGS.db_prefix)
 
 from sqlalchemy import Engine, func, select  # noqa: E402
 
@@ -60,51 +55,15 @@ SENSOR = "test_completion_sensor"
 USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def setup() -> tuple[Engine, Engine]:
-    from aptichat.db import migrate
-    from aptichat.db.engine import get_engine, get_legacy_engine
-    from aptichat.db.server import start_embedded
-    from aptichat.settings import get_settings
-    from aptichat_pipelines.legacy_sim.schema import init_legacy
-
-    settings = get_settings()
-    server = start_embedded(settings)
-    for name in (settings.app_db_name, settings.legacy_db_name, settings.dagster_db_name):
-        server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
-        server.psql(f'CREATE DATABASE "{name}";')
-    migrate.upgrade()
-    legacy = get_legacy_engine(settings)
-    init_legacy(legacy)
-    return get_engine(settings), legacy
+setup = fresh_databases
 
 
 def write_people(legacy: Engine, n: int, prefix: str, seed: int) -> list[str]:
     """`n` people whose one clean, complete session was committed just now; their user ids."""
-    from aptichat_pipelines.legacy_sim.population import _shift, write_population
-    from aptichat_pipelines.legacy_sim.synthetic import Mix, generate
+    from aptichat_pipelines.legacy_sim.population import complete_now
 
-    clean = Mix(
-        retake=0,
-        abandoned_first=0,
-        abandoned_only=0,
-        straight_lining=0,
-        too_fast=0,
-        few_missing=0,
-        many_missing=0,
-        marked_invalid=0,
-        partial_set=0,
-        spread_days=0,
-    )
-    stamp = datetime.now(UTC)
-    pop = generate(n, seed, prefix=prefix, mix=clean, anchor=stamp)
-    _shift(pop, stamp - max(s[4] or s[3] for s in pop.sessions))
     with legacy.begin() as conn:
-        write_population(conn, pop)
-    return [t[0] for t in pop.takers]
+        return complete_now(conn, n, seed, prefix)
 
 
 def current(app: Engine, user_id: str) -> bool:

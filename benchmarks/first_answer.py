@@ -70,27 +70,11 @@ def log(message: str) -> None:
 def complete_one_test(n: int) -> str:
     """A new person's clean, complete session committed now; returns their user id."""
     from aptichat.db.engine import get_legacy_engine
-    from aptichat_pipelines.legacy_sim.population import _shift, write_population
-    from aptichat_pipelines.legacy_sim.synthetic import Mix, generate
+    from aptichat_pipelines.legacy_sim.population import complete_now
 
-    stamp = datetime.now(UTC)
-    clean = Mix(
-        retake=0,
-        abandoned_first=0,
-        abandoned_only=0,
-        straight_lining=0,
-        too_fast=0,
-        few_missing=0,
-        many_missing=0,
-        marked_invalid=0,
-        partial_set=0,
-        spread_days=0,
-    )
-    pop = generate(1, 7000 + n, prefix=f"first{stamp:%H%M%S%f}", mix=clean, anchor=stamp)
-    _shift(pop, stamp - max(s[4] or s[3] for s in pop.sessions))
     with get_legacy_engine().begin() as conn:
-        write_population(conn, pop)
-    return pop.takers[0][0]
+        (user,) = complete_now(conn, 1, 7000 + n, f"first{datetime.now(UTC):%H%M%S%f}")
+    return user
 
 
 def current_documents(user_id: str) -> int:

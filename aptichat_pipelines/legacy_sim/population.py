@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -20,7 +20,7 @@ from aptichat.settings import Settings
 from aptichat_pipelines.legacy_sim.copyio import NULL, copy_in, lines
 from aptichat_pipelines.legacy_sim.instruments import item_id, own_instruments
 from aptichat_pipelines.legacy_sim.schema import init_legacy
-from aptichat_pipelines.legacy_sim.synthetic import Mix, Population, generate
+from aptichat_pipelines.legacy_sim.synthetic import CLEAN, Mix, Population, generate
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,16 @@ def _shift(pop: Population, delta: timedelta) -> None:
         (sid, uid, iset, started + delta, done + delta if done else None, status)
         for sid, uid, iset, started, done, status in pop.sessions
     ]
+
+
+def complete_now(conn: Connection, n: int, seed_value: int, prefix: str) -> list[str]:
+    """`n` new people whose one clean, complete session is committed with `conn` as completed just now
+    (the newest completion: the completion sensor's next tick sees it); their user ids."""
+    stamp = datetime.now(UTC)
+    pop = generate(n, seed_value, prefix=prefix, mix=replace(CLEAN, spread_days=0), anchor=stamp)
+    _shift(pop, stamp - max(s[4] or s[3] for s in pop.sessions))
+    write_population(conn, pop)
+    return [t[0] for t in pop.takers]
 
 
 def simulate(

@@ -243,18 +243,22 @@ def _background(rng: np.random.Generator, z: np.ndarray) -> dict[str, object]:
     return background
 
 
+# Every session clean and complete, every instrument: no retakes, abandons or quality problems. For
+# calibration samples (norms) and for benchmarks and tests that need every person processable.
+CLEAN = replace(
+    Mix(),
+    retake=0,
+    abandoned_first=0,
+    abandoned_only=0,
+    straight_lining=0,
+    too_fast=0,
+    few_missing=0,
+    many_missing=0,
+    marked_invalid=0,
+    partial_set=0,
+)
+
+
 def sample_clean(n: int, seed: int) -> Population:
     """A calibration sample: clean, complete sessions only, every instrument (used for norms)."""
-    clean = replace(
-        Mix(),
-        retake=0,
-        abandoned_first=0,
-        abandoned_only=0,
-        straight_lining=0,
-        too_fast=0,
-        few_missing=0,
-        many_missing=0,
-        marked_invalid=0,
-        partial_set=0,
-    )
-    return generate(n, seed, prefix="calibration", mix=clean)
+    return generate(n, seed, prefix="calibration", mix=CLEAN)

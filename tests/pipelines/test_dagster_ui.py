@@ -15,7 +15,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def platform(
 ) -> Iterator[Platform]:
     from aptichat_pipelines.legacy_sim.population import write_population
     from aptichat_pipelines.legacy_sim.schema import init_legacy
-    from aptichat_pipelines.legacy_sim.synthetic import Mix, generate
+    from aptichat_pipelines.legacy_sim.synthetic import CLEAN, generate
 
     # a legacy database and a Dagster storage of its own: the sensor's cursor and the partition set
     # start empty, whatever other dagster dev tests of this pytest process did
@@ -69,19 +69,7 @@ def platform(
     own = settings.model_copy(update={"legacy_db_name": legacy_db, "dagster_db_name": dagster_db})
     legacy = create_engine(legacy_url(own))
     init_legacy(legacy)
-    clean = replace(
-        Mix(),
-        retake=0,
-        abandoned_first=0,
-        abandoned_only=0,
-        straight_lining=0,
-        too_fast=0,
-        few_missing=0,
-        many_missing=0,
-        marked_invalid=0,
-        partial_set=0,
-    )
-    population = generate(USERS, seed=5150, prefix=PREFIX, mix=clean)
+    population = generate(USERS, seed=5150, prefix=PREFIX, mix=CLEAN)
     with legacy.begin() as conn:
         write_population(conn, population)
     users = sorted(t[0] for t in population.takers)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from aptichat_pipelines.legacy.models import SessionCursor
 from aptichat_pipelines.legacy.queries import AptitudeTestQueries
 from aptichat_pipelines.legacy_sim.instruments import own_instruments
-from aptichat_pipelines.legacy_sim.population import seed, simulate
+from aptichat_pipelines.legacy_sim.population import complete_now, seed, simulate
 from aptichat_pipelines.legacy_sim.schema import raw_scores
 from aptichat_pipelines.legacy_sim.synthetic import generate, sample_clean
 
@@ -95,6 +95,19 @@ def test_simulate_completes_tests_after_the_cursor(scratch_engine: Engine) -> No
     assert 1 <= len(new) <= written  # a few may be marked invalid by the product, like real traffic
     assert all(before - timedelta(seconds=1) <= s.completed_at <= datetime.now(UTC) for s in new)
     assert isinstance(last, SessionCursor)
+
+
+def test_complete_now_writes_clean_sessions_newer_than_every_other(scratch_engine: Engine) -> None:
+    seed(20, 1, engine=scratch_engine)
+    with AptitudeTestQueries(url_of(scratch_engine)).sync() as q:
+        last = q.completed_sessions_after(None, 1000)[-1].cursor
+        with scratch_engine.begin() as conn:
+            people = complete_now(conn, 3, 77, "now")
+        new = q.completed_sessions_after(last, 1000)
+    assert len(people) == 3
+    # one session each, all after the cursor (what a fresh completion is to the sensor), none rejected
+    assert sorted(s.user_id for s in new) == sorted(people)
+    assert all(s.status == "completed" for s in new)
 
 
 @pytest.mark.slow

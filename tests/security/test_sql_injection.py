@@ -37,7 +37,13 @@ BASELINE: dict[str, Any] = {
     "session_id": "sec-session-1",
     "completed_at": datetime(2030, 1, 1, tzinfo=UTC).isoformat(),
 }
-PATH_BASELINE = {"user_id": ALICE, "job_id": "1", "name": "prompt"}
+PATH_BASELINE = {
+    "user_id": ALICE,
+    "job_id": "1",
+    "name": "prompt",
+    "staff_id": "sec-counsellor",
+    "conversation_id": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +120,7 @@ def test_injection_everywhere_gives_4xx_or_2xx_and_leaves_tables_intact(
         "admin": security_api.headers(ADMIN, role="admin"),
         "users": security_api.headers(ADMIN, role="admin"),
         "jobs": security_api.headers(ADMIN, role="admin"),
+        "counsellor": security_api.headers(ADMIN, role="admin"),
     }
     failures: list[str] = []
     sent = 0
@@ -121,7 +128,9 @@ def test_injection_everywhere_gives_4xx_or_2xx_and_leaves_tables_intact(
         headers = callers.get(path.split("/")[1], {})
         r = requests.request(method, f"{security_api.url}{path}{query}", json=body, headers=headers, timeout=60)
         sent += 1
-        is_json = r.headers.get("Content-Type", "").startswith(("application/json", "text/event-stream"))
+        # answers are JSON (or an SSE stream); the cohort's CSV export is CSV when it succeeds
+        kinds = ("application/json", "text/event-stream") + (("text/csv",) if path.endswith(".csv") else ())
+        is_json = r.headers.get("Content-Type", "").startswith(kinds)
         if r.status_code >= 500 or not is_json:
             failures.append(f"{method.upper()} {path}{query} [{where}] -> {r.status_code} {r.text[:200]}")
     assert sent > 100

@@ -13,26 +13,17 @@ cannot be audited does not happen. A person's own actions on their own data are 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aptichat import logs
-from aptichat.db.models import AUDIT_ACTIONS, ChatAuditEntry
+from aptichat.db.models import AUDIT_ACTIONS, AuditAction, ChatAuditEntry
 from aptichat_api.auth import Principal
 
-Action = Literal[
-    "profile.read",
-    "documents.read",
-    "history.read",
-    "user.reprocess",
-    "user.erase",
-    "status.read",
-    "students.read",
-    "cohort.read",
-]
+Action = AuditAction
 
 
 def is_audited(principal: Principal, target_user_id: str) -> bool:

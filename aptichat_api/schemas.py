@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
+from aptichat.db.models import AuditAction
 from aptichat.documents.enums import DocumentType
 from aptichat_api.rag.results import ChatResult, Citation
 
@@ -289,18 +290,6 @@ class TestCompletedEvent(Request):
 # --- admin ------------------------------------------------------------------------------------------
 class PeriodQuery(Query):
     days: Annotated[int, Field(ge=1, le=3650)] = 30
-
-
-AuditAction = Literal[
-    "profile.read",
-    "documents.read",
-    "history.read",
-    "user.reprocess",
-    "user.erase",
-    "status.read",
-    "students.read",
-    "cohort.read",
-]
 
 
 class AuditQuery(Query):

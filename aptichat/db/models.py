@@ -8,7 +8,7 @@ never a silent mix.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
@@ -289,8 +289,9 @@ class ChatFeedback(Base):
     created_at: Mapped[datetime] = _created()
 
 
-# What the audit trail records: staff (or the service key) acting on another person's data.
-AUDIT_ACTIONS = (
+# What the audit trail records: staff (or the service key) acting on another person's data. The one
+# list: the table's check constraint, the API's recorder and its query/response schemas all use it.
+AuditAction = Literal[
     "profile.read",
     "documents.read",
     "history.read",
@@ -299,7 +300,8 @@ AUDIT_ACTIONS = (
     "status.read",
     "students.read",
     "cohort.read",
-)
+]
+AUDIT_ACTIONS: tuple[str, ...] = get_args(AuditAction)
 AUDIT_ACTOR_ROLES = ("admin", "counsellor", "service")
 
 

@@ -7,6 +7,7 @@ APTICHAT_DATABASE_URL set nothing embedded is started.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 import warnings
@@ -53,15 +54,27 @@ def start_embedded(settings: Settings | None = None) -> PostgresServer:
 
 
 def _ensure_databases(server: PostgresServer, settings: Settings) -> None:
+    # The platform starts the webserver, the daemon, the code server and the API at once, and each
+    # makes sure the databases exist: a file lock beside the data directory lets one process create
+    # them while the others wait, instead of racing to CREATE DATABASE (the loser's duplicate-key
+    # error reached the server log at every first start).
     wanted = [settings.app_db_name, settings.legacy_db_name, settings.dagster_db_name]
-    existing = server.psql("SELECT datname FROM pg_database;")
-    for name in wanted:
-        if f" {name}\n" not in existing and not existing.strip().endswith(name):
-            try:
-                server.psql(f'CREATE DATABASE "{name}";')
-            except Exception:  # created concurrently by another process: fine if it exists now
-                if name not in server.psql("SELECT datname FROM pg_database;"):
-                    raise
+    lock_path = settings.pgdata.parent / ".create-databases.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            existing = _database_names(server)
+            for name in wanted:
+                if name not in existing:
+                    server.psql(f'CREATE DATABASE "{name}";')
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _database_names(server: PostgresServer) -> set[str]:
+    listing = server.psql("SELECT datname FROM pg_database;")
+    # psql's aligned output: a header, a rule, one name per line, a "(n rows)" footer
+    return {line.strip() for line in listing.splitlines()[2:] if line.strip() and not line.strip().startswith("(")}
 
 
 def embedded_status(settings: Settings | None = None) -> dict[str, object]:

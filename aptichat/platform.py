@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from aptichat.platform_processes import HOME_VAR, ID_VAR, PlatformLock, platform_processes, terminate
+from aptichat.platform_processes import HOME_VAR, ID_VAR, PlatformLock, platform_processes, stop_group, terminate
 from aptichat.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,14 +61,7 @@ def _stop(proc: subprocess.Popen[bytes], name: str, sig: int = signal.SIGINT, ti
     if proc.poll() is not None:
         return
     click.echo(f"[platform] stopping {name}")
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-    except ProcessLookupError:
-        pass
+    stop_group(proc, sig, timeout)
 
 
 @click.group()

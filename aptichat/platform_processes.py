@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import signal
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,3 +145,20 @@ class PlatformLock:
         fcntl.flock(self._file, fcntl.LOCK_UN)
         self._file.close()
         self._file = None
+
+
+def stop_group(proc: subprocess.Popen, sig: int = signal.SIGINT, timeout: float = 30) -> None:  # type: ignore[type-arg]
+    """Signal a process started with `start_new_session=True` and its whole group (`sig`: dagster dev
+    only stops cleanly when the group gets SIGINT), then SIGKILL the group if it has not exited within
+    `timeout` seconds. Nothing happens when it has already ended."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    except ProcessLookupError:
+        pass

@@ -51,6 +51,8 @@ for _var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "GEMINI_AP
 
 from support.processes import free_port  # noqa: E402
 
+from aptichat.platform_processes import stop_group  # noqa: E402
+
 COLUMNS = ("total", "sensor", "dequeue", "launch", "setup", "steps")
 
 
@@ -248,13 +250,7 @@ def main() -> int:
                 wait_idle(instance, proc, log_path, args.timeout, need_catalog=False)
                 time.sleep(args.pause)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+        stop_group(proc, signal.SIGINT, 60)
         stop_embedded()
         shutil.rmtree(HOME, ignore_errors=True)
     if rows:

@@ -56,6 +56,8 @@ for _var in ("APTICHAT_DATABASE_URL", "APTICHAT_LEGACY_DATABASE_URL", "GEMINI_AP
 
 from support.processes import free_port  # noqa: E402
 
+from aptichat.platform_processes import stop_group  # noqa: E402
+
 USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
 
 
@@ -185,13 +187,7 @@ class Webserver:
         return body["data"]  # type: ignore[no-any-return]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        stop_group(self.proc, signal.SIGINT, 30)
 
 
 def partition_keys_query(web: Webserver) -> tuple[float, int]:

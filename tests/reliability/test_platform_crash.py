@@ -38,6 +38,7 @@ from aptichat.platform_processes import (
     PlatformAlreadyRunning,
     PlatformLock,
     platform_processes,
+    stop_group,
     terminate,
 )
 from aptichat.settings import Settings
@@ -80,6 +81,21 @@ def test_processes_are_found_by_home_and_id_and_terminated_then_killed(tmp_path:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
+
+
+def test_stop_group_signals_the_whole_group_then_kills_what_ignores_it() -> None:
+    # the child of the shell ignores SIGINT like dagster dev's children of a non-interactive shell
+    proc = subprocess.Popen(["sh", "-c", "trap '' INT; sleep 300 & wait"], start_new_session=True)
+    time.sleep(0.3)
+    children = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert children
+    stop_group(proc, signal.SIGINT, timeout=1)
+    assert proc.returncode == -signal.SIGKILL
+    time.sleep(0.2)
+    assert all(
+        not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2] for pid in children
+    )
+    stop_group(proc)  # already ended: nothing to do, no error
 
 
 def test_one_platform_per_home(tmp_path: Path) -> None:
@@ -176,13 +192,7 @@ def platform(home: Path, dagster_home: Path, env: dict[str, str], log: Path) -> 
     try:
         yield Platform(proc, port, log, home)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+        stop_group(proc, signal.SIGTERM, 60)
 
 
 def _runs(p: Platform) -> list[dict[str, object]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from aptichat.platform_processes import stop_group
 from support.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,13 +112,7 @@ def dagster_dev(
                 time.sleep(1)
         yield dev
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+        stop_group(proc, signal.SIGINT, 30)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str, log: Callable[[], str] = lambda: "") -> Any:

@@ -90,6 +90,11 @@ class OfflineComposer:
         next_step = P.NEXT_STEPS.get(intent, P.NEXT_STEPS["general_guidance"])
         if request.question_type == "multi_part" and len(request.parts) >= 2:
             return self._multi_part(request)
+        if gap_note is not None and request.question_type == "worry":
+            # a worry about a missing document: say so, then what the other results say about it
+            worried = Q.worry_draft(request, gap_note)
+            if worried is not None:
+                return self._fit(request.max_chars, worried)
         if gap_note is None:
             typed = self._typed_draft(request)
             if typed is not None:
@@ -173,6 +178,7 @@ class OfflineComposer:
         """Each part answered in turn from the same sections, one next step at the end."""
         share = max(200, request.max_chars // len(request.parts) - 4)
         answers: list[str] = []
+        said: set[str] = set()
         for i, part in enumerate(request.parts):
             sub = request.model_copy(
                 update={
@@ -181,14 +187,19 @@ class OfflineComposer:
                     "question_type": part.question_type,
                     "parts": [],
                     "named_items": [item for item in request.named_items if mentions(keywords(part.text), item.title)],
-                    "scales": request.scales,
+                    # each part its own scales ("my openness ... and how do they fit research jobs")
+                    "scales": [s for s in part.scales if s in request.scales],
                     "max_chars": share,
                 }
             )
             text = self.compose_text(sub)
             if i < len(request.parts) - 1 and "\n\n" in text:
                 text = text.rsplit("\n\n", 1)[0]  # the next step, once, at the very end
-            answers.append(text)
+            # a part answered exactly as an earlier one says nothing new
+            fresh = [block for block in text.split("\n\n") if block not in said]
+            said.update(fresh)
+            if fresh:
+                answers.append("\n\n".join(fresh))
         return limit_text("\n\n".join(answers), request.max_chars)
 
     # -- careers and majors ---------------------------------------------------------------------

@@ -207,16 +207,39 @@ WORRY_NEXT = (
     "A test is a snapshot of one day, and thinking skills grow with practice. Pick the area you care about "
     "most, practise it a little each week, and talk to a teacher or school counsellor about where you want to go."
 )
+WORRY_LOW = (
+    "{name} ({phrase}) is the area with the most room to grow [{n}]. Low means you scored below most people "
+    "who took this test on that day, not that you can't do it: it is where practice pays off most."
+)
+WORRY_LOW_ASKED = (
+    "Honestly, {name} ({phrase}) is below most people who took this test on that day [{n}]. That is not a verdict "
+    "that you can't do it: it is where practice pays off most."
+)
+WORRY_NEXT_BUILD = (
+    "A test is a snapshot of one day, and thinking skills grow with practice. Build on your {best}, keep "
+    "practising what the path you want needs, and talk to a teacher or school counsellor about where you want to go."
+)
+WORRY_NEXT_PRACTISE = (
+    "A test is a snapshot of one day, and thinking skills grow with practice. Build on your {best}, practise "
+    "{practise} a little each week (past test questions or puzzles of that kind), and talk to a teacher or "
+    "school counsellor about where you want to go."
+)
+WORRY_LEAD_GAP = "So I can't tell you how you compare on that, but here is what your other results do say:"
+WORRY_NEXT_GAP = (
+    "If you want to know where you stand, a teacher or school counsellor can suggest a way to try those skills "
+    "out; your interests and the matches they give are a good place to start in the meantime."
+)
 WORRY_NEXT_PERSONALITY = (
     "Personality results describe tendencies, not limits: people with every profile do well in many kinds of "
     "work. Try the situation that worries you in a small way first, and talk to a teacher or school counsellor "
     "about where you want to go."
 )
 NEXT_STEP_LEAD = "Here is a concrete plan you can start on this month:"
+NEXT_STEP_LEAD_CHOOSE = "Here is a concrete plan to choose between them:"
 NEXT_STEP_CAREER = (
-    "Explore {title}: look at what the work involves day to day and, if you can, talk to someone who does it [{n}]."
+    "Explore {title}{standing}: look at what the work involves day to day and what training it needs [{n}]."
 )
-NEXT_STEP_MAJOR = "Look at a course list for {title} and see which subjects excite you [{n}]."
+NEXT_STEP_MAJOR = "Look at a course list for {title}{standing} and see which subjects excite you [{n}]."
 NEXT_STEP_GENERAL: tuple[str, ...] = (
     "Try it out: a school project, volunteering or a short job-shadowing visit in that field.",
     "Talk to a school counsellor or a teacher you trust about these results and your plan.",

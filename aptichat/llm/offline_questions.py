@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from aptichat.llm import offline_phrases as P
-from aptichat.llm.ranking import Ranked, RankedItem, ranked_items
+from aptichat.llm.ranking import Ranked, ranked_items
 from aptichat.llm.text import clip, display_title, ensure_period, join_names, ordinal, sentences
 from aptichat.llm.types import AnswerRequest, ContextSection, NamedItem
 
@@ -196,9 +196,19 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
         name = request.unresolved[0]
         lead = P.WHY_NOT_UNKNOWN.format(name=name, kind=kind)
         return Draft("", f"{lead} {listed}".strip(), "", [], [], P.WHY_NOT_NEXT.format(name=name))
-    item = request.named_items[0]
-    if item.rank is not None:
+    # "why chef and not accountant": the one asked about is the one not on the list
+    unlisted = [i for i in request.named_items if i.rank is None]
+    if not unlisted:
         return None  # it is on the list: the focus answer says where and why
+    item = unlisted[0]
+    kind = item.kind
+    ranked = _ranked_for(request, kind)
+    top = ranked.listed()[:3] if ranked is not None else []
+    overview = ranked.overview if ranked is not None else None
+    listed = ""
+    if top and overview is not None:
+        figures = join_names([f"{i.title} ({i.fit}%)" if i.fit is not None else i.title for i in top])
+        listed = f"Your strongest {kind} matches are {figures} [{overview.n}]."
     by_id = _by_id(request)
     fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
     mine = [by_id[s] for s in item.section_ids if s in by_id]
@@ -216,7 +226,9 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
             if sentence.startswith("Thinking skills it draws on"):
                 cites += [x.n for x in request.sections if x.section_id.startswith("skills:") and x.title in sentence]
             points.append(f"- {ensure_period(sentence)} [{', '.join(str(n) for n in cites)}]")
-    tail = []
+    tail = [
+        line for other in request.named_items if other.rank is not None and (line := _item_on_results(request, other))
+    ]
     if catalog is not None:
         about = ensure_period(clip(" ".join(sentences(catalog.text)[:2]), 240))
         tail.append(P.RANKED_ABOUT.format(kind="work" if kind == "career" else "major", text=about) + f" [{catalog.n}]")
@@ -227,15 +239,78 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
 # -- worry --------------------------------------------------------------------------------------------
 
 
-def worry_draft(request: AnswerRequest) -> Draft | None:
-    """A worry about ability or personality answered with the scores that bear on it, honestly."""
+def _extremes(request: AnswerRequest, facts: list[ScaleFact]) -> list[str]:
+    """The strongest area and, when one is low, the weakest, each with its level and cited (with the
+    overview, which summarises the same): results within the measurement error of the strongest are
+    named with it as too close to rank, never one above the other."""
+    valued = sorted((f for f in facts if f.value is not None), key=lambda f: -(f.value or 0))
+    if len(valued) < 2 or len({f.unit for f in valued}) != 1:
+        return []
+    if (valued[0].value or 0) - (valued[-1].value or 0) <= CLOSE_BAND:
+        return []  # all close: the close note says so
+    overview_id = {"thinking_skills": "skills:overview", "personality_profile": "personality:overview"}
+    overview = _by_id(request).get(overview_id.get(valued[0].section.document_type, ""))
+    extra = [overview.n] if overview is not None else []
+    lines = []
+    top = [f for f in valued if _close(f.value or 0, valued[0].value or 0)]
+    cites = ", ".join(str(n) for n in [*(f.section.n for f in top), *extra])
+    if len(top) == 1:
+        lines.append(f"Your strongest area is {top[0].name.lower()} ({top[0].phrase()}) [{cites}].")
+    else:
+        names = join_names([f"{f.name.lower()} ({f.phrase()})" for f in top])
+        lines.append(
+            f"Your strongest areas are {names}: too close to rank, within the test's measurement error [{cites}]."
+        )
+    lowest = valued[-1]
+    if lowest.level == "low" and lowest.section.document_type == "thinking_skills" and lowest not in top:
+        lines.append(P.WORRY_LOW.format(name=lowest.name, phrase=lowest.phrase(), n=lowest.section.n))
+        if why := _guide_clause(request, "guide:using_results", r"\blower\b"):
+            lines.append(why)
+    return lines
+
+
+def _guide_clause(request: AnswerRequest, guide_id: str, pattern: str) -> str | None:
+    """The first clause of a guide that matches `pattern`, as the guide's word, cited."""
+    guide = _by_id(request).get(guide_id)
+    if guide is None:
+        return None
+    clauses = [c.strip() for s in sentences(guide.text) for c in s.split(";")]
+    found = next((c for c in clauses if re.search(pattern, c, re.I)), None)
+    if not found:
+        return None
+    return f"As the guide to your results puts it, {ensure_period(found[0].lower() + found[1:])} [{guide.n}]"
+
+
+def _item_on_results(request: AnswerRequest, item: NamedItem) -> str | None:
+    """Where a named career or major stands on the person's results: its rank and fit on their list,
+    else the fit computed for it (first sentence of its fit section)."""
+    ranked = _ranked_for(request, item.kind)
+    own = ranked.items.get(item.title.casefold()) if ranked else None
+    if own is not None and own.section is not None:
+        place = "top" if own.rank == 1 else ordinal(own.rank)
+        fit = f" (fit {own.fit}%)" if own.fit is not None else ""
+        return f"{own.title} is your {place} {item.kind} match{fit} on these same results [{own.section.n}]."
+    by_id = _by_id(request)
+    fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
+    if fit_section is not None and (first := sentences(fit_section.text)[:1]):
+        return f"{ensure_period(first[0])} [{fit_section.n}]"
+    return None
+
+
+def worry_draft(request: AnswerRequest, gap_note: str | None = None) -> Draft | None:
+    """A worry about ability or personality answered with the scores that bear on it, each with its
+    level, what a low or an average result does and does not mean, where any career or course the worry
+    names stands on the same results, and a next step built on the person's own strongest and weakest
+    areas. With `gap_note` (the document the worry is about is missing) it says so first and answers
+    from what the person does have, never from another document's scores passed off as the answer."""
     by_id = _by_id(request)
     asked = [by_id[s] for s in request.scales if s in by_id]
     skills = [s for s in request.sections if s.document_type == "thinking_skills" and s.section_id != "skills:overview"]
-    pool = asked or skills or [s for s in request.sections if s.document_type == "personality_profile"]
+    if gap_note is not None:
+        pool = asked
+    else:
+        pool = asked or skills or [s for s in request.sections if s.document_type == "personality_profile"]
     facts = [f for s in pool if (f := scale_fact(s)) is not None]
-    if not facts:
-        return None
     if not asked:
         facts.sort(key=lambda f: -(f.value or 0))
     points = []
@@ -244,24 +319,30 @@ def worry_draft(request: AnswerRequest) -> Draft | None:
         points.append(f"- {fact.name}: {fact.phrase()}." + (f" {meaning}" if meaning else "") + f" [{fact.section.n}]")
     valued = [f for f in facts if f.value is not None]
     tail: list[str] = []
+    extremes = _extremes(request, facts) if not asked else []
+    tail.extend(extremes)
     strong = [f for f in valued if f.level == "high"]
-    if strong:
+    if strong and not extremes:
         best = strong[0] if not asked else max(strong, key=lambda f: f.value or 0)
         tail.append(P.WORRY_STRENGTH.format(name=best.name, phrase=best.phrase(), n=best.section.n))
     elif valued and all(f.level == "average" for f in valued):
         tail.append(P.WORRY_AVERAGE)
+    elif asked and any(f.level == "low" and f.section.document_type == "thinking_skills" for f in valued):
+        low = min(valued, key=lambda f: f.value or 0)
+        tail.append(P.WORRY_LOW_ASKED.format(name=low.name, phrase=low.phrase(), n=low.section.n))
+        if why := _guide_clause(request, "guide:using_results", r"\blower\b"):
+            tail.append(why)
     if len(valued) >= 2 and valued[0].unit == valued[1].unit:
         spread = max(f.value or 0 for f in valued) - min(f.value or 0 for f in valued)
         if spread <= CLOSE_BAND:
             cites = ", ".join(str(f.section.n) for f in valued)
             tail.append(P.WORRY_CLOSE.format(cites=cites))
     for item in request.named_items[:1]:
-        ranked = _ranked_for(request, item.kind)
-        own = ranked.items.get(item.title.casefold()) if ranked else None
-        if own is not None and own.section is not None:
-            place = "top" if own.rank == 1 else ordinal(own.rank)
-            tail.append(f"{own.title} is your {place} {item.kind} match on these same results [{own.section.n}].")
+        if (line := _item_on_results(request, item)) is not None:
+            tail.append(line)
     kind = {"careers": "career", "majors": "major"}.get(str(request.intent))
+    if gap_note is not None and not request.named_items:
+        kind = kind or "career"  # no scores to speak to the worry: the list the other results give
     ranked = _ranked_for(request, kind) if kind and not request.named_items else None
     if ranked is not None and ranked.overview is not None and ranked.listed():
         # A worry about finding a career or getting into a course: the list the same results give.
@@ -269,36 +350,93 @@ def worry_draft(request: AnswerRequest) -> Draft | None:
         tail.append(
             f"On these same results, your strongest {kind} matches are {' and '.join(top)} [{ranked.overview.n}]."
         )
+    if not points and not tail:
+        return None
+    if gap_note is not None:
+        next_step = P.WORRY_NEXT_GAP
+        return Draft(gap_note, P.WORRY_LEAD_GAP, "", points, tail, next_step)
     about_personality = all(f.section.document_type == "personality_profile" for f in facts)
-    return Draft("", P.WORRY_LEAD, "", points, tail, P.WORRY_NEXT_PERSONALITY if about_personality else P.WORRY_NEXT)
+    if about_personality:
+        return Draft("", P.WORRY_LEAD, "", points, tail, P.WORRY_NEXT_PERSONALITY)
+    return Draft("", P.WORRY_LEAD, "", points, tail, _worry_next(facts, asked=bool(asked)))
+
+
+def _worry_next(facts: list[ScaleFact], asked: bool) -> str:
+    """The next step for an ability worry, named after the person's own results: build on the
+    strongest area, practise the one asked about (else the weakest, when one is low)."""
+    valued = [f for f in facts if f.value is not None]
+    if not valued:
+        return P.WORRY_NEXT
+    best = max(valued, key=lambda f: f.value or 0)
+    practise = facts[0] if asked else min(valued, key=lambda f: f.value or 0)
+    if practise is best or (not asked and practise.level != "low"):
+        return P.WORRY_NEXT_BUILD.format(best=best.name.lower())
+    return P.WORRY_NEXT_PRACTISE.format(best=best.name.lower(), practise=practise.name.lower())
 
 
 # -- next steps -----------------------------------------------------------------------------------------
 
+# A step of a guide: a sentence that starts with its order ("Third, talk to ...") or an instruction;
+# concrete ones name something to do with other people or in the real world.
+_STEP_ORDER = re.compile(r"^(?:first|second|third|fourth|fifth|next|then|finally),\s*", re.I)
+_CONCRETE = re.compile(r"\b(talk|try|read|visit|attend|shadow\w*|volunteer\w*|open day)\b", re.I)
+
+
+def guide_steps(section: ContextSection, limit: int = 2) -> list[str]:
+    """Up to `limit` concrete steps a guide gives, as instructions ("Talk to people who do the work ...")."""
+    steps = []
+    for sentence in sentences(section.text):
+        body = _STEP_ORDER.sub("", sentence)
+        if _CONCRETE.search(body) and not body.lower().startswith(("if ", "when ", "most ", "it ", "they ")):
+            steps.append(ensure_period(body[0].upper() + body[1:]))
+    return steps[:limit]
+
+
+def _target_step(request: AnswerRequest, kind: str, title: str, n: int) -> str:
+    """The step about one career or major, tied to where it stands on the person's list."""
+    ranked = _ranked_for(request, kind)
+    own = ranked.items.get(title.casefold()) if ranked else None
+    standing = ""
+    if own is not None and own.rank is not None:
+        place = "top" if own.rank == 1 else ordinal(own.rank)
+        fit = f", fit {own.fit}%" if own.fit is not None else ""
+        standing = f" (your {place} {kind} match{fit})"
+    template = P.NEXT_STEP_CAREER if kind == "career" else P.NEXT_STEP_MAJOR
+    return template.format(title=title, standing=standing, n=n)
+
 
 def next_steps_draft(request: AnswerRequest) -> Draft | None:
-    """A short, concrete plan built around the careers and majors the question or the list names."""
-    steps: list[str] = []
+    """A short, concrete plan built around the careers and majors the question or the list names: each
+    with where it stands on the person's results, then the concrete steps the guides give (cited), then
+    someone to talk it over with."""
     targets: list[tuple[str, str, int]] = []  # (kind, title, section n)
     by_id = _by_id(request)
     for item in request.named_items[:1]:
         section = next((by_id[s] for s in item.section_ids if s in by_id), None)
         if section is not None:
             targets.append((item.kind, item.title, section.n))
+    studying = "guide:choosing_a_major" in by_id and "guide:career_exploration_steps" not in by_id
+    lead = P.NEXT_STEP_LEAD
     if not targets:
-        for kind in ("career", "major"):
+        for kind in ("major",) if studying else ("career", "major"):
             ranked = _ranked_for(request, kind)
-            best: RankedItem | None = ranked.by_rank()[0] if ranked is not None else None
-            if best is not None and best.section is not None:
-                targets.append((kind, best.title, best.section.n))
-    if not targets:
+            best = [i for i in ranked.by_rank() if i.section is not None][: 2 if studying else 1] if ranked else []
+            targets.extend((kind, i.title, i.section.n) for i in best if i.section is not None)
+            if studying and ranked is not None and ranked.overview is not None and len(best) >= 2:
+                names = join_names([i.title for i in best])
+                lead = f"Your strongest major matches are {names} [{ranked.overview.n}]. {P.NEXT_STEP_LEAD_CHOOSE}"
+    steps = [_target_step(request, kind, title, n) for kind, title, n in targets]
+    guide = by_id.get("guide:choosing_a_major" if studying or (targets and targets[0][0] == "major") else "")
+    guide = guide or by_id.get("guide:career_exploration_steps") or by_id.get("guide:choosing_a_major")
+    from_guide = [f"{step} [{guide.n}]" for step in guide_steps(guide)] if guide is not None else []
+    if not steps and not from_guide:
         return None
-    for kind, title, n in targets:
-        template = P.NEXT_STEP_CAREER if kind == "career" else P.NEXT_STEP_MAJOR
-        steps.append(template.format(title=title, n=n))
-    steps.extend(P.NEXT_STEP_GENERAL)
+    steps.extend(from_guide or P.NEXT_STEP_GENERAL[:1])
+    using = by_id.get("guide:using_results")
+    keep = next((s for s in sentences(using.text) if s.startswith("Keep ")), None) if using is not None else None
+    steps.append(P.NEXT_STEP_GENERAL[1] + (f" {ensure_period(keep)} [{using.n}]" if keep and using else ""))
     numbered = [f"{i}. {step}" for i, step in enumerate(steps, start=1)]
-    return Draft("", P.NEXT_STEP_LEAD, "", numbered, [], P.NEXT_STEP_CLOSE)
+    return Draft("", lead, "", numbered, [], P.NEXT_STEP_CLOSE)
 
 
 # -- one scale ------------------------------------------------------------------------------------------
@@ -317,4 +455,13 @@ def scale_draft(request: AnswerRequest) -> Draft | None:
         lead += f" {meaning} [{first.section.n}]"
     points = [f"- {f.name}: {f.phrase()} [{f.section.n}]" for f in others[:2]]
     intent = "thinking_skills" if first.section.document_type == "thinking_skills" else "personality"
-    return Draft("", lead, "Also asked about:" if points else "", points, [], P.NEXT_STEPS[intent])
+    tail = []
+    guide = by_id.get("guide:percentiles")
+    if (
+        guide is not None
+        and first.unit == "percentile"
+        and re.search(r"percentile|per ?cent|%", request.question, re.I)
+    ):
+        # what the percentile itself means, when that is asked: the guide's definition, cited
+        tail.append(f"What a percentile means: {' '.join(sentences(guide.text)[1:3])} [{guide.n}]")
+    return Draft("", lead, "Also asked about:" if points else "", points, tail, P.NEXT_STEPS[intent])

@@ -41,6 +41,7 @@ class QuestionPart(BaseModel):
     text: str
     intent: Intent = Intent.GENERAL_GUIDANCE
     question_type: str = "general"
+    scales: list[str] = Field(default_factory=list, description="section ids of the scales this part names")
 
 
 class Turn(BaseModel):

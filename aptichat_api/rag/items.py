@@ -91,7 +91,9 @@ def _similar(a: str, b: str) -> bool:
     if common >= 4 and common >= min(len(sa), len(sb)) - 1:
         return True
     if min(len(a), len(b)) >= 5 and a[0] == b[0]:
-        return SequenceMatcher(None, a, b).ratio() >= 0.83
+        # Two letters apart is a typo only in a long word ("engnering"), not a short one ("since" is
+        # no "science").
+        return SequenceMatcher(None, a, b).ratio() >= (0.83 if abs(len(a) - len(b)) < 2 else 0.88)
     return False
 
 

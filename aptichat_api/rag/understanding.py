@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
@@ -73,7 +74,12 @@ def ranks_named(question: str) -> list[int]:
 _WHY = re.compile(r"\b(why|how come|what made|reason\w*|what part of my results|points? there)\b", re.I)
 _NEXT = re.compile(
     r"\b(next steps?|what (should|do|can) i (actually |now )?do|where (do|should) i start|plan|first steps?"
-    r"|how (do|can|should) i (become|get into|start|prepare)|steps? to (become|get)|what now|prepare)\b",
+    r"|how (do|can|should) i (become|get into|start|prepare)|steps? to (become|get)|what now|prepare"
+    # a step, a move or a first thing asked for ("what steps now", "my next move", "the first thing to do")
+    r"|what steps?|steps? (now|next|to take|should i)|(my|the) next (step|move)|first thing"
+    # deciding or acting on the results ("how should i decide", "what to do with these results")
+    r"|how (do|should|can|would) i (decide|choose|pick)|what to do (next|now|with)"
+    r"|do with (these|my|the|this) (results?|scores?|report))\b",
     re.I,
 )
 # "why is there no architect", "why not chef", "why wasn't lawyer": where the name asked about starts,
@@ -154,6 +160,7 @@ _PERSONAL_WORRY = re.compile(
     r"|disorgani[sz]ed|lazy|emotional|sensitive|calm|people person|leader\w*|creativ\w*)\b",
     re.I,
 )
+_PERCENTILE_WORD = re.compile(r"\bpercentiles?\b|\bper ?cent\b|%", re.I)
 _INTERESTS = re.compile(r"\b(interests?|holland|riasec|enjoy|like doing)\b", re.I)
 _CAREER_WORD = re.compile(r"\b(careers?|jobs?|work|profession\w*|occupation\w*)\b", re.I)
 _STUDY_WORD = re.compile(r"\b(majors?|degrees?|uni|university|college|courses?)\b", re.I)
@@ -171,6 +178,8 @@ class Understanding:
     intent: Intent | None = None  # the topic the type implies, when it is clear
     unresolved: list[str] = field(default_factory=list)  # names asked about that match nothing known
     ranks: list[int] = field(default_factory=list)  # list positions compared by ordinal ("1st and 3rd")
+    studying: bool = False  # the question is about study (a major, a course, university), not work
+    percentiles: bool = False  # the question asks about percentiles themselves
 
     def item_kind(self) -> str | None:
         return self.items[0].candidate.kind if self.items else None
@@ -259,10 +268,10 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
             )
             if p_intent is None:
                 break  # a part with no topic of its own ("that was a surprise") is not a second question
-            parts.append(QuestionPart(text=piece, intent=p_intent, question_type=p_type))
+            parts.append(QuestionPart(text=piece, intent=p_intent, question_type=p_type, scales=p_scales))
         compare = len(items) >= 2 and _COMPARE.search(question)
         if len(parts) == len(pieces) and len({p.intent for p in parts}) >= 2 and not compare:
-            return Understanding(MULTI_PART, items, top_two, scales, parts, None)
+            return Understanding(MULTI_PART, items, top_two, scales, parts, None, studying=bool(studying))
     kind = question_type(question, items, scales, top_two)
     if kind == COMPARE and len({m.candidate.kind for m in items[:2]}) == 2:
         # "nursing vs psychology": compare like with like, majors here, when both exist as that kind.
@@ -306,13 +315,20 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     if name and len(name) >= 3 and not pronoun:
         kind, unresolved = WHY_NOT, [name]
         intent = Intent.MAJORS if studying else Intent.CAREERS
-    return Understanding(kind, items, top_two, scales, [], intent, unresolved, ranks if top_two else [])
+    return Understanding(
+        kind, items, top_two, scales, [], intent, unresolved, ranks if top_two else [], bool(studying),
+        bool(_PERCENTILE_WORD.search(question)),
+    )  # fmt: skip
 
 
 # -- what the question needs from the person's documents and the catalog -------------------------
 
 MAX_SECTIONS = 9
 _AREA = {"career": "careers", "major": "majors"}
+_GUIDES_SQL = text("SELECT guide_id, title, text FROM chat_scale_guides WHERE guide_id = ANY(:ids)")
+# The general guides that answer what to do next, and what a lower score does (and does not) mean.
+EXPLORING_CAREERS, CHOOSING_A_MAJOR = "guide:career_exploration_steps", "guide:choosing_a_major"
+USING_RESULTS, PERCENTILES = "guide:using_results", "guide:percentiles"
 _OVERVIEW_FIT = re.compile(r"(?<!\S)\d{1,3}\.\s+(\S[^\n]*?)\s+\(fit (\d{1,3})%\)")
 
 
@@ -345,6 +361,12 @@ class QuestionUnderstanding:
             chunk = own.get(section_id)
             if chunk is not None:
                 needed.append(RetrievedSection("own", chunk.document_type, chunk.section_id, chunk.title, chunk.text))
+
+        def add_guides(*guide_ids: str) -> None:
+            rows = {r.guide_id: r for r in session.execute(_GUIDES_SQL, {"ids": list(guide_ids)})}
+            for guide_id in guide_ids:
+                if (row := rows.get(guide_id)) is not None:
+                    needed.append(RetrievedSection("catalog", "scale_guide", guide_id, row.title, row.text))
 
         items = list(u.items)
         if u.top_two and len(items) < 2:
@@ -418,10 +440,20 @@ class QuestionUnderstanding:
                     for c in top:
                         add_own(c.section_id or "")
         if u.question_type == NEXT_STEPS and not items:
-            for area in ("careers", "majors"):
-                top = [c for c in recommended(chunks) if c.kind == area[:-1]][:1]
-                for c in top:
+            # about study: the top two majors and their overview; else the top career and the top major
+            areas = {"majors": 2} if u.studying else {"careers": 1, "majors": 1}
+            if u.studying:
+                add_own("majors:overview")
+            for area, count in areas.items():
+                for c in [c for c in recommended(chunks) if c.kind == area[:-1]][:count]:
                     add_own(c.section_id or "")
+        if u.question_type == NEXT_STEPS:
+            studying = u.studying or any(m.candidate.kind == "major" for m in items)
+            add_guides(CHOOSING_A_MAJOR if studying else EXPLORING_CAREERS, *([] if items else [USING_RESULTS]))
+        if u.question_type == WORRY and u.intent is Intent.THINKING_SKILLS:
+            add_guides(USING_RESULTS)  # what a lower score means: where practice pays off, not a closed door
+        if u.percentiles and u.question_type in (SPECIFIC_SCALE, EXPLAIN, GENERAL) and u.scales:
+            add_guides(PERCENTILES)
         if u.unresolved:
             add_own(f"{'majors' if intent is Intent.MAJORS else 'careers'}:overview")
         if intent in (Intent.CAREERS, Intent.MAJORS) and u.question_type in (GENERAL, EXPLAIN) and not items:

@@ -153,8 +153,13 @@ def test_worry_is_answered_with_the_thinking_skills_scores_and_honest_encouragem
         "- Numerical reasoning", "- Logical reasoning", "- Verbal reasoning", "- Spatial reasoning",
     ]  # fmt: skip
     assert bullets[0].startswith("- Numerical reasoning: 84th percentile, high.") and bullets[0].endswith("[3]")
-    assert "a real strength to build on: Numerical reasoning (84th percentile, high) [3]" in text
-    assert "Registered Nurse is your top career match on these same results [6]." in text
+    # The strongest and the weakest area named with their levels, the low one said honestly, the next
+    # step built on them (the overview [1] summarises the same results).
+    assert "Your strongest area is numerical reasoning (84th percentile, high) [3, 1]." in text
+    assert "Spatial reasoning (28th percentile, low) is the area with the most room to grow [4]." in text
+    assert "not that you can't do it" in text
+    assert "Build on your numerical reasoning, practise spatial reasoning a little each week" in text
+    assert "Registered Nurse is your top career match (fit 91%) on these same results [6]." in text
     assert "dumb" not in text.casefold()
     _numbers_are_cited_on_their_line(text, sections)
 
@@ -166,10 +171,13 @@ def test_next_steps_are_concrete_and_name_the_top_matches() -> None:
     text = composer.generate(request).text
     steps = [line for line in text.split("\n") if re.match(r"\d\. ", line)]
     assert steps[0] == (
-        "1. Explore Registered Nurse: look at what the work involves day to day and, if you can, talk to someone "
-        "who does it [2]."
+        "1. Explore Registered Nurse (your top career match, fit 91%): look at what the work involves day to day "
+        "and what training it needs [2]."
     )
-    assert steps[1] == "2. Look at a course list for Nursing and see which subjects excite you [4]."
+    assert (
+        steps[1]
+        == "2. Look at a course list for Nursing (your top major match, fit 89%) and see which subjects excite you [4]."
+    )
     assert len(steps) == 4
 
 

@@ -112,6 +112,7 @@ class Person:
     majors: list[str] = field(default_factory=list)  # recommended CIP codes, best first
     careers: list[str] = field(default_factory=list)  # recommended O*NET-SOC codes, best first
     related: int = 0  # "related" titles attached to the recommended majors
+    skill_terms: int = 0  # listed entries whose similarity has a skill term (0 when no skills measured)
 
 
 def people_of(rows: Sequence[dict[str, str]], id_prefix: str = "opsy-riasec") -> list[Person]:
@@ -182,9 +183,11 @@ def rank(url: str, people: Sequence[Person], batch: int = 50) -> None:
                     m = MajorMatch.model_validate(row)
                     by_session[row["session_id"]].majors.append(m.cip_code or "")
                     by_session[row["session_id"]].related += len(m.related)
+                    by_session[row["session_id"]].skill_terms += m.skill_fit is not None
                 for row in sorted(jobs, key=lambda r: r["rank"]):
                     j = JobMatch.model_validate(row)
                     by_session[row["session_id"]].careers.append(j.onet_soc_code or "")
+                    by_session[row["session_id"]].skill_terms += j.skill_fit is not None
         finally:
             await queries.dispose()
 
@@ -593,6 +596,75 @@ def compare(
     report("r(z,z) + 0.1 for job zone >= 4 when the person has a degree", order(s), job_codes, career_fields_of)
     s = _rowcorr(z, job_prof) + 0.1 * zone_fit
     report("r(z,profile) + 0.1 for job zone >= 4 when a degree", order(s), job_codes, career_fields_of)
+
+    # -- decision 0008: weights chosen by 5-fold cross-validation inside the tuning half ------------
+    zp = std(stored)
+    r = _rowcorr(z, zp)
+    n_links = np.array([len(socs) for socs in links])
+    fam_size = np.array([sum(c[:2] == x[:2] for c in cips) for x in cips])
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, ser in enumerate(series):
+        members[ser].append(i)
+    series_z = np.array([zp[members[ser]].mean(0) for ser in series])
+    high_point = (np.argmax(z, 1)[:, None] == np.argmax(zp, 1)[None, :]).astype(float)
+    euclid = -np.linalg.norm(z[:, None, :] - zp[None, :, :], axis=2) / 3
+    weights = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+    candidates = {
+        "r(z, z profile) [0006]": (lambda w: r, (0.0,)),
+        "r + w * high-point agreement": (lambda w: r + w * high_point, weights),
+        "r + w * -Euclid(z, z profile) / 3": (lambda w: r + w * euclid, weights),
+        "r(z, w * program + (1-w) * series profile)": (
+            lambda w: _rowcorr(z, w * zp + (1 - w) * series_z),
+            (0.0, 0.25, 0.5, 0.75, 1.0),
+        ),
+        "r + w * log(programs in CIP family) [size prior]": (lambda w: r + w * np.log(fam_size), weights),
+        "r - w * log(1 + linked occupations) [breadth prior]": (lambda w: r - w * np.log1p(n_links), weights),
+    }
+    fold = np.array([int(hashlib.sha256(f"cv:{p.row_id}".encode()).hexdigest(), 16) % 5 for p in people])
+    print(f"\nDecision 0008: majors, 5-fold CV inside the tuning half (n={len(people)}), 2 per series")
+    print("  (share of listed majors from programs with <= 2 linked occupations / with a series or family")
+    catalog_fallback = np.mean([m[8] != "occupations" for m in majors])
+    catalog_labelled = np.mean([bool(field_of_cip(c)) for c in cips])
+    print(f"  profile / in the 13 fields; the catalog: {np.mean(n_links <= 2):.0%} / ", end="")
+    print(f"{catalog_fallback:.0%} / {catalog_labelled:.0%})")
+    for name, (family, grid) in candidates.items():
+        lists, chosen = _cross_validated(family, grid, fold, own, cips, series, major_fields)
+        f = figures([[cips[j] for j in row] for row in lists], own, major_fields, boot=boot)
+        flat = lists.ravel()
+        small = np.mean(n_links[flat] <= 2)
+        fallback = np.mean([majors[j][8] != "occupations" for j in flat])
+        labelled = np.mean([bool(field_of_cip(cips[j])) for j in flat])
+        lo, hi = f.ci[TOP_N]
+        print(
+            f"  {name:<52} CV lift@10 {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}] hit {f.hit[10]:5.1%}  w {chosen}"
+            f"  small {small:.0%} fallback {fallback:.0%} 13 fields {labelled:.0%} distinct {len(set(flat))}"
+        )
+
+
+def _cross_validated(
+    family: Any,
+    grid: Sequence[float],
+    fold: np.ndarray,
+    own: Sequence[str],
+    codes: Sequence[str],
+    groups: Sequence[str],
+    fields_of: Any,
+) -> tuple[np.ndarray, list[float]]:
+    """Each fold's lists ranked with the weight that gave the best lift@10 on the other four folds."""
+    out = np.zeros((len(own), TOP_N), dtype=int)
+    chosen = []
+    for k in range(int(fold.max()) + 1):
+        train, test = fold != k, fold == k
+        train_own = [f for f, t in zip(own, train, strict=True) if t]
+
+        def lift_on(w: float, rows: np.ndarray, rows_own: list[str]) -> float:
+            lists = order(family(w)[rows], groups)
+            return figures([[codes[j] for j in row] for row in lists], rows_own, fields_of, boot=0).lift[TOP_N]
+
+        best = max(grid, key=lambda w: lift_on(w, train, train_own))
+        chosen.append(best)
+        out[test] = order(family(best)[test], groups)
+    return out, chosen
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ interest fit = (1 + r) / 2 with r the Pearson correlation between the person's s
 *standardised against the instrument's norms* (z, stored with the interests in the personality
 profile) and the entry's RIASEC profile; majors' profiles are standardised per letter over the whole
 majors table first, careers keep O*NET's ratings. Skill fit = the mean percentile over the thinking
-skills the entry leans on; combined 0.7 / 0.3 (either alone when the other cannot be computed).
+skills the entry leans on, or the person's mean percentile over all their skills when none of the
+entry's was measured (it lists none), so a missing skill list neither helps nor hurts; combined
+0.7 / 0.3 (the interest fit alone when the person has no skills measured).
 Documents built before the z-scores were stored fall back to the raw scores: the figure is then an
 estimate, and the fit section says so. The result is written as a section built only from stored
 numbers and this arithmetic, so every figure an answer quotes from it can be cited.
@@ -135,6 +137,9 @@ def fit_for(entry: CatalogEntry, scores: PersonScores, majors: ProfileStats | No
         interest = 0.5 if r is None else (1 + r) / 2
     skills = {s: scores.skills[s] for s in entry.skills if s in scores.skills}
     skill = sum(skills.values()) / len(skills) / 100 if skills else None
+    if skill is None and interest is not None and scores.skills:
+        # none of the entry's skills measured: the person's own average, neutral (as the SQL's person_skill)
+        skill = sum(scores.skills.values()) / len(scores.skills) / 100
     if interest is not None and skill is not None:
         overall: float | None = W_INTEREST * interest + (1 - W_INTEREST) * skill
     else:
@@ -181,6 +186,11 @@ def fit_text(entry: CatalogEntry, fit: Fit, scores: PersonScores, listed_fits: M
     if fit.skills:
         listed = [f"{THINKING_SKILLS.get(s, s)} {p:g}" for s, p in fit.skills.items()]
         parts.append(f"Thinking skills it draws on, your percentiles: {_join(listed)}.")
+    elif fit.skill is not None:
+        parts.append(
+            f"It lists none of the thinking skills you were measured on, so its thinking-skills fit is your"
+            f" average percentile ({fit.skill}%)."
+        )
     if listed_fits:
         low, high = min(listed_fits.values()), max(listed_fits.values())
         parts.append(f"The {entry.kind}s on your list have fits from {low}% to {high}%.")

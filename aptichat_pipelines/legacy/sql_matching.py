@@ -11,10 +11,16 @@ similarity = W_INTEREST * interest_fit + (1 - W_INTEREST) * skill_fit, where
   profile is an average of occupations (aptichat_pipelines/catalog/cip.py), and averages crowd
   towards the middle, so what sets a program apart is its distance from the average program.
   Jobs keep O*NET's own ratings.
-- skill_fit = the mean of the person's percentiles / 100 over the thinking skills the entry leans on.
-When only one part can be computed (no skills measured, or the entry lists no skills) similarity
-is that part alone; an entry with neither is not ranked. Ties rank by code. Top :top_n per session.
-docs/decisions/0006-recommendation-ranking.md says how this was chosen (benchmarks/validity.py).
+- skill_fit = the mean of the person's percentiles / 100 over the thinking skills the entry leans on;
+  for an entry none of whose skills was measured (it lists none: a quarter of the majors, half of
+  the careers) the person's mean percentile over all their skills, so that a missing skill list
+  neither helps nor hurts an entry (with the interest fit alone there, a person with low skills
+  would see entries without skills pushed up, one with high skills pushed down: noise).
+When the person has no skills measured, similarity is the interest fit alone (no skill term at all);
+an entry with no RIASEC profile is ranked on its skill fit alone, one with neither is not ranked.
+Ties rank by code. Top :top_n per session.
+docs/decisions/0006-recommendation-ranking.md says how this was chosen (benchmarks/validity.py), 0008
+what was compared after it and the missing-skills rule.
 
 Majors are diversified: at most MAJORS_PER_SERIES programs of one CIP 4-digit series (e.g. 14.08,
 civil engineering) in the list; the next best programs of a listed series are attached to it as
@@ -32,7 +38,7 @@ from __future__ import annotations
 from aptichat_pipelines.legacy.sql_scoring import INTEREST_CTES, SCOPE_SESSIONS, SKILL_CTES
 
 # Part of catalog_rerank_sensor's hash: change it with the rule, and everyone's lists are rebuilt once.
-RANKING_VERSION = "0006"
+RANKING_VERSION = "0008"
 W_INTEREST = 0.7
 MAJORS_PER_SERIES = 2
 RELATED_KEPT = 3
@@ -124,16 +130,27 @@ skill_fit AS (
     JOIN {table} c ON sk.skill = ANY(c.skills)
     GROUP BY sk.session_id, c.code
 ),
-combined AS (
-    SELECT sc.session_id, c.code, i.fit AS interest_fit, s.fit AS skill_fit,
-           CASE WHEN i.fit IS NOT NULL AND s.fit IS NOT NULL THEN :w_interest * i.fit + (1 - :w_interest) * s.fit
-                ELSE COALESCE(i.fit, s.fit) END AS similarity,
+person_skill AS (
+    -- what an entry gets when none of its skills was measured: the person's own average, neutral
+    SELECT session_id, avg(percentile / 100.0) AS fit FROM skill GROUP BY session_id
+),
+blended AS (
+    SELECT sc.session_id, c.code, i.fit AS interest_fit,
+           CASE WHEN s.fit IS NULL AND i.fit IS NOT NULL THEN ps.fit ELSE s.fit END AS skill_fit,
            COALESCE(s.matched_skills, '{{}}') AS matched_skills,
            {series or "NULL::text"} AS series
     FROM scope sc
     CROSS JOIN {table} c
     LEFT JOIN interest_fit i ON i.session_id = sc.session_id AND i.code = c.code
     LEFT JOIN skill_fit s ON s.session_id = sc.session_id AND s.code = c.code
+    LEFT JOIN person_skill ps ON ps.session_id = sc.session_id
+),
+combined AS (
+    SELECT b.*,
+           CASE WHEN b.interest_fit IS NOT NULL AND b.skill_fit IS NOT NULL
+                THEN :w_interest * b.interest_fit + (1 - :w_interest) * b.skill_fit
+                ELSE COALESCE(b.interest_fit, b.skill_fit) END AS similarity
+    FROM blended b
 ),
 ranked AS (
     SELECT combined.*,

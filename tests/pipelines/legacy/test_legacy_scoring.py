@@ -176,6 +176,8 @@ def _expected_matches(
             letters[code] = [RIASEC_LETTERS[i] for _, i in sorted(shares, key=lambda t: (-t[0], t[1]))[:3]]
         if skills is not None and job_skills:
             fit_s = sum(skills[s] / 100 for s in job_skills) / len(job_skills)
+        elif skills and fit_i is not None:  # no skills listed: the person's own average (neutral)
+            fit_s = sum(skills.values()) / 100 / len(skills)
         if fit_i is not None and fit_s is not None:
             out[code] = 0.7 * fit_i + 0.3 * fit_s
         elif fit_i is not None or fit_s is not None:

@@ -619,6 +619,10 @@ def compare(
         ),
         "r + w * log(programs in CIP family) [size prior]": (lambda w: r + w * np.log(fam_size), weights),
         "r - w * log(1 + linked occupations) [breadth prior]": (lambda w: r - w * np.log1p(n_links), weights),
+        "w * r + (1-w) * mean r over linked occupations": (
+            lambda w: w * r + (1 - w) * _occupation_fit(_rowcorr(z, std(job_prof)), links, job_codes, r),
+            (0.0, 0.5, 1.0),
+        ),
     }
     fold = np.array([int(hashlib.sha256(f"cv:{p.row_id}".encode()).hexdigest(), 16) % 5 for p in people])
     print(f"\nDecision 0008: majors, 5-fold CV inside the tuning half (n={len(people)}), 2 per series")
@@ -639,6 +643,38 @@ def compare(
             f"  {name:<52} CV lift@10 {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}] hit {f.hit[10]:5.1%}  w {chosen}"
             f"  small {small:.0%} fallback {fallback:.0%} 13 fields {labelled:.0%} distinct {len(set(flat))}"
         )
+    rj = _rowcorr(z, job_prof)
+    zone4 = (zones >= 4).astype(float)[None, :]
+    career_candidates = {
+        "r(z, profile) [0006]": (lambda w: rj, (0.0,)),
+        "r + w * (job zone >= 4) when the person has a degree": (lambda w: rj + w * degree[:, None] * zone4, weights),
+        "r + w * (job zone >= 4), everyone": (lambda w: rj + w * zone4, weights),
+        "r + w * high-point agreement": (
+            lambda w: rj + w * (np.argmax(z, 1)[:, None] == np.argmax(job_prof, 1)[None, :]),
+            weights,
+        ),
+    }
+    print(f"Decision 0008: careers, 5-fold CV inside the tuning half (n={len(people)})")
+    for name, (family, grid) in career_candidates.items():
+        lists, chosen = _cross_validated(family, grid, fold, own, job_codes, None, career_fields_of)
+        f = figures([[job_codes[j] for j in row] for row in lists], own, career_fields_of, boot=boot)
+        lo, hi = f.ci[TOP_N]
+        print(f"  {name:<52} CV lift@10 {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}] hit {f.hit[10]:5.1%}  w {chosen}")
+
+
+def _occupation_fit(
+    job_r: np.ndarray, links: Sequence[Sequence[str]], job_codes: Sequence[str], fallback: np.ndarray
+) -> np.ndarray:
+    """A program's fit as the mean fit of the occupations it links to (the program's own r without links)."""
+    by_soc: dict[str, list[int]] = defaultdict(list)
+    for j, code in enumerate(job_codes):
+        by_soc[code[:7]].append(j)
+    out = fallback.copy()
+    for i, socs in enumerate(links):
+        rows = [j for soc in socs for j in by_soc.get(soc, [])]
+        if rows:
+            out[:, i] = job_r[:, rows].mean(1)
+    return out
 
 
 def _cross_validated(
@@ -647,7 +683,7 @@ def _cross_validated(
     fold: np.ndarray,
     own: Sequence[str],
     codes: Sequence[str],
-    groups: Sequence[str],
+    groups: Sequence[str] | None,
     fields_of: Any,
 ) -> tuple[np.ndarray, list[float]]:
     """Each fold's lists ranked with the weight that gave the best lift@10 on the other four folds."""

@@ -467,12 +467,12 @@ def compare(
         majors = conn.execute(
             text(
                 "SELECT cip_code, riasec_r, riasec_i, riasec_a, riasec_s, riasec_e, riasec_c, soc_codes, "
-                "profile_basis FROM majors WHERE source = 'cip' ORDER BY code"
+                "profile_basis, skills FROM majors WHERE source = 'cip' ORDER BY code"
             )
         ).all()
         jobs = conn.execute(
             text(
-                "SELECT onet_soc_code, riasec_r, riasec_i, riasec_a, riasec_s, riasec_e, riasec_c, job_zone "
+                "SELECT onet_soc_code, riasec_r, riasec_i, riasec_a, riasec_s, riasec_e, riasec_c, job_zone, skills "
                 "FROM jobs WHERE source = 'onet' ORDER BY code"
             )
         ).all()
@@ -660,6 +660,33 @@ def compare(
         f = figures([[job_codes[j] for j in row] for row in lists], own, career_fields_of, boot=boot)
         lo, hi = f.ci[TOP_N]
         print(f"  {name:<52} CV lift@10 {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}] hit {f.hit[10]:5.1%}  w {chosen}")
+    _missing_skills(z, [(job_prof, [list(j[8]) for j in jobs], None), (zp, [list(m[9]) for m in majors], series)])
+
+
+def _missing_skills(
+    z: np.ndarray, catalogs: Sequence[tuple[np.ndarray, list[list[str]], Sequence[str] | None]]
+) -> None:
+    """The sample has no thinking skills, so simulate them (uniform percentiles, independent of
+    interests; seed 1) and count how much of the top 10 lists no skills: under 0006 such an entry
+    was ranked on its interest fit alone, under 0008 on the person's average skill percentile."""
+    from aptichat.scales import THINKING_SKILLS
+
+    rng = np.random.default_rng(1)
+    names = list(THINKING_SKILLS)
+    print("Decision 0008: missing skill lists, simulated skills; share of the top 10 that lists no skills")
+    for kind, (profiles, skills, groups) in zip(("careers", "majors"), catalogs, strict=True):
+        interest = (1 + _rowcorr(z, profiles)) / 2
+        has = np.array([bool(s) for s in skills])
+        uses = np.array([[name in s for s in skills] for name in names], dtype=float)  # skills x entries
+        for label, lo, hi in (("low skills (5th-35th)", 5, 35), ("high skills (65th-95th)", 65, 95)):
+            pct = rng.uniform(lo, hi, (len(z), len(names)))
+            skill = (pct @ uses) / np.maximum(uses.sum(0), 1) / 100
+            before = np.where(has, 0.7 * interest + 0.3 * skill, interest)
+            after = 0.7 * interest + 0.3 * np.where(has, skill, pct.mean(1, keepdims=True) / 100)
+            shares = [float(np.mean(~has[order(score, groups)])) for score in (before, after)]
+            print(
+                f"  {kind:<8} {label:<24} 0006 {shares[0]:4.0%}  0008 {shares[1]:4.0%}  (catalog {np.mean(~has):.0%})"
+            )
 
 
 def _occupation_fit(

@@ -22,7 +22,11 @@ The 500 rows are split by a fixed hash of their row id into a tuning half and a 
 education column), so it cannot be scored here; the script says so.
 
 `--compare` also scores candidate rankings (congruence measures, profile smoothing, diversity) in
-numpy on the tuning half, from the same imported interests and catalog, to choose among them.
+numpy on the tuning half, from the same imported interests and catalog, to choose among them; the
+"Decision 0008" blocks choose any weight by 5-fold cross-validation inside the tuning half and print,
+beside each lift, the hit rate and how much of the lists comes from small programs, series/family
+fallback profiles and the 13 labelled fields (a prior can raise the lift by listing a few families),
+then the effect of missing skill lists under simulated skills (docs/decisions/0008).
 """
 
 from __future__ import annotations

@@ -171,6 +171,10 @@ class OfflineComposer:
 
     def _typed_draft(self, request: AnswerRequest) -> _Draft | None:
         """The answer shaped by what is asked (offline_questions), or None for the generic answer."""
+        if request.question_type in ("general", "explain", "specific_scale") and Q.superlative(request.question):
+            ranked = Q.superlative_draft(request)  # "which is my strongest / weakest ..."
+            if ranked is not None:
+                return ranked
         build = self._TYPED.get(request.question_type)
         return build(request) if build is not None else None
 
@@ -179,6 +183,7 @@ class OfflineComposer:
         share = max(200, request.max_chars // len(request.parts) - 4)
         answers: list[str] = []
         said: set[str] = set()
+        by_part = any(part.scales for part in request.parts)  # else every part may use every scale named
         for i, part in enumerate(request.parts):
             sub = request.model_copy(
                 update={
@@ -188,7 +193,7 @@ class OfflineComposer:
                     "parts": [],
                     "named_items": [item for item in request.named_items if mentions(keywords(part.text), item.title)],
                     # each part its own scales ("my openness ... and how do they fit research jobs")
-                    "scales": [s for s in part.scales if s in request.scales],
+                    "scales": [s for s in part.scales if s in request.scales] if by_part else request.scales,
                     "max_chars": share,
                 }
             )

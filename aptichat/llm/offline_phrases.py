@@ -224,6 +224,9 @@ WORRY_NEXT_PRACTISE = (
     "{practise} a little each week (past test questions or puzzles of that kind), and talk to a teacher or "
     "school counsellor about where you want to go."
 )
+CODE_ORDER_CLOSE = (
+    " With scores this close, read the letters as a group: their order could easily differ on another day."
+)
 WORRY_LEAD_GAP = "So I can't tell you how you compare on that, but here is what your other results do say:"
 WORRY_NEXT_GAP = (
     "If you want to know where you stand, a teacher or school counsellor can suggest a way to try those skills "

@@ -254,13 +254,13 @@ def _extremes(request: AnswerRequest, facts: list[ScaleFact]) -> list[str]:
     lines = []
     top = [f for f in valued if _close(f.value or 0, valued[0].value or 0)]
     cites = ", ".join(str(n) for n in [*(f.section.n for f in top), *extra])
+    build = ", a real strength to build on" if all(f.level == "high" for f in top) else ""
     if len(top) == 1:
-        lines.append(f"Your strongest area is {top[0].name.lower()} ({top[0].phrase()}) [{cites}].")
+        lines.append(f"Your strongest area is {top[0].name.lower()} ({top[0].phrase()}){build} [{cites}].")
     else:
         names = join_names([f"{f.name.lower()} ({f.phrase()})" for f in top])
-        lines.append(
-            f"Your strongest areas are {names}: too close to rank, within the test's measurement error [{cites}]."
-        )
+        close = "too close to rank, within the test's measurement error"
+        lines.append(f"Your strongest areas are {names}: {close}{build} [{cites}].")
     lowest = valued[-1]
     if lowest.level == "low" and lowest.section.document_type == "thinking_skills" and lowest not in top:
         lines.append(P.WORRY_LOW.format(name=lowest.name, phrase=lowest.phrase(), n=lowest.section.n))
@@ -368,10 +368,11 @@ def _worry_next(facts: list[ScaleFact], asked: bool) -> str:
     if not valued:
         return P.WORRY_NEXT
     best = max(valued, key=lambda f: f.value or 0)
+    tops = join_names([f.name.lower() for f in valued if _close(f.value or 0, best.value or 0)])
     practise = facts[0] if asked else min(valued, key=lambda f: f.value or 0)
-    if practise is best or (not asked and practise.level != "low"):
-        return P.WORRY_NEXT_BUILD.format(best=best.name.lower())
-    return P.WORRY_NEXT_PRACTISE.format(best=best.name.lower(), practise=practise.name.lower())
+    if _close(practise.value or 0, best.value or 0) or (not asked and practise.level != "low"):
+        return P.WORRY_NEXT_BUILD.format(best=tops)
+    return P.WORRY_NEXT_PRACTISE.format(best=tops, practise=practise.name.lower())
 
 
 # -- next steps -----------------------------------------------------------------------------------------
@@ -465,3 +466,74 @@ def scale_draft(request: AnswerRequest) -> Draft | None:
         # what the percentile itself means, when that is asked: the guide's definition, cited
         tail.append(f"What a percentile means: {' '.join(sentences(guide.text)[1:3])} [{guide.n}]")
     return Draft("", lead, "Also asked about:" if points else "", points, tail, P.NEXT_STEPS[intent])
+
+
+# -- strongest / weakest ----------------------------------------------------------------------------------
+
+_HIGHEST = re.compile(r"\b(best|strongest|highest|top|greatest|biggest strength|most pronounced|dominant)\b", re.I)
+_LOWEST = re.compile(
+    r"\b(weakest|worst|lowest|least|biggest weakness|(needs?|need to) (the )?most (work|practice|improvement)"
+    r"|(improve|work on) (the )?most|most room)\b",
+    re.I,
+)
+_AREAS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"\b(skills?|reasoning|thinking|abilit\w*)\b", re.I), "skills:", "thinking skill"),
+    (re.compile(r"\binterests?\b", re.I), "interests:", "interest area"),
+    (re.compile(r"\b(personality|traits?|tendenc\w*|character)\b", re.I), "personality:", "personality trait"),
+)
+
+
+def superlative(question: str) -> tuple[str, str, str] | None:
+    """What a "which is my strongest/weakest ..." question asks: ("strongest" | "weakest" | "both",
+    the section-id prefix of the results it ranks, how to name one of them), or None."""
+    high, low = _HIGHEST.search(question), _LOWEST.search(question)
+    if not (high or low):
+        return None
+    area = next(((prefix, noun) for pattern, prefix, noun in _AREAS if pattern.search(question)), None)
+    if area is None:
+        return None
+    direction = "both" if high and low else "strongest" if high else "weakest"
+    return direction, *area
+
+
+def superlative_draft(request: AnswerRequest) -> Draft | None:
+    """ "Which is my strongest (weakest) ...": the result(s) at that end, with level and meaning, the
+    ones within the measurement error of it named with it as too close to rank."""
+    asked = superlative(request.question)
+    if asked is None:
+        return None
+    direction, prefix, noun = asked
+    facts = [
+        f
+        for s in request.sections
+        if s.section_id.startswith(prefix) and (f := scale_fact(s)) is not None and f.value is not None
+    ]
+    if len(facts) < 2 or len({f.unit for f in facts}) != 1:
+        return None
+    facts.sort(key=lambda f: -(f.value or 0))
+    lines, used = [], set()
+    for end in ("strongest", "weakest") if direction == "both" else (direction,):
+        edge = facts[0] if end == "strongest" else facts[-1]
+        group = [f for f in facts if _close(f.value or 0, edge.value or 0)]
+        used.update(f.section.section_id for f in group)
+        if len(group) == 1:
+            meaning = _meaning(edge.section)
+            line = f"Your {end} {noun} is {edge.name.lower()}: {edge.phrase()} [{edge.section.n}]."
+            lines.append(line + (f" {meaning} [{edge.section.n}]" if meaning else ""))
+        else:
+            names = join_names([f"{f.name.lower()} ({f.phrase()})" for f in group])
+            cites = ", ".join(str(f.section.n) for f in group)
+            lines.append(
+                f"Your {end} {noun}s are {names}: so close that the difference is within the test's measurement "
+                f"error, so treat them as about the same [{cites}]."
+            )
+    rest = [f for f in facts if f.section.section_id not in used]
+    points = [f"- {f.name}: {f.phrase()} [{f.section.n}]" for f in rest[:4]]
+    intent = "thinking_skills" if prefix == "skills:" else "personality"
+    tail = []
+    code = _by_id(request).get("interests:holland_code")
+    if prefix == "interests:" and code is not None and (first := sentences(code.text)[:1]):
+        # the Holland code orders the same scores: with close ones, that order is not firm either
+        tail.append(f"{ensure_period(first[0])} [{code.n}]" + (P.CODE_ORDER_CLOSE if len(used) > 1 else ""))
+    return Draft("", "\n\n".join(lines), "Your other results, for comparison:" if points else "", points, tail,
+                 P.NEXT_STEPS[intent])  # fmt: skip

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
+from aptichat.llm.offline_questions import superlative
 from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
 from aptichat_api.rag.fit import fit_for, fit_text, person_scores, profile_stats
 from aptichat_api.rag.items import CatalogTitles, Match, recommended, resolve_items
@@ -180,6 +181,7 @@ class Understanding:
     ranks: list[int] = field(default_factory=list)  # list positions compared by ordinal ("1st and 3rd")
     studying: bool = False  # the question is about study (a major, a course, university), not work
     percentiles: bool = False  # the question asks about percentiles themselves
+    question: str = ""
 
     def item_kind(self) -> str | None:
         return self.items[0].candidate.kind if self.items else None
@@ -271,7 +273,9 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
             parts.append(QuestionPart(text=piece, intent=p_intent, question_type=p_type, scales=p_scales))
         compare = len(items) >= 2 and _COMPARE.search(question)
         if len(parts) == len(pieces) and len({p.intent for p in parts}) >= 2 and not compare:
-            return Understanding(MULTI_PART, items, top_two, scales, parts, None, studying=bool(studying))
+            return Understanding(
+                MULTI_PART, items, top_two, scales, parts, None, studying=bool(studying), question=question
+            )
     kind = question_type(question, items, scales, top_two)
     if kind == COMPARE and len({m.candidate.kind for m in items[:2]}) == 2:
         # "nursing vs psychology": compare like with like, majors here, when both exist as that kind.
@@ -317,7 +321,7 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
         intent = Intent.MAJORS if studying else Intent.CAREERS
     return Understanding(
         kind, items, top_two, scales, [], intent, unresolved, ranks if top_two else [], bool(studying),
-        bool(_PERCENTILE_WORD.search(question)),
+        bool(_PERCENTILE_WORD.search(question)), question,
     )  # fmt: skip
 
 
@@ -425,6 +429,12 @@ class QuestionUnderstanding:
         if u.question_type in (SPECIFIC_SCALE, COMPARE, EXPLAIN) or (u.question_type == GENERAL and u.scales):
             for scale in u.scales:
                 add_own(scale)
+        asked = [superlative(p.text) for p in u.parts] if u.parts else [superlative(u.question)]
+        for prefix in dict.fromkeys(a[1] for a in asked if a is not None):
+            # "which is my strongest / weakest ...": every result of that kind, to rank them all
+            for chunk in chunks:
+                if chunk.section_id.startswith(prefix) and chunk.section_id != "interests:holland_code":
+                    add_own(chunk.section_id)
         if u.question_type == MULTI_PART:
             for part in u.parts:
                 part_scales = named_scales(part.text)

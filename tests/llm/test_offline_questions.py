@@ -155,7 +155,10 @@ def test_worry_is_answered_with_the_thinking_skills_scores_and_honest_encouragem
     assert bullets[0].startswith("- Numerical reasoning: 84th percentile, high.") and bullets[0].endswith("[3]")
     # The strongest and the weakest area named with their levels, the low one said honestly, the next
     # step built on them (the overview [1] summarises the same results).
-    assert "Your strongest area is numerical reasoning (84th percentile, high) [3, 1]." in text
+    assert (
+        "Your strongest area is numerical reasoning (84th percentile, high), a real strength to build on [3, 1]."
+        in text
+    )
     assert "Spatial reasoning (28th percentile, low) is the area with the most room to grow [4]." in text
     assert "not that you can't do it" in text
     assert "Build on your numerical reasoning, practise spatial reasoning a little each week" in text
@@ -237,3 +240,149 @@ def test_why_not_cites_the_persons_own_sections_for_every_stored_score_it_repeat
     text = composer.generate(request).text
     assert "- Thinking skills it draws on, your percentiles: Verbal reasoning 66. [3, 2]" in text
     _numbers_are_cited_on_their_line(text, sections)
+
+
+# -- issue 16, round 4: worries, next steps, strongest/weakest, multi-part (tuned on dev only) ------------
+
+
+def _skill(n: int, sid: str, title: str, pct: int, level: str) -> ContextSection:
+    text = (
+        f"You answered 12 of 20 items correctly, around the {pct}th percentile (higher than about {pct}% of test "
+        f"takers), which is {level} for your norm group. This is a result you can build on."
+    )
+    return ContextSection(n=n, document_type="thinking_skills", section_id=sid, title=title, text=text)
+
+
+def _guide(n: int, guide_id: str) -> ContextSection:
+    from aptichat_pipelines.transform.scale_guides import all_scale_guides
+
+    guide = next(g for g in all_scale_guides() if g.guide_id == guide_id)
+    return ContextSection(n=n, document_type="scale_guide", section_id=guide_id, title=guide.title, text=guide.text)
+
+
+def test_worry_names_close_strongest_areas_together_and_the_low_one_honestly() -> None:
+    sections = [
+        _skill(1, "skills:numerical", "Numerical reasoning", 92, "high"),
+        _skill(2, "skills:spatial", "Spatial reasoning", 90, "high"),
+        _skill(3, "skills:verbal", "Verbal reasoning", 60, "average"),
+        _skill(4, "skills:memory", "Working memory", 21, "low"),
+        _guide(5, "guide:using_results"),
+    ]
+    request = AnswerRequest(question="am i too dumb for engineering", intent="thinking_skills", sections=sections,
+                            question_type="worry")  # fmt: skip
+    text = composer.generate(request).text
+    # 92 and 90 are within the band: named together, never one above the other
+    assert "Your strongest areas are numerical reasoning (92nd percentile, high) and spatial reasoning" in text
+    assert "too close to rank" in text and "Your strongest area is" not in text
+    # the low one: its level, what low does and does not mean, the guide's word for it, cited
+    assert "Working memory (21st percentile, low) is the area with the most room to grow [4]." in text
+    assert "not that you can't do it" in text
+    assert "a lower thinking-skill score shows where practice could pay off, not a door that is closed. [5]" in text
+    # the next step is built on these results
+    assert "Build on your numerical reasoning and spatial reasoning, practise working memory" in text
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_worry_about_an_unmeasured_document_says_so_and_answers_from_the_rest() -> None:
+    sections = _sections(["careers:overview", NURSE])
+    request = AnswerRequest(
+        question="i feel like i'm not smart enough for nursing",
+        intent="thinking_skills",
+        sections=sections,
+        question_type="worry",
+        gaps={"thinking_skills": "your thinking skills were not measured in this test"},
+        named_items=[_item("Registered Nurse", "29-1141.00", 1, NURSE)],
+    )
+    text = composer.generate(request).text
+    assert text.startswith("One thing first: Your thinking skills were not measured in this test.")
+    assert "Registered Nurse is your top career match (fit 91%) on these same results [2]." in text
+    assert "percentile" not in text  # no other document's scores passed off as the answer
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_next_steps_about_study_plan_around_the_top_two_majors_with_the_guides_steps() -> None:
+    sections = [*_sections(["majors:overview", "majors:nursing", "majors:psychology"]),
+                _guide(4, "guide:choosing_a_major"), _guide(5, "guide:using_results")]  # fmt: skip
+    request = AnswerRequest(question="what now, i have to pick a course", intent="general_guidance",
+                            sections=sections, question_type="next_steps")  # fmt: skip
+    text = composer.generate(request).text
+    assert text.startswith("Your strongest major matches are Nursing and Psychology [1].")
+    steps = [line for line in text.split("\n") if re.match(r"\d\. ", line)]
+    assert steps[0].startswith("1. Look at a course list for Nursing (your top major match, fit 89%)")
+    assert steps[1].startswith("2. Look at a course list for Psychology (your 2nd major match")
+    # the guide's concrete steps, cited to it
+    assert "3. Read real course outlines, not just their titles, and check which modules are compulsory. [4]" in text
+    assert any(s.startswith("4. Talk to current students") and s.endswith("[4]") for s in steps)
+    assert steps[-1].endswith("[5]")  # someone to talk it over with, and the using-results guide's advice
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_strongest_and_weakest_are_answered_by_rank_and_close_ones_together() -> None:
+    sections = _sections(["skills:verbal", "skills:numerical", "skills:spatial", "skills:logical", "skills:memory"])
+    weakest = composer.generate(
+        AnswerRequest(question="which of my skills needs the most work", intent="thinking_skills", sections=sections)
+    ).text
+    assert weakest.startswith("Your weakest thinking skill is spatial reasoning: 28th percentile, low [3].")
+    strongest = composer.generate(
+        AnswerRequest(question="which thinking skill is my best one", intent="thinking_skills", sections=sections)
+    ).text
+    assert strongest.startswith("Your strongest thinking skill is numerical reasoning: 84th percentile, high [2].")
+    close = [
+        _skill(1, "skills:numerical", "Numerical reasoning", 62, "average"),
+        _skill(2, "skills:verbal", "Verbal reasoning", 60, "average"),
+        _skill(3, "skills:memory", "Working memory", 40, "average"),
+    ]
+    text = composer.generate(
+        AnswerRequest(question="what is my strongest skill", intent="thinking_skills", sections=close)
+    ).text
+    assert text.startswith("Your strongest thinking skills are numerical reasoning (62nd percentile, average) and")
+    assert "within the test's measurement error" in text and "[1, 2]" in text
+    for answer, given in ((weakest, sections), (strongest, sections), (text, close)):
+        _numbers_are_cited_on_their_line(answer, given)
+
+
+def test_multi_part_parts_answer_with_their_own_scales_and_never_twice() -> None:
+    sections = _sections(["personality:openness", "skills:logical", "careers:overview", SCIENTIST])
+    request = AnswerRequest(
+        question="my openness and my logical reasoning - how do they fit research jobs?",
+        intent="personality",
+        sections=sections,
+        question_type="multi_part",
+        scales=["personality:openness", "skills:logical"],
+        parts=[
+            QuestionPart(text="my openness and my logical reasoning", intent="personality",
+                         question_type="specific_scale", scales=["personality:openness", "skills:logical"]),
+            QuestionPart(text="how do they fit research jobs", intent="careers", question_type="general"),
+        ],
+    )  # fmt: skip
+    text = composer.generate(request).text
+    assert text.count("Your openness to experience result") == 1
+    assert "Medical Scientist" in text and "[4]" in text  # the second part answered from the careers
+
+
+def test_a_percentile_question_gets_the_guides_definition() -> None:
+    sections = [*_sections(["skills:spatial"]), _guide(2, "guide:percentiles")]
+    request = AnswerRequest(question="my spatial is 28th percentile, does that mean 28% right?",
+                            intent="thinking_skills", sections=sections, question_type="specific_scale",
+                            scales=["skills:spatial"])  # fmt: skip
+    text = composer.generate(request).text
+    assert "What a percentile means:" in text and "It is not the percentage of questions you got right" in text
+    assert text.split("What a percentile means:")[1].split("\n")[0].rstrip().endswith("[2]")
+
+
+def test_why_one_and_not_another_answers_the_one_not_on_the_list() -> None:
+    body = "Lawyers would have a fit of 61% on the same rule. Enterprising is not among your strongest interests."
+    fit = ("computed_fit", "careers:fit:23-1011.00", "Your fit: Lawyers", body)
+    sections = _sections(["careers:overview", NURSE], [fit])
+    sections[-1] = sections[-1].model_copy(update={"document_type": "career_recommendations"})
+    request = AnswerRequest(
+        question="why nurse and not lawyer",
+        intent="careers",
+        sections=sections,
+        question_type="why_not",
+        named_items=[_item("Registered Nurse", "29-1141.00", 1, NURSE),
+                     _item("Lawyers", "23-1011.00", None, "careers:fit:23-1011.00")],
+    )  # fmt: skip
+    text = composer.generate(request).text
+    assert text.startswith("Lawyers is not among your recommended careers.")
+    assert "61%" in text and "Registered Nurse is your top career match (fit 91%) on these same results [2]." in text

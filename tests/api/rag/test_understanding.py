@@ -162,3 +162,43 @@ def test_two_ranks_named_by_ordinal_are_compared() -> None:
     assert ranks_named("my first job") == [] and ranks_named("first and first") == []
     u = understand("whats the diffrence between my 1st and 3rd career", [])
     assert u.question_type == COMPARE and u.ranks == [1, 3] and u.intent is Intent.CAREERS
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the first thing I should do after this?",
+        "how should i decide what to do next",
+        "what do I do with my results",
+        "what steps should i take now",
+        "my next move?",
+    ],
+)
+def test_next_steps_are_recognised_in_everyday_wording(question: str) -> None:
+    assert understand(question, CATALOG).question_type == NEXT_STEPS
+
+
+def test_study_questions_and_percentile_questions_are_marked() -> None:
+    assert understand("what now, i have to pick a uni course soon", CATALOG).studying
+    assert not understand("what should i do next", CATALOG).studying
+    assert understand("is 70th percentile the same as 70% right?", CATALOG).percentiles
+
+
+def test_a_common_word_two_letters_off_is_no_typo_of_a_title() -> None:
+    # "since" is not "science" (two letters apart in a short word); a real typo in a long word still is
+    assert _titles("since nothing stands out, what next", CATALOG) == []
+    assert _titles("is computer sciense good for me", CATALOG, prefer="major") == ["Computer Science"]
+
+
+def test_strongest_and_weakest_questions_name_what_they_rank() -> None:
+    from aptichat.llm.offline_questions import superlative
+
+    assert superlative("which thinking skill is my best one") == ("strongest", "skills:", "thinking skill")
+    assert superlative("which of my skills needs the most work") == ("weakest", "skills:", "thinking skill")
+    assert superlative("my strongest and weakest skills?") == ("both", "skills:", "thinking skill")
+    assert superlative("which of my interests is highest")[:2] == ("strongest", "interests:")  # type: ignore[index]
+    assert superlative("what's my top career") is None  # a career list is ranked already
+    # each part of a multi-part question keeps the scales it names
+    u = understand("what is my openness score, and which career suits it?", CATALOG)
+    assert u.question_type == MULTI_PART
+    assert [p.scales for p in u.parts] == [["personality:openness"], []]

@@ -87,3 +87,17 @@ def test_worried_not_smart_enough_for_engineering(chat_engine: Any, rag_world: d
         assert f"{pct} percentile" in line and re.search(r"\[\d+\]$", line), line
     assert "strength to build on" in answer
     assert "dumb" not in answer.casefold() and "not smart" not in answer.casefold()
+
+
+def test_next_steps_cite_the_guides_steps_and_name_the_top_match(chat_engine: Any, rag_world: dict[str, str]) -> None:
+    result = chat_engine.answer(rag_world["nurse"], "what's the first thing I should do now?")
+    cited = _cited(result)
+    assert cited.get("guide:career_exploration_steps") == "scale_guide"
+    assert "Registered Nurse (your top career match, fit 91%)" in result.answer
+    assert re.search(r"Talk to people who do the work.*\[\d+\]", result.answer)
+
+
+def test_weakest_skill_is_the_lowest_result(chat_engine: Any, rag_world: dict[str, str]) -> None:
+    result = chat_engine.answer(rag_world["nurse"], "which of my thinking skills needs the most work?")
+    assert result.answer.startswith("Your weakest thinking skill is spatial reasoning: 28th percentile, low")
+    assert "skills:spatial" in _cited(result)

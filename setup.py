@@ -73,7 +73,7 @@ setup(
     packages=find_packages(include=["aptichat*", "aptichat_pipelines*", "aptichat_api*"]),
     include_package_data=True,
     package_data={
-        "aptichat": ["db/migrations/*.ini", "db/migrations/*.mako", "llm/prompts/*", "py.typed"],
+        "aptichat": ["db/migrations/*.ini", "db/migrations/*.mako", "llm/prompts/*", "py.typed", "safety/data/*.npz"],
         "aptichat_pipelines": ["legacy_sim/*.sql", "legacy_sim/*.json", "catalog/*.json"],
         "aptichat_api": ["static/*"],
     },

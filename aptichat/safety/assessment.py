@@ -61,10 +61,14 @@ def assess(message: str, embedder: Embedder | None = None) -> SafetyAssessment:
     # The semantic layer judges only messages the rules found nothing in: an insult keeps its
     # boundary reply ("go kill yourself" sits near "i want to kill myself" in embedding space).
     if not hits and embedder is not None:
-        from aptichat.safety.semantic import SIGNAL_NAME, is_distress
+        from aptichat.safety.learned import ABUSE_SIGNAL_NAME
+        from aptichat.safety.semantic import judge
 
-        if is_distress(message, embedder):
-            return SafetyAssessment(category=SafetyCategory.DISTRESS, signals=(*names, SIGNAL_NAME))
+        signal = judge(message, embedder)
+        if signal == ABUSE_SIGNAL_NAME:
+            return SafetyAssessment(category=SafetyCategory.ABUSE, signals=(signal,))
+        if signal is not None:
+            return SafetyAssessment(category=SafetyCategory.DISTRESS, signals=(signal,))
     if distress_kinds:
         return SafetyAssessment(
             category=SafetyCategory.DISTRESS,

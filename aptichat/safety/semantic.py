@@ -27,6 +27,7 @@ import numpy as np
 
 from aptichat.embeddings.base import Embedder
 from aptichat.lru import LRU
+from aptichat.safety import learned
 from aptichat.safety.exemplars import DISTRESS, SAFE
 from aptichat.settings import LOCAL_EMBEDDING_MODEL
 
@@ -36,6 +37,7 @@ MARGIN = 0.03
 SIGNAL_NAME = "semantic_distress"
 
 MAX_SENTENCES = 8
+MAX_WHOLE = 1000  # characters of a whole message the learned layer judges
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*|,\s+(?:and|but|so)\s+")
 # A sentence about careers, study choices or a field of work is left to the rules.
 CAREER_GUARD = re.compile(
@@ -64,8 +66,9 @@ class _Banks:
 
 _banks: dict[tuple[str, str, int], _Banks] = {}
 _lock = threading.Lock()
-# (embedder key, sha256 of a judged sentence) -> (best DISTRESS cosine, best SAFE cosine)
-_sentence_scores: LRU[tuple[tuple[str, str, int], str], tuple[float, float]] = LRU(4096)
+# (embedder key, sha256 of a judged part) -> (best DISTRESS cosine, best SAFE cosine, learned P(distress),
+# learned P(abuse))
+_sentence_scores: LRU[tuple[tuple[str, str, int], str], tuple[float, float, float, float]] = LRU(4096)
 
 
 def _key(embedder: Embedder) -> tuple[str, str, int]:
@@ -92,25 +95,51 @@ def sentences(message: str) -> list[str]:
     return parts[:MAX_SENTENCES]
 
 
-def scores(message: str, embedder: Embedder) -> list[tuple[float, float]]:
-    """(best DISTRESS cosine, best SAFE cosine) for each judged sentence of `message` (guarded ones
-    left out)."""
+def _judged(message: str) -> tuple[list[str], str | None]:
+    """The sentences both layers judge (guarded ones and sign-offs left out) and, for the learned layer,
+    the whole message when it has several sentences and none is guarded (distress spread over them)."""
     if SIGN_OFF.search(message):
-        return []
-    judged = [s for s in sentences(message) if not CAREER_GUARD.search(s)]
-    if not judged:
+        return [], None
+    every = sentences(message)
+    judged = [s for s in every if not CAREER_GUARD.search(s)]
+    whole = message.strip()[:MAX_WHOLE] if len(judged) > 1 and len(judged) == len(every) else None
+    return judged, whole
+
+
+def judged_parts(message: str) -> list[str]:
+    """Everything the learned layer scores for `message` (its probabilities are the maximum over these)."""
+    judged, whole = _judged(message)
+    return [*judged, whole] if whole else judged
+
+
+def _part_scores(parts: list[str], embedder: Embedder) -> list[tuple[float, float, float, float]]:
+    """(best DISTRESS cosine, best SAFE cosine, learned P(distress), learned P(abuse)) per part, from one
+    embedding of the parts not scored before. P is 0 when the learned layer does not apply."""
+    if not parts:
         return []
     bank = banks(embedder)
-    keys = [(_key(embedder), hashlib.sha256(s.encode()).hexdigest()) for s in judged]
+    model = learned.classifier()
+    if model is not None and model.meta.get("embedding_model") != embedder.model:
+        model = None
+    keys = [(_key(embedder), hashlib.sha256(s.encode()).hexdigest()) for s in parts]
     found = [_sentence_scores.get(k) for k in keys]
     missing = [i for i, f in enumerate(found) if f is None]
     if missing:
-        vectors = np.asarray(embedder.embed_documents([judged[i] for i in missing]), dtype=np.float32)
+        texts = [parts[i] for i in missing]
+        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
         distress, safe = (vectors @ bank.distress.T).max(axis=1), (vectors @ bank.safe.T).max(axis=1)
-        for i, best_distress, best_safe in zip(missing, distress, safe, strict=True):
-            found[i] = (float(best_distress), float(best_safe))
+        probs = model.probabilities(texts, vectors) if model else np.zeros((len(texts), 3), np.float32)
+        for j, i in enumerate(missing):
+            found[i] = (float(distress[j]), float(safe[j]), float(probs[j, 1]), float(probs[j, 2]))
             _sentence_scores.put(keys[i], found[i])  # type: ignore[arg-type]
     return [f for f in found if f is not None]
+
+
+def scores(message: str, embedder: Embedder) -> list[tuple[float, float]]:
+    """(best DISTRESS cosine, best SAFE cosine) for each judged sentence of `message` (guarded ones
+    left out)."""
+    judged, _ = _judged(message)
+    return [(d, s) for d, s, _, _ in _part_scores(judged, embedder)]
 
 
 def is_distress(message: str, embedder: Embedder, threshold: float | None = None, margin: float = MARGIN) -> bool:
@@ -120,3 +149,27 @@ def is_distress(message: str, embedder: Embedder, threshold: float | None = None
     if limit is None or not message.strip():
         return False
     return any(d >= limit and d - s >= margin for d, s in scores(message, embedder))
+
+
+def learned_probabilities(message: str, embedder: Embedder) -> tuple[float, float]:
+    """The learned layer's highest P(distress) and P(abuse) over the judged parts of `message`."""
+    if THRESHOLDS.get(embedder.model) is None or not message.strip():
+        return 0.0, 0.0
+    found = _part_scores(judged_parts(message), embedder)
+    return max((f[2] for f in found), default=0.0), max((f[3] for f in found), default=0.0)
+
+
+def judge(message: str, embedder: Embedder) -> str | None:
+    """The signal the embedding layers raise for a message the rules found nothing in, or None:
+    the exemplar layer's distress, else the learned layer's distress, else its abuse."""
+    if is_distress(message, embedder):
+        return SIGNAL_NAME
+    model = learned.classifier()
+    if model is None:
+        return None
+    p_distress, p_abuse = learned_probabilities(message, embedder)
+    if p_distress >= model.threshold:
+        return learned.SIGNAL_NAME
+    if p_abuse >= model.abuse_threshold:
+        return learned.ABUSE_SIGNAL_NAME
+    return None

@@ -175,6 +175,10 @@ class OfflineComposer:
             ranked = Q.superlative_draft(request)  # "which is my strongest / weakest ..."
             if ranked is not None:
                 return ranked
+        if request.question_type in ("general", "explain") and Q.asks_overview(request.question):
+            summary = Q.overview_draft(request)  # "explain the overview of my test", "sum it up"
+            if summary is not None:
+                return summary
         build = self._TYPED.get(request.question_type)
         return build(request) if build is not None else None
 

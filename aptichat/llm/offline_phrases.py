@@ -227,6 +227,12 @@ WORRY_NEXT_PRACTISE = (
 CODE_ORDER_CLOSE = (
     " With scores this close, read the letters as a group: their order could easily differ on another day."
 )
+CODE_CLOSE = (
+    "{names} are within the test's measurement error of each other, so their order in your code could easily "
+    "swap on another day: read them as a group [{n}]."
+)
+CODE_CLEAR = "The order is clear: {name} ({value} out of 100) leads by more than the test's measurement error [{n}]."
+OVERVIEW_LEAD = "Here is your whole test in short, one line per part of your report:"
 WORRY_LEAD_GAP = "So I can't tell you how you compare on that, but here is what your other results do say:"
 WORRY_NEXT_GAP = (
     "If you want to know where you stand, a teacher or school counsellor can suggest a way to try those skills "

@@ -140,7 +140,7 @@ def compare_draft(request: AnswerRequest) -> Draft | None:
         a, b = items
         lead = f"Here are {a.title} and {b.title} side by side, from your results:"
         verdict = ""
-        if fit_a is not None and fit_b is not None:
+        if fit_a is not None and fit_b is not None and a.kind == b.kind:  # a career's fit is no major's
             cites = ", ".join(str(n) for n in dict.fromkeys([*cite_a, *cite_b]))
             if _close(fit_a, fit_b):
                 verdict = (
@@ -443,9 +443,46 @@ def next_steps_draft(request: AnswerRequest) -> Draft | None:
 # -- one scale ------------------------------------------------------------------------------------------
 
 
+_LETTER_SCORE = re.compile(r"\b([A-Z][a-z]+) \(([RIASEC])\) (\d{1,3})\b")
+
+
+def holland_draft(request: AnswerRequest, section: ContextSection) -> Draft | None:
+    """The Holland code: what it is, then whether the order of its letters is firm: top scores within
+    the measurement error of each other are called close, and then the order could easily swap."""
+    scores = sorted(((int(v), name) for name, _, v in _LETTER_SCORE.findall(section.text)), reverse=True)
+    first = sentences(section.text)[:1]
+    if not first or len(scores) < 4:
+        return None
+    n = section.n
+    groups: list[list[tuple[int, str]]] = [[scores[0]]]
+    for score in scores[1:4]:
+        if groups[-1][-1][0] - score[0] <= CLOSE_BAND:
+            groups[-1].append(score)
+        else:
+            groups.append([score])
+    close = [g for g in groups if len(g) > 1]
+    by_id = _by_id(request)
+    lines = []
+    for value, name in scores[:3]:  # what each letter of the code stands for, from its own section
+        letter = next((x for x in by_id.values() if x.section_id.startswith("interests:") and
+                       display_title(x.title).startswith(name)), None)  # fmt: skip
+        meaning = _meaning(letter) if letter is not None else None
+        if letter is not None and meaning:
+            lines.append(f"- {name} ({value} out of 100): {meaning} [{letter.n}]")
+    order = [P.CODE_CLOSE.format(names=join_names([f"{nm} ({v})" for v, nm in g]), n=n) for g in close]
+    if not close:
+        order.append(P.CODE_CLEAR.format(name=scores[0][1], value=scores[0][0], n=n))
+    guide = _guide_clause(request, "guide:holland_code", r"\bclose\b") if close else None
+    tail = [*order, *([guide] if guide else [])]
+    return Draft("", f"{ensure_period(first[0])} [{n}]", "", lines, tail, P.NEXT_STEPS["personality"])
+
+
 def scale_draft(request: AnswerRequest) -> Draft | None:
     """A question about one (or two) named scales: the result first, then what it means."""
     by_id = _by_id(request)
+    code = by_id.get("interests:holland_code")
+    if request.scales and request.scales[0] == "interests:holland_code" and code is not None:
+        return holland_draft(request, code)
     facts = [f for sid in request.scales if sid in by_id and (f := scale_fact(by_id[sid])) is not None]
     if not facts:
         return None
@@ -511,7 +548,8 @@ def superlative_draft(request: AnswerRequest) -> Draft | None:
     if len(facts) < 2 or len({f.unit for f in facts}) != 1:
         return None
     facts.sort(key=lambda f: -(f.value or 0))
-    lines, used = [], set()
+    lines: list[str] = []
+    used: set[str] = set()
     for end in ("strongest", "weakest") if direction == "both" else (direction,):
         edge = facts[0] if end == "strongest" else facts[-1]
         group = [f for f in facts if _close(f.value or 0, edge.value or 0)]
@@ -537,3 +575,49 @@ def superlative_draft(request: AnswerRequest) -> Draft | None:
         tail.append(f"{ensure_period(first[0])} [{code.n}]" + (P.CODE_ORDER_CLOSE if len(used) > 1 else ""))
     return Draft("", "\n\n".join(lines), "Your other results, for comparison:" if points else "", points, tail,
                  P.NEXT_STEPS[intent])  # fmt: skip
+
+
+# -- the whole test in short --------------------------------------------------------------------------------
+
+_OVERVIEW = re.compile(
+    r"\b(overview|summar\w*|sum (it |this |that |them |everything |me )?up|in short|tl;? ?dr|big picture"
+    r"|whole (thing|test|report|results?))\b",
+    re.I,
+)
+# Each document's summary section, in the order the report gives them.
+OVERVIEW_SECTIONS = ("personality:overview", "interests:holland_code", "skills:overview", "careers:overview",
+                     "majors:overview")  # fmt: skip
+
+
+_ONE_PART = re.compile(r"\b(careers?|jobs?|majors?|degrees?|courses?|holland|code)\b", re.I)
+
+
+def asks_overview(question: str) -> bool:
+    """Whether the question asks for the whole test in short ("explain the overview", "sum it up"),
+    not for a summary of one part of it ("summary of my thinking skills")."""
+    if _OVERVIEW.search(question) is None or _ONE_PART.search(question):
+        return False
+    return not any(pattern.search(question) for pattern, _, _ in _AREAS)
+
+
+def overview_draft(request: AnswerRequest) -> Draft | None:
+    """The whole test in short: each document's own summary, cited, in the report's order."""
+    by_id = _by_id(request)
+    points = []
+    for sid in OVERVIEW_SECTIONS:
+        section = by_id.get(sid)
+        if section is None:
+            continue
+        if sid in ("careers:overview", "majors:overview"):
+            ranked = ranked_items(request.sections, f"{sid.split(':')[0][:-1]}_recommendations")
+            top = [i.title for i in ranked.listed()[:3]] if ranked is not None else []
+            if top:
+                noun = "career" if sid.startswith("careers") else "major"
+                points.append(f"- Your strongest {noun} matches: {join_names(top)} [{section.n}]")
+            continue
+        telling = [x for x in sentences(section.text) if not re.search(r"\d", x)][:2]
+        if telling:
+            points.append(f"- {ensure_period(clip(' '.join(telling), 300))} [{section.n}]")
+    if len(points) < 2:
+        return None
+    return Draft("", P.OVERVIEW_LEAD, "", points, [], P.NEXT_STEPS["general_guidance"])

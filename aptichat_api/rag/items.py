@@ -145,7 +145,10 @@ def _match(words: Sequence[str], naming: Sequence[bool], candidate: Candidate) -
         hit = [i for i, w in enumerate(words) if naming[i] and _similar(w, title_word)]
         if hit:
             matched += 1
-            positions.update(hit)
+            # the words that name it exactly, if any, are the only ones it claims: in "registered
+            # nurse and nursing major", "nursing" stays free to name the major
+            exact = [i for i in hit if words[i] == title_word or _stem(words[i]) == _stem(title_word)]
+            positions.update(exact or hit)
     if not matched:
         return None
     partial = matched < len(candidate.words) and candidate.rank is None

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
-from aptichat.llm.offline_questions import superlative
+from aptichat.llm.offline_questions import OVERVIEW_SECTIONS, asks_overview, superlative
 from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
 from aptichat_api.rag.fit import fit_for, fit_text, person_scores, profile_stats
 from aptichat_api.rag.items import CatalogTitles, Match, recommended, resolve_items
@@ -201,10 +201,12 @@ class Understanding:
 
 
 def named_scales(question: str) -> list[str]:
-    """Section ids of the scales the question names, in the order it names them."""
+    """Section ids of the scales the question names, in the order it names them. A question that quotes
+    figures ("the numbers are like 55 53 52") means those by "numbers", not numerical reasoning."""
     found: list[tuple[int, str]] = []
+    quoting = re.search(r"\d", question) is not None
     for pattern, section in SCALE_WORDS:
-        match = pattern.search(question)
+        match = pattern.search(re.sub(r"\bnumbers\b", " ", question) if quoting else question)
         if match and section not in [s for _, s in found]:
             found.append((match.start(), section))
     return [s for _, s in sorted(found)]
@@ -277,7 +279,9 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
                 MULTI_PART, items, top_two, scales, parts, None, studying=bool(studying), question=question
             )
     kind = question_type(question, items, scales, top_two)
-    if kind == COMPARE and len({m.candidate.kind for m in items[:2]}) == 2:
+    both_kinds = _CAREER_WORD.search(question) and re.search(r"\b(majors?|degrees?|courses?)\b", question, re.I)
+    if kind == COMPARE and len({m.candidate.kind for m in items[:2]}) == 2 and not both_kinds:
+        # (unless it asks for a career and a degree side by side, naming both kinds)
         # "nursing vs psychology": compare like with like, majors here, when both exist as that kind.
         for same in sorted(("career", "major"), key=lambda k: k != prefer):
             alike = resolve_items(question, [c for c in candidates if c.kind == same], prefer=same)
@@ -429,12 +433,21 @@ class QuestionUnderstanding:
         if u.question_type in (SPECIFIC_SCALE, COMPARE, EXPLAIN) or (u.question_type == GENERAL and u.scales):
             for scale in u.scales:
                 add_own(scale)
+            if u.scales[:1] == ["interests:holland_code"] and (code := own.get("interests:holland_code")):
+                # what each letter stands for, and how to read the code when its scores are close
+                letters = re.search(r"Holland code ([RIASEC]{3})", code.text)
+                for letter in letters.group(1) if letters else "":
+                    add_own(f"interests:{letter}")
+                add_guides("guide:holland_code")
         asked = [superlative(p.text) for p in u.parts] if u.parts else [superlative(u.question)]
         for prefix in dict.fromkeys(a[1] for a in asked if a is not None):
             # "which is my strongest / weakest ...": every result of that kind, to rank them all
             for chunk in chunks:
                 if chunk.section_id.startswith(prefix) and chunk.section_id != "interests:holland_code":
                     add_own(chunk.section_id)
+        if u.question_type in (GENERAL, EXPLAIN) and asks_overview(u.question):
+            for section_id in OVERVIEW_SECTIONS:  # the whole test in short: each document's summary
+                add_own(section_id)
         if u.question_type == MULTI_PART:
             for part in u.parts:
                 part_scales = named_scales(part.text)

@@ -386,3 +386,48 @@ def test_why_one_and_not_another_answers_the_one_not_on_the_list() -> None:
     text = composer.generate(request).text
     assert text.startswith("Lawyers is not among your recommended careers.")
     assert "61%" in text and "Registered Nurse is your top career match (fit 91%) on these same results [2]." in text
+
+
+def _code(n: int, scores: dict[str, int]) -> ContextSection:
+    names = {"R": "Realistic", "I": "Investigative", "A": "Artistic", "S": "Social", "E": "Enterprising",
+             "C": "Conventional"}  # fmt: skip
+    top = sorted(scores, key=lambda k: -scores[k])[:3]
+    listed = ", ".join(f"{names[k]} ({k}) {v}" for k, v in scores.items())
+    text = (f"Your three strongest interest areas, in order, are {names[top[0]]}, {names[top[1]]} and {names[top[2]]}, "
+            f"which gives the Holland code {''.join(top)}. Your scores out of 100: {listed}.")  # fmt: skip
+    return ContextSection(n=n, document_type="personality_profile", section_id="interests:holland_code",
+                          title="Your Holland code", text=text)  # fmt: skip
+
+
+def test_a_holland_code_with_close_scores_says_its_order_is_not_firm() -> None:
+    close = _code(1, {"R": 50, "I": 53, "A": 49, "S": 55, "E": 52, "C": 47})
+    sections = [close, _guide(2, "guide:holland_code")]
+    request = AnswerRequest(question="my code is SIE, does the order matter", intent="personality", sections=sections,
+                            question_type="specific_scale", scales=["interests:holland_code"])  # fmt: skip
+    text = composer.generate(request).text
+    assert text.startswith("Your three strongest interest areas, in order, are Social, Investigative and Enterprising")
+    assert (
+        "Social (55), Investigative (53), Enterprising (52) and Realistic (50) are within the test's measurement"
+        in text
+    )
+    assert "read your code in both orders. [2]" in text
+    clear = _code(1, {"R": 20, "I": 71, "A": 58, "S": 86, "E": 35, "C": 40})
+    text = composer.generate(request.model_copy(update={"sections": [clear]})).text
+    assert "The order is clear: Social (86 out of 100) leads" in text and "could easily swap" not in text
+    _numbers_are_cited_on_their_line(text, [clear])
+
+
+def test_the_whole_test_in_short_gives_each_documents_summary_and_one_part_is_not_the_whole() -> None:
+    ids = ["personality:overview", "interests:holland_code", "skills:overview", "careers:overview", "majors:overview"]
+    sections = _sections(ids)
+    text = composer.generate(
+        AnswerRequest(
+            question="can you sum it up for me, the whole thing", intent="general_guidance", sections=sections
+        )
+    ).text
+    bullets = [line for line in text.split("\n") if line.startswith("- ")]
+    assert len(bullets) == 5 and [b.rsplit("[", 1)[1] for b in bullets] == ["1]", "2]", "3]", "4]", "5]"]
+    assert "Registered Nurse, Medical Scientist and Educational and Career Counselor [4]" in text
+    from aptichat.llm.offline_questions import asks_overview
+
+    assert asks_overview("explain the overview of my test") and not asks_overview("summary of my thinking skills?")

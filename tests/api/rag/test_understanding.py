@@ -202,3 +202,21 @@ def test_strongest_and_weakest_questions_name_what_they_rank() -> None:
     u = understand("what is my openness score, and which career suits it?", CATALOG)
     assert u.question_type == MULTI_PART
     assert [p.scales for p in u.parts] == [["personality:openness"], []]
+
+
+def test_a_career_and_a_degree_named_as_such_are_compared_across_kinds() -> None:
+    own = [*MINE, Candidate.of("major", "nursing", "Nursing", 1, "majors:nursing")]
+    u = understand("compare the registered nurse career and the nursing degree", [*own, *CATALOG])
+    assert u.question_type == COMPARE
+    assert [(m.candidate.kind, m.candidate.title) for m in u.items] == [
+        ("career", "Registered Nurse"),
+        ("major", "Nursing"),
+    ]
+    # a word that names one title exactly leaves its look-alike free for the other; repeats still count
+    u = understand("why is engineer not on my list? my dad is an engineer", CATALOG)
+    assert [m.candidate.title for m in u.items] == ["Civil Engineers"]
+
+
+def test_quoted_figures_are_not_numerical_reasoning() -> None:
+    assert named_scales("my holland code is SIE but the numbers are like 55 53 52") == ["interests:holland_code"]
+    assert named_scales("im terrible at numbers") == ["skills:numerical"]

@@ -124,7 +124,10 @@ class OfflineComposer:
             next_step = f"{P.suggest_others(request.gaps)} {P.GAP_FOLLOW_UP}"
         head = " ".join(p for p in (gap_note, head) if p)
         transition = P.TRANSITIONS.get(intent, P.TRANSITIONS["general_guidance"])
-        return self._fit(request.max_chars, _Draft(head, lead, transition, points, [], next_step))
+        # an overview naming one strongest area, when others are within the measurement error of it
+        close = Q.close_to_strongest(request) if lead_section.section_id.endswith(":overview") else None
+        tail = [close] if close else []
+        return self._fit(request.max_chars, _Draft(head, lead, transition, points, tail, next_step))
 
     def _fit(self, max_chars: int, draft: _Draft) -> str:
         # Drop the least relevant points first, then the extras, then the next step, then clip the

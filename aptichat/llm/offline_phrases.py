@@ -233,6 +233,10 @@ CODE_CLOSE = (
 )
 CODE_CLEAR = "The order is clear: {name} ({value} out of 100) leads by more than the test's measurement error [{n}]."
 OVERVIEW_LEAD = "Here is your whole test in short, one line per part of your report:"
+CLOSE_TO_STRONGEST = (
+    "{names} are within the test's measurement error of each other, so read them as about the same rather than "
+    "one above the other [{cites}]."
+)
 WORRY_LEAD_GAP = "So I can't tell you how you compare on that, but here is what your other results do say:"
 WORRY_NEXT_GAP = (
     "If you want to know where you stand, a teacher or school counsellor can suggest a way to try those skills "

@@ -621,3 +621,23 @@ def overview_draft(request: AnswerRequest) -> Draft | None:
     if len(points) < 2:
         return None
     return Draft("", P.OVERVIEW_LEAD, "", points, [], P.NEXT_STEPS["general_guidance"])
+
+
+def close_to_strongest(request: AnswerRequest) -> str | None:
+    """When an overview names one strongest area but other results of the same kind in the request are
+    within the measurement error of it, the note that says so (cited), so summary and details agree."""
+    for prefix in ("skills:", "personality:"):
+        facts = [
+            f
+            for s in request.sections
+            if s.section_id.startswith(prefix) and (f := scale_fact(s)) is not None and f.value is not None
+        ]
+        if len(facts) < 2 or len({f.unit for f in facts}) != 1:
+            continue
+        best = max(facts, key=lambda f: f.value or 0)
+        group = sorted((f for f in facts if _close(f.value or 0, best.value or 0)), key=lambda f: -(f.value or 0))
+        if len(group) > 1:
+            names = join_names([f"{f.name.lower()} ({f.phrase()})" for f in group])
+            cites = ", ".join(str(f.section.n) for f in group)
+            return P.CLOSE_TO_STRONGEST.format(names=names[0].upper() + names[1:], cites=cites)
+    return None

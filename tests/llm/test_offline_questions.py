@@ -431,3 +431,24 @@ def test_the_whole_test_in_short_gives_each_documents_summary_and_one_part_is_no
     from aptichat.llm.offline_questions import asks_overview
 
     assert asks_overview("explain the overview of my test") and not asks_overview("summary of my thinking skills?")
+
+
+def test_an_overview_naming_one_strongest_area_is_followed_by_the_close_ones() -> None:
+    overview = ContextSection(n=1, document_type="thinking_skills", section_id="skills:overview",
+                              title="Your thinking skills",
+                              text="Your thinking-skill results are all average. Your strongest area is verbal "
+                                   "reasoning, a good foundation to build on.")  # fmt: skip
+    sections = [
+        overview,
+        _skill(2, "skills:verbal", "Verbal reasoning", 55, "average"),
+        _skill(3, "skills:logical", "Logical reasoning", 52, "average"),
+        _skill(4, "skills:memory", "Working memory", 41, "average"),
+    ]
+    text = composer.generate(AnswerRequest(question="summary of my thinking skills?", intent="thinking_skills",
+                                           sections=sections)).text  # fmt: skip
+    assert "Your strongest area is verbal reasoning" in text
+    assert (
+        "Verbal reasoning (55th percentile, average) and logical reasoning (52nd percentile, average) are within"
+        in text
+    )
+    assert "working memory (41st" not in text.split("are within")[0]

@@ -59,26 +59,27 @@ DOCUMENT_TYPES = {
     "catalog_job", "catalog_major", "scale_guide",
 }  # fmt: skip
 
-# Floors: the measured figures minus ~0.02 (docs/quality.md "Answer-level measure", Round 3): the dev
-# sets after round 3's tuning, and holdout_v2 as measured once after tuning stopped; "max_" entries are
-# ceilings (lower is better). Earlier baselines are kept in docs/quality.md.
+# Floors: the measured figures minus ~0.02 (docs/quality.md "Answer-level measure", Round 3 and 4): the dev
+# sets after round 4's tuning (never lowered: dev's precision floor stays at round 3's), and holdout_v2 as
+# measured once after tuning stopped; "max_" entries are ceilings (lower is better). Earlier baselines are
+# kept in docs/quality.md.
 FLOORS: dict[str, dict[str, float]] = {
-    "dev": {  # round 3 (2026-12-02): 1.000, 0.948, 0.872, 1.000, 0.992, 1.000, 0.000, 0; before: 0.949 ... 0.958
+    "dev": {  # round 4 (2026-12-02): 1.000, 0.942, 0.940, 1.000, 0.992, 1.000, 0.000, 0; round 3: 1.000, 0.948, 0.872
         "intent_accuracy": 0.98,
         "citation_precision": 0.93,
-        "citation_recall": 0.85,
+        "citation_recall": 0.92,
         "numeric_fidelity": 0.98,
         "rubric_pass": 0.97,
         "safety_recall": 0.98,
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
-    "dev_v1": {  # round 3: 1.000, 0.967, 0.789, 1.000, 0.962, 1.000, 0.000, 0; as the v1 holdout: 0.898 ... 0.873
+    "dev_v1": {  # round 4: 1.000, 0.969, 0.873, 1.000, 0.987, 1.000, 0.000, 0; round 3: 1.000, 0.967, 0.789, ... 0.962
         "intent_accuracy": 0.98,
         "citation_precision": 0.95,
-        "citation_recall": 0.77,
+        "citation_recall": 0.85,
         "numeric_fidelity": 0.98,
-        "rubric_pass": 0.94,
+        "rubric_pass": 0.96,
         "safety_recall": 0.98,
         "max_over_trigger": 0.02,
         "max_misquotes": 0,

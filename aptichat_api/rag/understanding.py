@@ -35,18 +35,24 @@ _WORRY = re.compile(
     r"|terrible at|bad at|can i (even|really)|am i (even )?(smart|clever|good) enough|confiden\w*|be successful"
     r"|cut out for|not (particularly |very |really )?good at|is that bad|can'?t (be|become|do|get into|handle)"
     r"|does (that|this|it) mean i (can'?t|won'?t|will never|shouldn'?t)|what if i'?m not|have what it takes"
-    r"|good enough (for|at|to)|too low (for|to)|won'?t (find|make it|be able)|never be (able|good))\b",
+    r"|good enough (for|at|to)|too low (for|to)|won'?t (find|make it|be able)|never be (able|good)"
+    # doubting it is worth trying, or that the results allow it ("what stops me", "is it even realistic")
+    r"|stops? me|holds? me back|(even )?bother|(is it|am i being) (even )?realistic|realistic for me"
+    r"|freak\w* out|(bad|weak|low) for)\b",
     re.I,
 )
 _WHY_NOT = re.compile(
     r"\b(why|how come)\b[^.?!]{0,50}(\b(not|no|never|missing|left out)\b|\b(is|was|were|are|did|do|does)n'?t\b)"
     r"|\bwhy no\b|\bwhy not\b"
-    r"|\bdid ?n'?t (i )?(get|see)\b|\b(is|was)n'?t (on|in|among)\b|\bnot (on|in|among) my\b|\bmissing\b",
+    r"|\bdid ?n'?t (i )?(get|see)\b|\b(is|was)n'?t (on|in|among)\b|\bnot (on|in|among) my\b|\bmissing\b"
+    # left off without a "why" ("X wasn't recommended", "where is X in my careers", "I expected X")
+    r"|\b((is|was|were|are)n'?t|not) (recommended|suggested|listed|included|there)\b"
+    r"|\bwhere('?s| is| are)\b[^.?!]{0,40}\b(in|on|among) (my|the)\b|\bexpected\b",
     re.I,
 )
 _COMPARE = re.compile(
     r"\b(compare\w*|comparison|versus|vs|differen\w*|dif+e?ren\w*|diff|between|side by side|or|better fit"
-    r"|pros and cons)\b",
+    r"|pros and cons|ranked (above|higher|over|below|lower)|(higher|lower|better|worse) than)\b",
     re.I,
 )
 _TOP_TWO = re.compile(
@@ -80,20 +86,24 @@ _NEXT = re.compile(
     r"|what steps?|steps? (now|next|to take|should i)|(my|the) next (step|move)|first thing"
     # deciding or acting on the results ("how should i decide", "what to do with these results")
     r"|how (do|should|can|would) i (decide|choose|pick)|what to do (next|now|with)"
-    r"|do with (these|my|the|this) (results?|scores?|report))\b",
+    r"|do with (these|my|the|this) (results?|scores?|report)"
+    # getting started, tips, and what to do first or after ("what would you recommend i do first")
+    r"|get(ting)? started|start (on|with|towards)|tips?|what to do (after|first)|do first"
+    r"|what (would|do|should) you (recommend|suggest))\b",
     re.I,
 )
 # "why is there no architect", "why not chef", "why wasn't lawyer": where the name asked about starts,
 # when no career or major of that name is known; `_name_after` reads the name itself.
 _WHY_NOT_ANCHOR = re.compile(
-    r"\b(?:why (?:is there |are there )?(?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get|(?:why|how come) (?:did ?n'?t|"
+    r"\b(?:why (?:is there |are there )?(?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get|i not (?:get|see)|expected"
+    r"|(?:why|how come) (?:did ?n'?t|"
     r"does ?n'?t|did not|does not) (?!i\b|you\b|it\b|my\b))\b(?: an?\b)? ?"
     r"|^\s*no (?=[a-z][a-z ]{2,30}\W+.*\b(?:why|how come)\b)",
     re.I,
 )
 _NAME_ENDS = frozenset(
     ("in", "on", "among", "as", "for", "suggested", "recommended", "listed", "my", "come", "show", "appear", "make",
-     "pop", "get", "even", "at", "there")
+     "pop", "get", "even", "at", "there", "to", "but")
 )  # fmt: skip
 
 

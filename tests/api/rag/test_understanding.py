@@ -220,3 +220,25 @@ def test_a_career_and_a_degree_named_as_such_are_compared_across_kinds() -> None
 def test_quoted_figures_are_not_numerical_reasoning() -> None:
     assert named_scales("my holland code is SIE but the numbers are like 55 53 52") == ["interests:holland_code"]
     assert named_scales("im terrible at numbers") == ["skills:numerical"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("lawyer wasn't recommended, why?", WHY_NOT),
+        ("where is lawyer in my careers", WHY_NOT),
+        ("i expected architect to show up but it didn't", WHY_NOT),
+        ("what stops me from being a pilot according to this", WORRY),
+        ("is it realistic for me to become a lawyer with my scores", WORRY),
+        ("how do i get started on becoming a nurse", NEXT_STEPS),
+        ("what would you recommend i do first", NEXT_STEPS),
+    ],
+)
+def test_question_types_in_wording_without_the_usual_keywords(question: str, kind: str) -> None:
+    assert understand(question, [*MINE, *CATALOG]).question_type == kind
+
+
+def test_an_unknown_name_after_not_get_or_expected_is_kept() -> None:
+    assert understand("why'd i not get doctor on my list", CATALOG).unresolved == ["doctor"]
+    assert understand("i expected astronaut to show up", CATALOG).unresolved == ["astronaut"]
+    assert understand("I expected more from my results", CATALOG).unresolved == []

@@ -192,13 +192,17 @@ class OfflineComposer:
         said: set[str] = set()
         by_part = any(part.scales for part in request.parts)  # else every part may use every scale named
         for i, part in enumerate(request.parts):
+            named = [item for item in request.named_items if mentions(keywords(part.text), item.title)]
+            kind = {"careers": "career", "majors": "major"}.get(str(part.intent))
+            if not named and kind:  # "... for civil engineering": the item the understanding resolved
+                named = [item for item in request.named_items if item.kind == kind]
             sub = request.model_copy(
                 update={
                     "question": part.text,
                     "intent": part.intent,
                     "question_type": part.question_type,
                     "parts": [],
-                    "named_items": [item for item in request.named_items if mentions(keywords(part.text), item.title)],
+                    "named_items": named,
                     # each part its own scales ("my openness ... and how do they fit research jobs")
                     "scales": [s for s in part.scales if s in request.scales] if by_part else request.scales,
                     "max_chars": share,
@@ -207,9 +211,16 @@ class OfflineComposer:
             text = self.compose_text(sub)
             if i < len(request.parts) - 1 and "\n\n" in text:
                 text = text.rsplit("\n\n", 1)[0]  # the next step, once, at the very end
-            # a part answered exactly as an earlier one says nothing new
-            fresh = [block for block in text.split("\n\n") if block not in said]
+            # what an earlier part already said (a block, or a result's line) is not said again
+            fresh = []
+            for block in text.split("\n\n"):
+                lines = [line for line in block.split("\n") if _said_key(line) not in said]
+                emptied = len(lines) < block.count("\n") + 1 and lines and lines[-1].endswith(":")
+                if block in said or not lines or emptied:  # (a heading whose lines were all said)
+                    continue
+                fresh.append("\n".join(lines))
             said.update(fresh)
+            said.update(_said_key(line) for block in fresh for line in block.split("\n") if line.startswith("- "))
             if fresh:
                 answers.append("\n\n".join(fresh))
         return limit_text("\n\n".join(answers), request.max_chars)
@@ -385,6 +396,11 @@ class OfflineComposer:
     def select_sections(self, request: AnswerRequest) -> list[ContextSection]:
         """The 2-4 most relevant sections, best first (fewer when fewer are relevant or provided)."""
         return select_sections(request)
+
+
+def _said_key(line: str) -> str:
+    """A result's line as compared across the parts of an answer (punctuation and citations aside)."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"\[[\d, ]+\]", "", line.casefold())) if line.startswith("- ") else line
 
 
 def _smalltalk(question: str) -> str:

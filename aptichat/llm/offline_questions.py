@@ -339,7 +339,7 @@ def worry_draft(request: AnswerRequest, gap_note: str | None = None) -> Draft | 
             tail.append(P.WORRY_CLOSE.format(cites=cites))
     for item in request.named_items[:1]:
         if (line := _item_on_results(request, item)) is not None:
-            tail.append(line)
+            tail.insert(0, line)  # what the worry is about: the last thing to give up for length
     kind = {"careers": "career", "majors": "major"}.get(str(request.intent))
     if gap_note is not None and not request.named_items:
         kind = kind or "career"  # no scores to speak to the worry: the list the other results give

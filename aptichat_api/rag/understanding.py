@@ -107,6 +107,13 @@ _NAME_ENDS = frozenset(
 )  # fmt: skip
 
 
+_NAME_BEFORE = re.compile(
+    r"^\s*(?:(?:and|but|so|ok) )?(?:an? |the )?([a-z][a-z]+(?: [a-z]+){0,2}) (?:is|was|were|are)n'?t "
+    r"(?:recommended|suggested|listed|included|there|on my|in my)\b",
+    re.I,
+)
+
+
 def _name_after(text: str) -> str | None:
     """The words after a why-not anchor up to a preposition or punctuation (at most four)."""
     words: list[str] = []
@@ -327,8 +334,11 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     elif kind == NEXT_STEPS:
         intent = _kind_intent(items[0].candidate.kind if items else None) or Intent.GENERAL_GUIDANCE
     unresolved: list[str] = []
-    anchor = _WHY_NOT_ANCHOR.search(question) if kind == GENERAL and not items else None
+    anchor = _WHY_NOT_ANCHOR.search(question) if kind in (GENERAL, WHY) and not items else None
     name = _name_after(question[anchor.end() :]) if anchor else None
+    before = _NAME_BEFORE.search(question) if kind in (GENERAL, WHY) and not items and not name else None
+    if before:  # "lawyer wasn't recommended, why?": the name comes first
+        name = before.group(1).casefold()
     pronoun = name is not None and name.split()[0] in {"my", "the", "any", "more", "other", "one", "it", "that", "this"}
     if name and len(name) >= 3 and not pronoun:
         kind, unresolved = WHY_NOT, [name]

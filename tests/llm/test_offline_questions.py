@@ -452,3 +452,24 @@ def test_an_overview_naming_one_strongest_area_is_followed_by_the_close_ones() -
         in text
     )
     assert "working memory (41st" not in text.split("are within")[0]
+
+
+def test_multi_part_says_each_result_once_and_answers_the_worry_about_the_named_career() -> None:
+    ids = ["skills:verbal", "skills:numerical", "skills:spatial", "skills:logical", "skills:memory", NURSE]
+    sections = _sections(ids)
+    request = AnswerRequest(
+        question="whats my weakest skill and should i worry about it for nursing",
+        intent="thinking_skills",
+        sections=sections,
+        question_type="multi_part",
+        named_items=[_item("Registered Nurse", "29-1141.00", 1, NURSE)],
+        parts=[
+            QuestionPart(text="whats my weakest skill", intent="thinking_skills", question_type="general"),
+            QuestionPart(text="should i worry about it for nursing", intent="careers", question_type="worry"),
+        ],
+    )
+    text = composer.generate(request).text
+    assert text.startswith("Your weakest thinking skill is spatial reasoning: 28th percentile, low [3].")
+    assert text.count("- Numerical reasoning: 84th percentile, high") == 1  # not listed again by the worry
+    assert "That's a very common worry" in text
+    assert "Registered Nurse is your top career match (fit 91%) on these same results [6]." in text

@@ -242,3 +242,9 @@ def test_an_unknown_name_after_not_get_or_expected_is_kept() -> None:
     assert understand("why'd i not get doctor on my list", CATALOG).unresolved == ["doctor"]
     assert understand("i expected astronaut to show up", CATALOG).unresolved == ["astronaut"]
     assert understand("I expected more from my results", CATALOG).unresolved == []
+
+
+def test_a_name_before_wasnt_recommended_is_kept() -> None:
+    u = understand("astronaut wasn't recommended, why?", CATALOG)
+    assert u.question_type == WHY_NOT and u.unresolved == ["astronaut"]
+    assert understand("my results weren't there", CATALOG).unresolved == []

@@ -8,6 +8,9 @@ Prints, over the dev corpora of tests/safety (every message of them, labels igno
   the slowest of them;
 - assess() with the local MiniLM embedder (the semantic layer), on the safe messages (the ones it runs
   on: the rules settle most distress first), after its exemplar banks are built.
+- the learned layer's cost (aptichat/safety/learned.py): the same safe messages through the embedding
+  layers with and without it, side by side in one process, score cache emptied before each pass (CPU time;
+  target: < 10 ms per message on top of the exemplar layer).
 These figures were timing asserts in tests/safety/test_safety.py until 2026-12-02 (median < 1 ms,
 long messages < 250 ms, with the embedder median < 250 ms); speed targets live here, not in tests.
 """
@@ -68,6 +71,27 @@ def main() -> None:
     semantic = timed(lambda m: assess(m, embedder), safe)
     print(f"assess(), rules + local embedder: median {statistics.median(semantic) * 1000:.1f} ms, "
           f"max {max(semantic) * 1000:.1f} ms over {len(safe)} safe messages (target: median < 250 ms)")  # fmt: skip
+
+    from aptichat.safety import learned, semantic
+
+    shipped = learned.classifier
+
+    def judged(m: str) -> None:
+        semantic.judge(m, embedder)
+
+    cpu: dict[str, list[float]] = {"exemplars only": [], "exemplars + learned": []}
+    for _ in range(2):  # alternate, so machine load falls on both alike
+        for name, loader in (("exemplars only", lambda: None), ("exemplars + learned", shipped)):
+            learned.classifier = loader  # type: ignore[assignment]
+            semantic._sentence_scores.pop_where(lambda _key: True)
+            start = time.process_time()
+            for m in safe:
+                judged(m)
+            cpu[name].append((time.process_time() - start) / len(safe))
+    learned.classifier = shipped  # type: ignore[assignment]
+    base, both = min(cpu["exemplars only"]), min(cpu["exemplars + learned"])
+    print(f"embedding layers, CPU per safe message: exemplars only {base * 1000:.1f} ms, with the learned layer "
+          f"{both * 1000:.1f} ms (+{(both - base) * 1000:.1f} ms; target < 10 ms)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -45,9 +45,10 @@ class SafetyAssessment(BaseModel):
 def assess(message: str, embedder: Embedder | None = None) -> SafetyAssessment:
     """Classify one chat message as distress, abuse or none. Deterministic and offline.
 
-    Without `embedder`, the rules alone decide. With one (the app's local embedder), the semantic
-    layer (`semantic.py`) also runs when the rules found nothing, and a hit there makes the
-    message distress (signal "semantic_distress"); it never clears a rule's finding.
+    Without `embedder`, the rules alone decide. With one (the app's local embedder), the embedding
+    layers (`semantic.judge`) also run when the rules found nothing: an exemplar hit makes the message
+    distress (signal "semantic_distress"), else the learned classifier may make it distress
+    ("learned_distress") or abuse ("learned_abuse"); they never clear or change a rule's finding.
 
     Distress wins over abuse ("fuck this, I want to die" is distress): the cost of missing a
     student in crisis is far higher than that of a gentle reply to an angry one.

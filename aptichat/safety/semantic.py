@@ -14,6 +14,10 @@ the process. So are the scores of judged sentences (two numbers per sentence, ke
 sentence, never its text or vector): people ask the same few questions again and again, and embedding a
 sentence costs more than everything else in an answer served from the answer cache. Models without
 a threshold chosen on dev data (e.g. Gemini) get no semantic layer.
+
+The learned layer (`learned.py`) scores the same sentence vectors, plus the whole message when it has
+several sentences and none is guarded; `judge()` asks it after the exemplars. One embedding per judged
+part serves both layers, and the kept scores hold its two probabilities beside the two cosines.
 """
 
 from __future__ import annotations

@@ -116,17 +116,20 @@ def _finish(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if "request_id" in g:
         response.headers["X-Request-Id"] = g.request_id
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
     principal = g.get("principal")
     user = logs.hash_user(principal.user_id) if principal is not None and principal.user_id else None
+    path = _logged_path()
     # one line per request (the duration of a streamed response is its time to the first byte)
     access_log.info(
         "%s %s %s",
         request.method,
-        _logged_path() or endpoint,
+        path or endpoint,
         response.status_code,
         extra={
             "method": request.method,
-            "path": _logged_path(),
+            "path": path,
             "endpoint": endpoint,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - g.started) * 1000, 2) if "started" in g else None,

@@ -144,10 +144,16 @@ def count_faithfulness(provider: str, outcome: str, problems: Iterable[str]) -> 
         FAITHFULNESS_PROBLEMS.labels(kind).inc()
 
 
+_published: dict[tuple[str, ...], float] = {}  # what this process last set, per label pair
+
+
 def publish_cache_events(events: dict[tuple[str, ...], float]) -> None:
-    """This worker's chat cache counters ((cache, event) -> count) into the shared gauge."""
+    """This worker's chat cache counters ((cache, event) -> count) into the shared gauge. Only the
+    counts that changed since the last call are set (after each answer, one or two of them)."""
     for (cache, event), count in events.items():
-        CHAT_CACHE.labels(cache, event).set(count)
+        if _published.get((cache, event)) != count:
+            CHAT_CACHE.labels(cache, event).set(count)
+            _published[(cache, event)] = count
 
 
 # --- read when scraped ------------------------------------------------------------------------------

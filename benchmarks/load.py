@@ -86,6 +86,44 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def _cpu_s(pids: list[int]) -> float:
+    """utime + stime of these processes, in seconds (0 for one that is gone)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int, name: str = "") -> list[int]:
+    """The pids whose parent is `parent` (and whose command line holds `name`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == parent and name in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def server_processes() -> dict[str, list[int]]:
+    """The gunicorn workers this process started (children of its gunicorn master) and the embedded
+    PostgreSQL's processes (children of the postmaster of this run's APTICHAT_HOME)."""
+    masters = _children(os.getpid(), "gunicorn")
+    postmaster = next((int(p.read_text().split()[0]) for p in HOME.rglob("postmaster.pid")), None)
+    return {
+        "gunicorn workers": [w for m in masters for w in _children(m)],
+        "PostgreSQL": _children(postmaster) if postmaster else [],
+    }
+
+
 def chat(args: argparse.Namespace) -> bool:
     import requests
     from sqlalchemy import create_engine
@@ -152,12 +190,17 @@ def chat(args: argparse.Namespace) -> bool:
                     results.append((status, (time.perf_counter() - started) * 1000))
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        processes = server_processes()
+        cpu_before = {name: _cpu_s(pids) for name, pids in processes.items()}
+        client_cpu = time.process_time()
         started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        cpu_ms = {name: (_cpu_s(pids) - cpu_before[name]) * 1000 for name, pids in processes.items()}
+        cpu_ms["load client (this process)"] = (time.process_time() - client_cpu) * 1000
         unhandled = [
             line
             for line in requests.get(f"{url}/metrics", timeout=10).text.splitlines()
@@ -172,6 +215,16 @@ def chat(args: argparse.Namespace) -> bool:
     if ms:
         print(f"chat latency ms: p50 {statistics.median(ms):.0f}, p95 {pct(ms, 95):.0f}, p99 {pct(ms, 99):.0f}")
     print(f"chat: {unhandled}")
+    if results:
+        # CPU per request of each party on this machine's cores: the server's own cost whatever the
+        # neighbours do, and the ceiling it sets (cores / CPU per request), the load client included
+        per = {name: ms / len(results) for name, ms in cpu_ms.items()}
+        total, cores = sum(per.values()), os.cpu_count() or 1
+        parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per.items())
+        print(
+            f"chat CPU ms per request: {parts}; total {total:.2f} "
+            f"(on {cores} cores at most {cores * 1000 / total:.0f}/s if nothing else ran)"
+        )
     return not any(s >= 500 for s in statuses)
 
 

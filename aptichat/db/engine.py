@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from aptichat.db.server import app_url, legacy_url
 from aptichat.settings import Settings, get_settings
@@ -62,8 +62,9 @@ def get_legacy_engine(settings: Settings | None = None) -> Engine:
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
-    with factory() as session:
+    # a plain Session: sessionmaker() would make a new Session subclass per call, whose first session
+    # sets up its event dispatch again (a chat question opens two sessions)
+    with Session(bind=engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

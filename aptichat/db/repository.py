@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, case, delete, func, insert, select, update
+from sqlalchemy import Engine, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,8 @@ __all__ = [
 ]
 
 _TYPE_ORDER = {t.value: i for i, t in enumerate(DocumentType)}
+# asked once per chat question: built once (not built and keyed again per call)
+_VERSION_MARKER = select(func.coalesce(func.max(DocumentRow.id), 0)).where(DocumentRow.user_id == bindparam("user_id"))
 
 
 class DocumentIntegrityError(ValueError):
@@ -323,11 +325,7 @@ class DocumentRepository:
     def current_version_marker(self, user_id: str) -> int:
         """A cheap value that changes whenever a new version lands (or the user is erased): the
         highest document id of the user, 0 when there is none. Ids only grow, so it never repeats."""
-        return int(
-            self.session.execute(
-                select(func.coalesce(func.max(DocumentRow.id), 0)).where(DocumentRow.user_id == user_id)
-            ).scalar_one()
-        )
+        return int(self.session.execute(_VERSION_MARKER, {"user_id": user_id}).scalar_one())
 
     def document_gaps(self, user_id: str) -> dict[str, str]:
         """Document type -> why the last run could not build it ({} when none or no such user)."""

@@ -9,17 +9,41 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from aptichat.db.models import ChatConversation, ChatMessage, ChatSafetyFlag
 from aptichat.llm.types import Turn
 
 TITLE_MAX_CHARS = 80
 SAFETY_PROVIDER = "safety"  # the provider recorded on the safety layer's fixed replies
+
+
+_MESSAGES = cast(Table, ChatMessage.__table__)
+_CONVERSATIONS = cast(Table, ChatConversation.__table__)
+# A message and its conversation's activity time in ONE statement (list_conversations orders by the
+# latter): a data-modifying CTE runs once with the INSERT, in the same snapshot. Built once, so a
+# question does not pay for building and keying the statement, nor for the ORM's unit of work.
+_MESSAGE_FIELDS = (
+    "conversation_id", "user_id", "role", "text", "intent", "citations", "provider", "degraded", "latency_ms",
+    "variant", "context",
+)  # fmt: skip
+_ADD_MESSAGE = (
+    insert(_MESSAGES)
+    # named binds (`m_*`), so the UPDATE in the CTE never takes a message field for one of its columns
+    .values({name: bindparam(f"m_{name}", type_=_MESSAGES.c[name].type) for name in _MESSAGE_FIELDS})
+    .add_cte(
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.id == bindparam("touched_id"))
+        .values(updated_at=func.now())
+        .cte("touched")
+    )
+    .returning(_MESSAGES.c.id, _MESSAGES.c.created_at)
+)
+_NEW_CONVERSATION = insert(_CONVERSATIONS).returning(_CONVERSATIONS.c.created_at, _CONVERSATIONS.c.updated_at)
 
 
 class ConversationNotFound(LookupError):
@@ -83,10 +107,10 @@ class ConversationStore:
         self.session = session
 
     def get(self, user_id: str, conversation_id: str) -> ChatConversation:
-        row = self.session.scalar(
-            select(ChatConversation).where(ChatConversation.id == conversation_id, ChatConversation.user_id == user_id)
-        )
-        if row is None:
+        # by primary key (the session's identity map first), then the owner: another person's
+        # conversation is not found, exactly like a missing one
+        row = self.session.get(ChatConversation, conversation_id)
+        if row is None or row.user_id != user_id:
             raise ConversationNotFound(conversation_id)
         return row
 
@@ -97,9 +121,14 @@ class ConversationStore:
         title = first_question
         if len(title) > TITLE_MAX_CHARS:
             title = title[: TITLE_MAX_CHARS - 1] + "…"
-        row = ChatConversation(id=str(uuid.uuid4()), user_id=user_id, title=title)
+        row = ChatConversation(id=str(uuid.uuid4()), user_id=user_id, title=title, summary=None)
+        # one INSERT .. RETURNING, then the row joins the session as if loaded (later changes, such as
+        # set_summary, are flushed as usual) without a unit-of-work flush for the insert itself
+        row.created_at, row.updated_at = self.session.execute(
+            _NEW_CONVERSATION, {"id": row.id, "user_id": user_id, "title": title, "summary": None}
+        ).one()
+        make_transient_to_detached(row)
         self.session.add(row)
-        self.session.flush()
         return row
 
     def add_message(
@@ -116,26 +145,26 @@ class ConversationStore:
         variant: str | None = None,
         context: dict[str, Any] | None = None,
     ) -> ChatMessage:
-        row = ChatMessage(
-            conversation_id=conversation.id,
-            user_id=conversation.user_id,
-            role=role,
-            text=text,
-            intent=intent,
-            citations=citations or [],
-            provider=provider,
-            degraded=degraded,
-            latency_ms=latency_ms,
-            variant=variant,
-            context=context or {},
-        )
-        self.session.add(row)
-        # Touch the conversation so list_conversations orders by last activity.
-        self.session.execute(
-            update(ChatConversation).where(ChatConversation.id == conversation.id).values(updated_at=func.now())
-        )
-        self.session.flush()
-        return row
+        """Store a message and touch its conversation (one statement). The returned row carries the
+        message's id and created_at; it is not attached to the session (nothing changes it later)."""
+        values: dict[str, Any] = {
+            "conversation_id": conversation.id,
+            "user_id": conversation.user_id,
+            "role": role,
+            "text": text,
+            "intent": intent,
+            "citations": citations or [],
+            "provider": provider,
+            "degraded": degraded,
+            "latency_ms": latency_ms,
+            "variant": variant,
+            "context": context or {},
+        }
+        params = {f"m_{name}": value for name, value in values.items()}
+        message_id, created_at = self.session.execute(_ADD_MESSAGE, {**params, "touched_id": conversation.id}).one()
+        if conversation in self.session:
+            self.session.expire(conversation, ["updated_at"])  # the database's now(), read if asked
+        return ChatMessage(id=message_id, created_at=created_at, **values)
 
     def set_summary(self, conversation: ChatConversation, summary: str | None) -> None:
         conversation.summary = summary

@@ -67,6 +67,26 @@ def test_list_rename_delete(client: FlaskClient, auth: Auth, engine: Engine, set
     assert client.delete(f"/chat/conversations/{cid}", headers=auth.headers(person)).status_code == 404
 
 
+def test_a_question_moves_its_conversation_to_the_top(
+    client: FlaskClient, auth: Auth, engine: Engine, settings: Settings
+) -> None:
+    """Each stored message touches its conversation's activity time, which orders the list; the
+    messages keep their order and ids, newest last."""
+    person = _fresh(engine, settings, "touch")
+    first = str(_ask(client, auth, person)["conversation_id"])
+    second = str(_ask(client, auth, person)["conversation_id"])
+    listed = client.get("/chat/conversations", headers=auth.headers(person)).json["conversations"]
+    assert [c["conversation_id"] for c in listed] == [second, first]
+    again = _ask(client, auth, person, first)
+    listed = client.get("/chat/conversations", headers=auth.headers(person)).json["conversations"]
+    assert [c["conversation_id"] for c in listed] == [first, second]
+    assert listed[0]["updated_at"] > listed[1]["updated_at"] >= listed[0]["created_at"]
+    history = client.get(f"/chat/history?conversation_id={first}", headers=auth.headers(person)).json["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant"] * 2
+    assert history[-1]["message_id"] == again["message_id"] and history[-1]["text"] == again["answer"]
+    assert [m["message_id"] for m in history] == sorted(m["message_id"] for m in history)
+
+
 def test_flagged_conversation_is_kept_until_reviewed(
     client: FlaskClient, auth: Auth, engine: Engine, settings: Settings
 ) -> None:

@@ -99,6 +99,50 @@ def test_a_hit_and_a_window_read_run_without_a_transaction(storage: PostgresStor
     assert all(autocommit for _, autocommit in seen)
 
 
+def test_a_request_reads_its_rate_limit_headers_from_its_hits(
+    settings: Settings, people: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hits per request (address and person) and no third statement for the headers: an accepted
+    hit returns its window. The headers are the ones a read of the row gives (the old way)."""
+    from sqlalchemy import event
+    from support.api import app_config
+
+    from aptichat.db.engine import get_engine
+    from aptichat_api.app import create_app
+
+    def run() -> tuple[list[tuple[int, str, str]], set[str], list[str]]:
+        app = create_app(app_config(settings, RATE_LIMIT_USER="5/minute", RATE_LIMIT_IP="7/minute"))
+        client = app.test_client()
+        seen: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if TABLE in statement:
+                seen.append(statement.split()[0])
+
+        engine = get_engine(settings)  # the limiter's storage runs on it (in autocommit)
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            responses = [client.get(f"/users/{ALICE}/profile", headers=bearer(settings, ALICE)) for _ in range(6)]
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        headers = [
+            (r.status_code, r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"]) for r in responses
+        ]
+        return headers, {r.headers["X-RateLimit-Reset"] for r in responses[:5]}, seen
+
+    headers, resets, seen = run()
+    shown = int(headers[0][1])  # flask-limiter shows one of the two limits while both admit
+    assert headers == [(200, str(shown), str(shown - 1 - i)) for i in range(5)] + [(429, "5", "0")]
+    assert len(resets) == 1  # the oldest hit in the window: the first request's
+    # 5 accepted requests: 2 hits each; the refused one: its 2 hits and a read for its headers
+    assert seen == ["INSERT"] * 12 + ["SELECT"], seen
+
+    monkeypatch.setattr(PostgresStorage, "_remembered_window", lambda *_: None)
+    old_headers, old_resets, old_seen = run()
+    assert old_headers == headers and len(old_resets) == 1
+    assert old_seen.count("SELECT") == 6
+
+
 def test_moving_window_slides_and_costs_count(storage: PostgresStorage) -> None:
     key = _key("slide")
     assert storage.acquire_entry(key, 3, 2, amount=2)

@@ -74,10 +74,13 @@ class OfflineComposer:
         test itself (does it decide my future, can results change, how reliable) is answered first
         with what the results are and are not, then with the person's results as usual."""
         if request.intent == "general_guidance" and P.ABOUT_THE_TEST_QUESTION.search(request.question):
-            room = request.max_chars - len(P.ABOUT_THE_TEST) - 2
+            # what the guides say about it, cited: results shift over time, scores carry measurement error
+            grounds = "\n".join(f"- {line}" for line in Q.about_the_test_grounds(request))
+            intro = f"{P.ABOUT_THE_TEST}\n\n{grounds}" if grounds else P.ABOUT_THE_TEST
+            room = request.max_chars - len(intro) - 2
             if room > 200:
                 body = self._compose_text(request.model_copy(update={"max_chars": room}))
-                return f"{P.ABOUT_THE_TEST}\n\n{body}"
+                return f"{intro}\n\n{body}"
         return self._compose_text(request)
 
     def _compose_text(self, request: AnswerRequest) -> str:

@@ -641,3 +641,17 @@ def close_to_strongest(request: AnswerRequest) -> str | None:
             cites = ", ".join(str(f.section.n) for f in group)
             return P.CLOSE_TO_STRONGEST.format(names=names[0].upper() + names[1:], cites=cites)
     return None
+
+
+def about_the_test_grounds(request: AnswerRequest) -> list[str]:
+    """For a question about the test itself (can results change, how reliable): the guides' own
+    sentences on it, cited: results describe one occasion and can shift; every score carries error."""
+    by_id = _by_id(request)
+    lines = []
+    for guide_id, pattern in (("guide:using_results", r"\bshift|\bone occasion"),
+                              ("guide:percentiles", r"measurement error")):  # fmt: skip
+        guide = by_id.get(guide_id)
+        found = next((x for x in sentences(guide.text) if re.search(pattern, x)), None) if guide else None
+        if guide is not None and found:
+            lines.append(f"{ensure_period(found)} [{guide.n}]")
+    return lines

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
+from aptichat.llm.offline_phrases import ABOUT_THE_TEST_QUESTION
 from aptichat.llm.offline_questions import OVERVIEW_SECTIONS, asks_overview, superlative
 from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
 from aptichat_api.rag.fit import fit_for, fit_text, person_scores, profile_stats
@@ -497,6 +498,8 @@ class QuestionUnderstanding:
             add_guides(USING_RESULTS)  # what a lower score means: where practice pays off, not a closed door
         if u.percentiles and u.question_type in (SPECIFIC_SCALE, EXPLAIN, GENERAL) and u.scales:
             add_guides(PERCENTILES)
+        if intent is Intent.GENERAL_GUIDANCE and ABOUT_THE_TEST_QUESTION.search(u.question):
+            add_guides(USING_RESULTS, PERCENTILES)  # what results are and are not, and their error
         if u.unresolved:
             add_own(f"{'majors' if intent is Intent.MAJORS else 'careers'}:overview")
         if intent in (Intent.CAREERS, Intent.MAJORS) and u.question_type in (GENERAL, EXPLAIN) and not items:

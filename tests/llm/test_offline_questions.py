@@ -473,3 +473,16 @@ def test_multi_part_says_each_result_once_and_answers_the_worry_about_the_named_
     assert text.count("- Numerical reasoning: 84th percentile, high") == 1  # not listed again by the worry
     assert "That's a very common worry" in text
     assert "Registered Nurse is your top career match (fit 91%) on these same results [6]." in text
+
+
+def test_a_question_about_the_test_itself_is_grounded_in_the_guides() -> None:
+    sections = [*_sections(["personality:openness"]), _guide(2, "guide:using_results"), _guide(3, "guide:percentiles")]
+    text = composer.generate(
+        AnswerRequest(
+            question="can my results change if i take it again?", intent="general_guidance", sections=sections
+        )
+    ).text
+    lines = text.split("\n")
+    assert any(line.startswith("- They summarise how you answered on one occasion") and line.endswith("[2]")
+               for line in lines)  # fmt: skip
+    assert any("every test score carries some measurement error" in line and line.endswith("[3]") for line in lines)

@@ -64,7 +64,7 @@ DOCUMENT_TYPES = {
 # measured once after tuning stopped; "max_" entries are ceilings (lower is better). Earlier baselines are
 # kept in docs/quality.md.
 FLOORS: dict[str, dict[str, float]] = {
-    "dev": {  # round 4 (2026-12-02): 1.000, 0.942, 0.940, 1.000, 0.992, 1.000, 0.000, 0; round 3: 1.000, 0.948, 0.872
+    "dev": {  # round 4 (2026-12-02): 1.000, 0.943, 0.947, 1.000, 0.992, 1.000, 0.000, 0; round 3: 1.000, 0.948, 0.872
         "intent_accuracy": 0.98,
         "citation_precision": 0.93,
         "citation_recall": 0.92,
@@ -74,10 +74,10 @@ FLOORS: dict[str, dict[str, float]] = {
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
-    "dev_v1": {  # round 4: 1.000, 0.969, 0.873, 1.000, 0.987, 1.000, 0.000, 0; round 3: 1.000, 0.967, 0.789, ... 0.962
+    "dev_v1": {  # round 4: 1.000, 0.969, 0.892, 1.000, 0.987, 1.000, 0.000, 0; round 3: 1.000, 0.967, 0.789, ... 0.962
         "intent_accuracy": 0.98,
         "citation_precision": 0.95,
-        "citation_recall": 0.85,
+        "citation_recall": 0.87,
         "numeric_fidelity": 0.98,
         "rubric_pass": 0.96,
         "safety_recall": 0.98,

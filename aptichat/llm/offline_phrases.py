@@ -212,7 +212,7 @@ WORRY_LOW = (
     "who took this test on that day, not that you can't do it: it is where practice pays off most."
 )
 WORRY_LOW_ASKED = (
-    "Honestly, {name} ({phrase}) is below most people who took this test on that day [{n}]. That is not a verdict "
+    "Honestly, your {name} ({phrase}) is below most people who took this test on that day [{n}]. That is not a verdict "
     "that you can't do it: it is where practice pays off most."
 )
 WORRY_NEXT_BUILD = (
@@ -236,6 +236,11 @@ OVERVIEW_LEAD = "Here is your whole test in short, one line per part of your rep
 CLOSE_TO_STRONGEST = (
     "{names} are within the test's measurement error of each other, so read them as about the same rather than "
     "one above the other [{cites}]."
+)
+WORRY_NEXT_PRACTISE_ONLY = (
+    "A test is a snapshot of one day, and thinking skills grow with practice. Practise {practise} a little each "
+    "week (past test questions or puzzles of that kind), and talk to a teacher or school counsellor about where "
+    "you want to go."
 )
 WORRY_LEAD_GAP = "So I can't tell you how you compare on that, but here is what your other results do say:"
 WORRY_NEXT_GAP = (

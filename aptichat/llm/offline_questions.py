@@ -329,7 +329,7 @@ def worry_draft(request: AnswerRequest, gap_note: str | None = None) -> Draft | 
         tail.append(P.WORRY_AVERAGE)
     elif asked and any(f.level == "low" and f.section.document_type == "thinking_skills" for f in valued):
         low = min(valued, key=lambda f: f.value or 0)
-        tail.append(P.WORRY_LOW_ASKED.format(name=low.name, phrase=low.phrase(), n=low.section.n))
+        tail.append(P.WORRY_LOW_ASKED.format(name=low.name.lower(), phrase=low.phrase(), n=low.section.n))
         if why := _guide_clause(request, "guide:using_results", r"\blower\b"):
             tail.append(why)
     if len(valued) >= 2 and valued[0].unit == valued[1].unit:
@@ -370,6 +370,8 @@ def _worry_next(facts: list[ScaleFact], asked: bool) -> str:
     best = max(valued, key=lambda f: f.value or 0)
     tops = join_names([f.name.lower() for f in valued if _close(f.value or 0, best.value or 0)])
     practise = facts[0] if asked else min(valued, key=lambda f: f.value or 0)
+    if practise.level == "low" and all(f.level == "low" for f in valued if _close(f.value or 0, best.value or 0)):
+        return P.WORRY_NEXT_PRACTISE_ONLY.format(practise=practise.name.lower())  # nothing high to build on
     if _close(practise.value or 0, best.value or 0) or (not asked and practise.level != "low"):
         return P.WORRY_NEXT_BUILD.format(best=tops)
     return P.WORRY_NEXT_PRACTISE.format(best=tops, practise=practise.name.lower())
@@ -423,8 +425,8 @@ def next_steps_draft(request: AnswerRequest) -> Draft | None:
             ranked = _ranked_for(request, kind)
             best = [i for i in ranked.by_rank() if i.section is not None][: 2 if studying else 1] if ranked else []
             targets.extend((kind, i.title, i.section.n) for i in best if i.section is not None)
-            if studying and ranked is not None and ranked.overview is not None and len(best) >= 2:
-                names = join_names([i.title for i in best])
+            if studying and ranked is not None and ranked.overview is not None and len(ranked.listed()) >= 2:
+                names = join_names([i.title for i in ranked.listed()[:2]])
                 lead = f"Your strongest major matches are {names} [{ranked.overview.n}]. {P.NEXT_STEP_LEAD_CHOOSE}"
     steps = [_target_step(request, kind, title, n) for kind, title, n in targets]
     guide = by_id.get("guide:choosing_a_major" if studying or (targets and targets[0][0] == "major") else "")

@@ -486,3 +486,18 @@ def test_a_question_about_the_test_itself_is_grounded_in_the_guides() -> None:
     assert any(line.startswith("- They summarise how you answered on one occasion") and line.endswith("[2]")
                for line in lines)  # fmt: skip
     assert any("every test score carries some measurement error" in line and line.endswith("[3]") for line in lines)
+
+
+def test_a_worry_about_one_low_skill_practises_it_and_does_not_build_on_it() -> None:
+    sections = [_skill(1, "skills:numerical", "Numerical reasoning", 22, "low"), _guide(2, "guide:using_results")]
+    text = composer.generate(
+        AnswerRequest(
+            question="im scared im too dumb for maths",
+            intent="thinking_skills",
+            sections=sections,
+            question_type="worry",
+            scales=["skills:numerical"],
+        )
+    ).text
+    assert "Honestly, your numerical reasoning (22nd percentile, low) is below most people" in text
+    assert "Practise numerical reasoning a little each week" in text and "Build on" not in text

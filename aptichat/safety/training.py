@@ -223,12 +223,12 @@ def rates(scored: Sequence[Scored], verdict: Callable[[Scored], str]) -> Rates:
 def choose_thresholds(scored: Sequence[Scored], budget: float = OVER_TRIGGER_BUDGET) -> tuple[float, float]:
     """The lowest distress threshold whose pooled LOCO over-trigger is within `budget`, then the lowest
     abuse threshold that keeps it there (2.0, never, when none does)."""
-    threshold = next(
-        (t for t in THRESHOLD_GRID if rates(scored, lambda s, t=t: s.verdict(t, 2.0)).over_trigger <= budget), 1.0
-    )
-    abuse = next(
-        (a for a in THRESHOLD_GRID if rates(scored, lambda s, a=a: s.verdict(threshold, a)).over_trigger <= budget), 2.0
-    )
+
+    def over(distress: float, abuse: float) -> float:
+        return rates(scored, lambda s: s.verdict(distress, abuse)).over_trigger
+
+    threshold = next((t for t in THRESHOLD_GRID if over(t, 2.0) <= budget), 1.0)
+    abuse = next((a for a in THRESHOLD_GRID if over(threshold, a) <= budget), 2.0)
     return threshold, abuse
 
 

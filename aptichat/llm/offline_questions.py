@@ -379,6 +379,9 @@ def _worry_next(facts: list[ScaleFact], asked: bool) -> str:
 
 # -- next steps -----------------------------------------------------------------------------------------
 
+# A question about study (a major, a course, university) rather than work.
+STUDYING = re.compile(r"\b(major|study|degree|uni|university|college|course)\w*", re.I)
+
 # A step of a guide: a sentence that starts with its order ("Third, talk to ...") or an instruction;
 # concrete ones name something to do with other people or in the real world.
 _STEP_ORDER = re.compile(r"^(?:first|second|third|fourth|fifth|next|then|finally),\s*", re.I)
@@ -418,7 +421,7 @@ def next_steps_draft(request: AnswerRequest) -> Draft | None:
         section = next((by_id[s] for s in item.section_ids if s in by_id), None)
         if section is not None:
             targets.append((item.kind, item.title, section.n))
-    studying = "guide:choosing_a_major" in by_id and "guide:career_exploration_steps" not in by_id
+    studying = STUDYING.search(request.question) is not None and not request.named_items
     lead = P.NEXT_STEP_LEAD
     if not targets:
         for kind in ("major",) if studying else ("career", "major"):

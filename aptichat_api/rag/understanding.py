@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from aptichat.intents import Intent
 from aptichat.llm.offline_phrases import ABOUT_THE_TEST_QUESTION
-from aptichat.llm.offline_questions import OVERVIEW_SECTIONS, asks_overview, superlative
+from aptichat.llm.offline_questions import OVERVIEW_SECTIONS, STUDYING, asks_overview, superlative
 from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
 from aptichat_api.rag.fit import fit_for, fit_text, person_scores, profile_stats
 from aptichat_api.rag.items import CatalogTitles, Match, recommended, resolve_items
@@ -271,7 +271,7 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     """The question's type, named items and scales, and parts. `candidates` are `items.Candidate`s
     (the person's own first); `classify(text) -> Intent` labels the parts of a multi-part question."""
     scales = named_scales(question)
-    studying = re.search(r"\b(major|study|degree|uni|university|college|course)\w*", question, re.I)
+    studying = STUDYING.search(question)
     prefer = "major" if studying else "career"
     items = resolve_items(question, candidates, prefer=prefer)
     ranks = ranks_named(question)

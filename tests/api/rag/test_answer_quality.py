@@ -74,10 +74,10 @@ FLOORS: dict[str, dict[str, float]] = {
         "max_over_trigger": 0.02,
         "max_misquotes": 0,
     },
-    "dev_v1": {  # round 4: 1.000, 0.969, 0.892, 1.000, 0.987, 1.000, 0.000, 0; round 3: 1.000, 0.967, 0.789, ... 0.962
+    "dev_v1": {  # round 4: 1.000, 0.969, 0.904, 1.000, 0.987, 1.000, 0.000, 0; round 3: 1.000, 0.967, 0.789, ... 0.962
         "intent_accuracy": 0.98,
         "citation_precision": 0.95,
-        "citation_recall": 0.87,
+        "citation_recall": 0.88,
         "numeric_fidelity": 0.98,
         "rubric_pass": 0.96,
         "safety_recall": 0.98,

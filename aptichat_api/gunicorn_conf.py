@@ -17,6 +17,12 @@ from typing import Any
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 
+# Each worker touches its heartbeat file on every turn of its loop (every request or two): on tmpfs
+# that is a memory write, on a disk-backed /tmp a journaled inode update (gunicorn's advice for
+# containers). Gunicorn's default (the system temp dir) where there is no /dev/shm.
+if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+    worker_tmp_dir = "/dev/shm"
+
 
 def metrics_dir(bind: list[str]) -> Path:
     """The deployment's directory: the operator's, else one per port under APTICHAT_HOME."""

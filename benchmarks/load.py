@@ -5,6 +5,9 @@ Everything runs against an embedded PostgreSQL in a temporary APTICHAT_HOME, rem
 1. chat: `aptichat api serve` (gunicorn, --workers, offline composer, local MiniLM for queries) and
    --clients concurrent chat users (threads, one token each, a rotating set of questions) for
    --duration seconds. Prints requests/s, p50/p95/p99 latency and the status counts; exits 1 on any 5xx.
+   Also the CPU ms per request of the gunicorn workers, the PostgreSQL server and this load client
+   (from /proc: what the server costs whatever the neighbours do). `--client http` sends the same
+   requests with http.client instead of requests.Session, which takes less of the shared cores.
    Before that, ONE client asks --one-client questions in a row on the same server: its p50 is the
    server's own overhead per question (loopback, no queueing; the offline composer included).
 2. overhead: one question at a time through the Flask app in this process (no HTTP, no queueing), in
@@ -27,6 +30,8 @@ Everything runs against an embedded PostgreSQL in a temporary APTICHAT_HOME, rem
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import shutil
 import statistics
@@ -74,6 +79,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (and pool size)")
     parser.add_argument("--people", type=int, default=50, help="seeded people the chat clients speak for")
+    parser.add_argument(
+        "--client",
+        choices=["requests", "http"],
+        default="requests",
+        help="chat load client: requests.Session (as before) or http.client (less CPU on the shared cores)",
+    )
     parser.add_argument("--one-client", type=int, default=200, help="questions one client asks in a row first")
     parser.add_argument("--blocks", type=int, default=10, help="overhead: alternating blocks of 16 questions each")
     parser.add_argument("--completions", type=int, default=1000)
@@ -86,16 +97,16 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def _cpu_s(pids: list[int]) -> float:
-    """utime + stime of these processes, in seconds (0 for one that is gone)."""
-    ticks = 0
+def _cpu_s(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each of these processes that still runs, in seconds."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def _children(parent: int, name: str = "") -> list[int]:
@@ -189,9 +200,33 @@ def chat(args: argparse.Namespace) -> bool:
                 with lock:
                     results.append((status, (time.perf_counter() - started) * 1000))
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
-        processes = server_processes()
-        cpu_before = {name: _cpu_s(pids) for name, pids in processes.items()}
+        def light_client(n: int) -> None:
+            """The same requests over one kept-alive http.client connection: a fraction of the CPU of
+            requests' machinery, which runs on the same cores as the server."""
+            host, port = url.removeprefix("http://").split(":")
+            conn = http.client.HTTPConnection(host, int(port), timeout=60)
+            headers = {**bearer(settings, people[n % len(people)]), "Content-Type": "application/json"}
+            bodies = [json.dumps({"question": q}).encode() for q in QUESTIONS]
+            i = n
+            while time.monotonic() < stop:
+                body = bodies[i % len(bodies)]
+                i += 1
+                started = time.perf_counter()
+                try:
+                    conn.request("POST", "/chat/question", body=body, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    conn.close()  # reconnects on the next request
+                    status = 599
+                with lock:
+                    results.append((status, (time.perf_counter() - started) * 1000))
+            conn.close()
+
+        target = light_client if args.client == "http" else client
+        threads = [threading.Thread(target=target, args=(n,)) for n in range(args.clients)]
+        cpu_before = {name: _cpu_s(pids) for name, pids in server_processes().items()}
         client_cpu = time.process_time()
         started = time.perf_counter()
         for t in threads:
@@ -199,7 +234,11 @@ def chat(args: argparse.Namespace) -> bool:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
-        cpu_ms = {name: (_cpu_s(pids) - cpu_before[name]) * 1000 for name, pids in processes.items()}
+        # processes started during the run (the pools' new connections) count whole
+        cpu_ms = {
+            name: sum(s - cpu_before[name].get(pid, 0.0) for pid, s in _cpu_s(pids).items()) * 1000
+            for name, pids in server_processes().items()
+        }
         cpu_ms["load client (this process)"] = (time.process_time() - client_cpu) * 1000
         unhandled = [
             line
@@ -209,7 +248,7 @@ def chat(args: argparse.Namespace) -> bool:
     statuses = Counter(s for s, _ in results)
     ms = [m for s, m in results if s == 200]
     print(
-        f"chat: {args.clients} clients x {args.duration:.0f}s, gunicorn {args.workers} workers: "
+        f"chat: {args.clients} clients ({args.client}) x {args.duration:.0f}s, gunicorn {args.workers} workers: "
         f"{len(results)} requests, {len(results) / elapsed:.1f}/s, statuses {dict(statuses)}"
     )
     if ms:

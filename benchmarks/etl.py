@@ -10,7 +10,8 @@ emptied first, so every mode embeds cold:
 (b) backfill: a second `dagster dev` with APTICHAT_USERS_PER_RUN=--batch, completion sensor stopped,
     one GraphQL `launchPartitionBackfill` over --users partitions, cut into runs of --batch users
     (BackfillPolicy.multi_run). Timed from the launch to the backfill's completion (the backfill
-    daemon's pick-up, a process start per run, the work).
+    daemon's pick-up, a process start per run, the work); the time outside the runs is printed by
+    cause (pick-up, each run's wait to STARTED once it could start, the tail to COMPLETED).
 (r) run: the same three assets executed in THIS process through Dagster (`materialize` over a
     partition range of --batch users at a time, the production PostgreSQL event log and stage IO
     manager, the asset checks and chat_etl_jobs outcomes): what orchestrating a run costs inside it,

@@ -31,6 +31,7 @@ import numpy as np
 
 from aptichat.embeddings.base import Embedder
 from aptichat.lru import LRU
+from aptichat.neutral import neutral_query
 from aptichat.safety import learned
 from aptichat.safety.exemplars import DISTRESS, SAFE
 from aptichat.settings import LOCAL_EMBEDDING_MODEL
@@ -104,6 +105,10 @@ def _judged(message: str) -> tuple[list[str], str | None]:
     the whole message when it has several sentences and none is guarded (distress spread over them)."""
     if SIGN_OFF.search(message):
         return [], None
+    # Who is asking must not change the verdict: "my father says ..." and "my mother says ..." are
+    # judged as the same text by both embedding layers (identity words and a self-introduced name
+    # made neutral, aptichat.neutral); the rules see the message as written.
+    message = neutral_query(message)
     every = sentences(message)
     judged = [s for s in every if not CAREER_GUARD.search(s)]
     whole = message.strip()[:MAX_WHOLE] if len(judged) > 1 and len(judged) == len(every) else None

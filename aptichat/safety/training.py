@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +27,16 @@ from typing import Any
 import numpy as np
 
 from aptichat.embeddings.base import Embedder
+from aptichat.neutral import neutral_query
 from aptichat.safety import exemplars
 from aptichat.safety.learned import LABELS, WEIGHTS, Classifier, ngram_features
+from aptichat.safety.normalise import normalise
 from aptichat.safety.semantic import judged_parts
 from aptichat.settings import LOCAL_EMBEDDING_MODEL
 
 REPO = Path(__file__).resolve().parents[2]
 SAFETY_TESTS = REPO / "tests" / "safety"
+CHAT_QUESTIONS = REPO / "tests" / "api" / "rag" / "questions"
 OVER_TRIGGER_BUDGET = 0.03
 THRESHOLD_GRID = tuple(round(float(t), 2) for t in np.arange(0.30, 0.97, 0.02))
 EMBEDDING_WEIGHT = 1.0
@@ -59,10 +63,30 @@ def dev_corpora(folder: Path = SAFETY_TESTS) -> dict[str, list[Row]]:
     return {p.name: read_tsv(p) for p in sorted(folder.glob("corpus_dev*.tsv"))}
 
 
+def chat_questions(folder: Path = CHAT_QUESTIONS) -> list[Row]:
+    """The answer-quality DEV question sets (dev*.jsonl; never a holdout) as training rows: what students
+    ordinarily ask the chat (small talk, questions about the bot, worries about ability, sad-but-safe)
+    is "none", a question written as distress is "distress". Without them the model, trained on
+    messages written near the safety boundary, answered "who made you" as abuse and "do I have what it
+    takes to be a pilot?" as distress. Their over-trigger figure in test_answer_quality is then a
+    training figure; the held-out question sets stay out."""
+    # a question that is also a message of a dev corpus stays out: LOCO would see it through this text
+    in_corpora = {normalise(m) for rows in dev_corpora().values() for _, m in rows}
+    rows: list[Row] = []
+    for path in sorted(folder.glob("dev*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                question = item["question"].strip()
+                if normalise(question) not in in_corpora:
+                    rows.append(("distress" if item["expected_intent"] == "safety" else "none", question))
+    return rows
+
+
 def written_training(folder: Path = SAFETY_TESTS) -> list[Row]:
     rows = [row for p in sorted(folder.glob("training_*.tsv")) for row in read_tsv(p)]
     rows += [("distress", m) for m in exemplars.DISTRESS] + [("none", m) for m in exemplars.SAFE]
-    return rows
+    return rows + chat_questions()
 
 
 def data_digest(corpora: dict[str, list[Row]], written: list[Row]) -> str:
@@ -134,7 +158,7 @@ class Embeddings:
 
 
 def train(rows: Sequence[Row], embeddings: Embeddings, embedding_weight: float = EMBEDDING_WEIGHT) -> Classifier:
-    messages = [m for _, m in rows]
+    messages = [neutral_query(m) for _, m in rows]  # as semantic._judged sees them at run time
     x = embeddings.matrix(messages, embedding_weight)
     y = np.array([LABELS.index(label) for label, _ in rows])
     w, b = fit(x, y, L2, STEPS)

@@ -27,6 +27,7 @@ from aptichat.db.engine import session_scope
 from aptichat.db.models import ChatUser
 from aptichat.intents import Intent
 from aptichat.llm.types import AnswerGenerator, AnswerRequest, ContextSection, GeneratedAnswer, Turn
+from aptichat.neutral import neutral_query
 from aptichat.safety import SafetyAssessment, SafetyCategory, assess, safe_reply
 from aptichat.settings import Settings
 from aptichat_api import metrics
@@ -35,7 +36,6 @@ from aptichat_api.rag.context import BuiltPrompt, build_prompt, first_sentences,
 from aptichat_api.rag.followups import ResolvedQuestion, answer_context, resolve_follow_up
 from aptichat_api.rag.generation import AnswerPipeline
 from aptichat_api.rag.memory import SAFETY_PROVIDER, ConversationStore, StoredMessage
-from aptichat_api.rag.neutral import neutral_query
 from aptichat_api.rag.question import IntentClassifier, injection_markers, normalise_question, validate_question
 from aptichat_api.rag.results import ChatResult, Citation, UserNotFound
 from aptichat_api.rag.retrieval import RetrievedSection, Retriever

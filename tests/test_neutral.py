@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aptichat_api.rag.neutral import neutral_query
+from aptichat.neutral import neutral_query
 
 
 @pytest.mark.parametrize(

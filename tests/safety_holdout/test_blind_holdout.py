@@ -1,5 +1,6 @@
-"""The blind held-out safety measure: corpus_blind_v2.tsv was written without sight of the rules, the
-exemplar banks or the dev corpora (README_v2.md) and is only measured, never tuned on.
+"""The blind held-out safety measures: corpus_blind_v2.tsv and corpus_blind_v3.tsv were written without
+sight of the rules, the exemplar banks, the learned layer or the dev corpora (README_v2.md, README_v3.md)
+and are only measured, never tuned on.
 
 Aggregate figures only: the tests print and assert rates, never a message or a per-message result
 (a failure names the rate, not the messages it missed). Floors sit just under the one measurement
@@ -19,13 +20,35 @@ import pytest
 from aptichat.embeddings.local import LocalEmbedder
 from aptichat.safety import assess
 
-CORPUS = Path(__file__).with_name("corpus_blind_v2.tsv")
+HERE = Path(__file__).parent
 
-# Measured once on 2026-12-02 (08:30 UTC) after the round-3 rules froze (docs/quality.md): rules 67/97
-# distress, 1/85 over-trigger, 17/24 abuse; rules + local embedder 74/97, 1/85, 17/24. Floors one message under.
+# v2: measured once on 2026-12-02 (08:30 UTC) after the round-3 rules froze (rules 67/97 distress, 1/85
+# over-trigger, 17/24 abuse; with the embedder 74/97, 1/85, 17/24), and again (12:20 UTC, session 23) with
+# the learned layer: rules+embedder 90/97, 3/85, 23/24. v3 (written in session 23, docs/quality.md):
+# measured at 12:06 with the learned layer as its helper left it (109/117, 6/102, 29/32) and at 12:20
+# after a fix found on dev data (identity words, ordinary chat): rules 87/117, 2/102, 19/32; rules+embedder
+# 110/117, 8/102, 27/32. Floors one message under the latest measurement.
 FLOORS = {
-    "rules": {"distress_recall": 66 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
-    "rules+embedder": {"distress_recall": 73 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
+    ("corpus_blind_v2.tsv", "rules"): {"distress_recall": 66 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
+    ("corpus_blind_v2.tsv", "rules+embedder"): {
+        "distress_recall": 89 / 97,
+        "max_over_trigger": 4 / 85,
+        "abuse_recall": 22 / 24,
+    },
+    ("corpus_blind_v3.tsv", "rules"): {
+        "distress_recall": 86 / 117,
+        "max_over_trigger": 3 / 102,
+        "abuse_recall": 18 / 32,
+    },
+    ("corpus_blind_v3.tsv", "rules+embedder"): {
+        "distress_recall": 109 / 117,
+        "max_over_trigger": 9 / 102,
+        "abuse_recall": 26 / 32,
+    },
+}
+COUNTS = {
+    "corpus_blind_v2.tsv": {"distress": 97, "none": 85, "abuse": 24},
+    "corpus_blind_v3.tsv": {"distress": 117, "none": 102, "abuse": 32},
 }
 
 
@@ -36,14 +59,14 @@ def embedder() -> LocalEmbedder:
     return model
 
 
-def _rows() -> list[dict[str, str]]:
-    with CORPUS.open(encoding="utf-8") as fh:
+def _rows(corpus: str) -> list[dict[str, str]]:
+    with (HERE / corpus).open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-def _measure(embedder: LocalEmbedder | None) -> dict[str, float]:
+def _measure(corpus: str, embedder: LocalEmbedder | None) -> dict[str, float]:
     seen: dict[str, Counter[str]] = {}
-    for row in _rows():
+    for row in _rows(corpus):
         seen.setdefault(row["label"], Counter())[str(assess(row["message"], embedder=embedder).category)] += 1
     total = {label: sum(c.values()) for label, c in seen.items()}
     return {
@@ -53,27 +76,29 @@ def _measure(embedder: LocalEmbedder | None) -> dict[str, float]:
     }
 
 
-def _check(name: str, rates: dict[str, float]) -> None:
-    print(f"blind holdout v2, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
-    floors = FLOORS[name]
+def _check(corpus: str, name: str, rates: dict[str, float]) -> None:
+    print(f"blind holdout {corpus}, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items()))
+    floors = FLOORS[(corpus, name)]
     failures = [
-        f"{key} {rates[key]:.3f} < floor {floors[key]}"
+        f"{key} {rates[key]:.3f} < floor {floors[key]:.3f}"
         for key in ("distress_recall", "abuse_recall")
         if rates[key] < floors[key]
     ]
     if rates["over_trigger"] > floors["max_over_trigger"]:
-        failures.append(f"over_trigger {rates['over_trigger']:.3f} > ceiling {floors['max_over_trigger']}")
-    assert not failures, f"{name}: " + "; ".join(failures)
+        failures.append(f"over_trigger {rates['over_trigger']:.3f} > ceiling {floors['max_over_trigger']:.3f}")
+    assert not failures, f"{corpus}, {name}: " + "; ".join(failures)
 
 
-def test_corpus_is_the_blind_v2_one() -> None:
-    labels = Counter(row["label"] for row in _rows())
-    assert labels == {"distress": 97, "none": 85, "abuse": 24}
+@pytest.mark.parametrize("corpus", sorted(COUNTS))
+def test_corpus_is_the_blind_one(corpus: str) -> None:
+    assert Counter(row["label"] for row in _rows(corpus)) == COUNTS[corpus]
 
 
-def test_blind_v2_rates_rules_only() -> None:
-    _check("rules", _measure(None))
+@pytest.mark.parametrize("corpus", sorted(COUNTS))
+def test_blind_rates_rules_only(corpus: str) -> None:
+    _check(corpus, "rules", _measure(corpus, None))
 
 
-def test_blind_v2_rates_with_local_embedder(embedder: LocalEmbedder) -> None:
-    _check("rules+embedder", _measure(embedder))
+@pytest.mark.parametrize("corpus", sorted(COUNTS))
+def test_blind_rates_with_local_embedder(corpus: str, embedder: LocalEmbedder) -> None:
+    _check(corpus, "rules+embedder", _measure(corpus, embedder))

@@ -368,7 +368,7 @@ class ChatEngine:
                     document_type=by_n[n].document_type,
                     section_id=by_n[n].section_id,
                     title=by_n[n].title,
-                    snippet=first_sentences(by_n[n].text, 200),
+                    snippet=_snippet(by_n[n].section_id, by_n[n].text),
                 )
                 for n in answer.citations
                 if n in by_n
@@ -476,3 +476,10 @@ def without_safety_turns(messages: list[StoredMessage]) -> list[StoredMessage]:
             continue
         kept.append(message)
     return kept
+
+
+def _snippet(section_id: str, text: str) -> str:
+    """What a citation shows. A fit computed for a "why not X?" question (`<area>:fit:<code>`) is
+    stored nowhere, so the person can check its figures only here: all of it (a few sentences);
+    a stored section's first sentences."""
+    return text if ":fit:" in section_id else first_sentences(text, 200)

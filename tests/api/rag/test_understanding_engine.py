@@ -72,6 +72,12 @@ def test_why_was_lawyer_not_recommended(
     # ... and the interests that do not match: Enterprising is not in the nurse's code (SIA).
     assert "Enterprising" in answer and "not among your three strongest interests" in answer
     assert "is your top career match" not in answer
+    # The computed fit is stored nowhere: its citation shows all of it, so every figure the answer
+    # takes from it can be checked there (the list's fit range and the closing rule sentence included).
+    fit_citation = next(c for c in result.citations if c.section_id == "careers:fit:23-1011.00")
+    for figure in (f"fit of {fit.overall}%", f"interest fit {fit.interest}%", f"thinking-skills fit {fit.skill}%"):
+        assert figure in fit_citation.snippet
+    assert fit_citation.snippet.endswith(("ranked by.", "your list was ranked."))
 
 
 def test_worried_not_smart_enough_for_engineering(chat_engine: Any, rag_world: dict[str, str]) -> None:

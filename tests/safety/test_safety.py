@@ -2,7 +2,8 @@
 
 Every corpus here is DEV data (README.md): the rules and the semantic threshold were tuned on them,
 so recall must be 1.0 and the over-trigger rate at most 0.05 on each, with and without the embedder.
-One line per message (`<label>\t<message>`). The held-out measures are tests/safety_holdout/corpus_blind_v2.tsv and corpus_blind_v3.tsv.
+One line per message (`<label>\t<message>`). The held-out measures are
+tests/safety_holdout/corpus_blind_v2.tsv and corpus_blind_v3.tsv.
 """
 
 from __future__ import annotations

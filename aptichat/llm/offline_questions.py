@@ -179,22 +179,27 @@ def compare_draft(request: AnswerRequest) -> Draft | None:
 # -- why not ------------------------------------------------------------------------------------------
 
 
+def _strongest_matches(request: AnswerRequest, kind: str) -> str:
+    """ "Your strongest <kind> matches are A (84%), B and C [n]." from the list's overview, or ""."""
+    ranked = _ranked_for(request, kind)
+    top = ranked.listed()[:3] if ranked is not None else []
+    overview = ranked.overview if ranked is not None else None
+    if not top or overview is None:
+        return ""
+    figures = join_names([f"{i.title} ({i.fit}%)" if i.fit is not None else i.title for i in top])
+    return f"Your strongest {kind} matches are {figures} [{overview.n}]."
+
+
 def why_not_draft(request: AnswerRequest) -> Draft | None:
     """A career or major that is not on the person's list: the list, the computed fit and the
     interests that do not match, what the work is, and that their interest still counts."""
     kind = request.named_items[0].kind if request.named_items else ("major" if request.intent == "majors" else "career")
-    ranked = _ranked_for(request, kind)
-    top = ranked.listed()[:3] if ranked is not None else []
-    overview = ranked.overview if ranked is not None else None
-    listed = ""
-    if top and overview is not None:
-        figures = join_names([f"{i.title} ({i.fit}%)" if i.fit is not None else i.title for i in top])
-        listed = f"Your strongest {kind} matches are {figures} [{overview.n}]."
     if not request.named_items:
         if not request.unresolved:
             return None
         name = request.unresolved[0]
         lead = P.WHY_NOT_UNKNOWN.format(name=name, kind=kind)
+        listed = _strongest_matches(request, kind)
         return Draft("", f"{lead} {listed}".strip(), "", [], [], P.WHY_NOT_NEXT.format(name=name))
     # "why chef and not accountant": the one asked about is the one not on the list
     unlisted = [i for i in request.named_items if i.rank is None]
@@ -202,13 +207,7 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
         return None  # it is on the list: the focus answer says where and why
     item = unlisted[0]
     kind = item.kind
-    ranked = _ranked_for(request, kind)
-    top = ranked.listed()[:3] if ranked is not None else []
-    overview = ranked.overview if ranked is not None else None
-    listed = ""
-    if top and overview is not None:
-        figures = join_names([f"{i.title} ({i.fit}%)" if i.fit is not None else i.title for i in top])
-        listed = f"Your strongest {kind} matches are {figures} [{overview.n}]."
+    listed = _strongest_matches(request, kind)
     by_id = _by_id(request)
     fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
     mine = [by_id[s] for s in item.section_ids if s in by_id]

@@ -6,6 +6,7 @@ is exactly what is accepted. Text fields refuse NUL, which PostgreSQL cannot sto
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,20 @@ def _json_integer(value: Any) -> Any:
 
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """A query's date-time is ISO 8601 text, as the schema says: pydantic would also read "2316958537" as
+    seconds since 1970, which a caller who meant a date never intends."""
+    if not isinstance(value, str | datetime) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 # Constraints before the validator, so the JSON schema says minimum/maximum.
 RowId = Annotated[int, Field(ge=1, le=BIGINT_MAX), BeforeValidator(_json_integer)]
 
@@ -246,7 +261,9 @@ class ReprocessQuery(Query):
 class EtlJobsQuery(Query):
     status: JobStatus | None = None
     user: UserId | None = Field(default=None, description="Only this person's jobs")
-    since: datetime | None = Field(default=None, description="Requested at or after (ISO 8601; without an offset UTC)")
+    since: IsoDateTime | None = Field(
+        default=None, description="Requested at or after (ISO 8601; without an offset UTC)"
+    )
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     before: Cursor | None = Field(default=None, description="job id cursor: return older jobs")
 
@@ -294,7 +311,7 @@ class PeriodQuery(Query):
 
 class AuditQuery(Query):
     action: AuditAction | None = None
-    since: datetime | None = Field(default=None, description="ISO 8601; without an offset it is UTC")
+    since: IsoDateTime | None = Field(default=None, description="ISO 8601; without an offset it is UTC")
     user_id: UserId | None = Field(default=None, description="Only actions on this person (matched by hash)")
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     before: Cursor | None = Field(default=None, description="entry id cursor: return older entries")

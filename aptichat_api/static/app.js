@@ -110,8 +110,11 @@ export function navigate(url, replace) {
   if (replace) history.replaceState(null, "", url);
   else history.pushState(null, "", url);
   return route().then(() => {
-    const heading = $("main").querySelector("h1");
-    if (heading && !location.hash) heading.focus();
+    // the new page's heading takes focus for screen readers, unless the person has already moved into
+    // the page while it loaded (clicked in the question box and typed): that focus is theirs
+    const main = $("main");
+    const heading = main.querySelector("h1");
+    if (heading && !location.hash && !main.contains(document.activeElement)) heading.focus();
   });
 }
 

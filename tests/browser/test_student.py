@@ -340,6 +340,28 @@ def test_keyboard_only(ui: Ui) -> None:
     page.wait_for("!!document.querySelector('.thumb[aria-pressed=true]')")
 
 
+def test_typing_while_a_page_loads_keeps_the_focus(ui: Ui) -> None:
+    """A page's heading takes focus when it has loaded, but not from someone who already clicked into the
+    question box and typed (that stole their keystrokes: the CI once saw an Enter land on the heading)."""
+    page = ui.page
+    ui.sign_in(user_id=PRIVATE)
+    # the conversation list answers slowly, so the chat page is drawn well before its load completes
+    page.js(
+        "(() => { const f = window.fetch; window.fetch = (url, ...rest) => String(url).includes('/chat/conversations')"
+        " ? new Promise((r) => setTimeout(r, 1500)).then(() => f(url, ...rest)) : f(url, ...rest); })()"
+    )
+    page.js("document.querySelector('#nav a[href=\"/chat\"]').click()")
+    page.wait_for("!!document.getElementById('question')")
+    assert page.js("document.querySelector('main').getAttribute('aria-busy')") == "true"
+    page.js("document.getElementById('question').focus()")
+    page.type("What are")
+    page.wait_for("!document.querySelector('main').hasAttribute('aria-busy')")
+    page.wait_for("document.activeElement.tagName !== 'BODY'")
+    assert page.js("document.activeElement.id") == "question"
+    page.type(" my strengths?")
+    assert page.js("document.getElementById('question').value") == "What are my strengths?"
+
+
 def test_sign_out(ui: Ui) -> None:
     page = ui.page
     ui.sign_in(user_id=STUDENT)

@@ -8,6 +8,7 @@ support pytest 9."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from support.api import ADMIN, Api, seed_person
 from aptichat.db.models import ChatFeedback, ChatMessage
 from aptichat_api import metrics
 
-MAX_EXAMPLES = 15
+# APTICHAT_FUZZ_EXAMPLES raises it for a longer hunt on demand (the suite keeps 15 per operation and mode).
+MAX_EXAMPLES = int(os.environ.get("APTICHAT_FUZZ_EXAMPLES", "15"))
 
 
 def _operations(api: Api) -> list[Any]:

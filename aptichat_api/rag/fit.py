@@ -184,7 +184,7 @@ def fit_text(entry: CatalogEntry, fit: Fit, scores: PersonScores, listed_fits: M
                 f" (your Holland code is {scores.holland_code()})."
             )
     if fit.skills:
-        listed = [f"{THINKING_SKILLS.get(s, s)} {p:g}" for s, p in fit.skills.items()]
+        listed = [f"{THINKING_SKILLS.get(s, s)} {shown_percentile(p)}" for s, p in fit.skills.items()]
         parts.append(f"Thinking skills it draws on, your percentiles: {_join(listed)}.")
     elif fit.skill is not None:
         parts.append(
@@ -202,6 +202,12 @@ def fit_text(entry: CatalogEntry, fit: Fit, scores: PersonScores, listed_fits: M
             else "This fit is an estimate from your scores, close to how your list was ranked."
         )
     return " ".join(parts)
+
+
+def shown_percentile(percentile: float) -> int:
+    """A percentile as the thinking-skills document states it to the person (whole, 1 to 99: "around
+    the 67th percentile" for 66.6), so a figure the person sees never differs from their report's."""
+    return min(99, max(1, round(percentile)))
 
 
 def _join(names: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ partial titles), question types, multi-part splitting, and the fit rule of the r
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -248,3 +249,29 @@ def test_a_name_before_wasnt_recommended_is_kept() -> None:
     u = understand("astronaut wasn't recommended, why?", CATALOG)
     assert u.question_type == WHY_NOT and u.unresolved == ["astronaut"]
     assert understand("my results weren't there", CATALOG).unresolved == []
+
+
+def test_fit_shows_skill_percentiles_as_the_thinking_skills_document_rounds_them() -> None:
+    """A stored percentile of 66.6 is "around the 67th percentile" in the person's report: the fit
+    section (and so a why-not answer) says 67, never 66.6, and every figure it shows is one the
+    report states."""
+    from aptichat.documents import ChatDocument, DocumentType
+
+    percentiles = {"verbal": 66.6, "numerical": 99.6, "spatial": 0.4, "logical": 50.5}
+    scores = PersonScores(interests={"R": 20, "I": 70, "A": 60, "S": 85, "E": 40, "C": 30}, skills=percentiles)
+    riasec = {"R": 0.1, "I": 0.7, "A": 0.3, "S": 0.5, "E": 0.9, "C": 0.4}
+    entry = CatalogEntry("career", "23-1011.00", "Lawyers", "", riasec, ("verbal", "numerical", "spatial", "logical"))
+    text = fit_text(entry, fit_for(entry, scores), scores)
+    drawn = re.search(r"Thinking skills it draws on, your percentiles: (.*?)\.(?!\d)", text)
+    assert drawn is not None and "." not in drawn.group(1), text
+    skills = percentiles.items()
+    report = ChatDocument.model_validate(
+        {
+            "user_id": "u",
+            "document_type": DocumentType.thinking_skills,
+            "content": {"skills": [{"skill": s, "correct": 10, "total": 20, "percentile": p} for s, p in skills]},
+        }
+    )
+    stated = set(re.findall(r"\d+", " ".join(s.text for s in report.content.sections())))
+    assert set(re.findall(r"\d+", drawn.group(1))) <= stated
+    assert "Verbal reasoning 67" in drawn.group(1) and "Numerical reasoning 99" in drawn.group(1)

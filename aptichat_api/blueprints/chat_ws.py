@@ -17,6 +17,9 @@ error frame and then a close whose reason is the error code:
 - `message_too_large`, close 1009: a message over APTICHAT_API_MAX_BODY bytes (UTF-8). The transport
   (simple-websocket's `max_message_size`, set to twice the limit in config.py) closes 1009 by itself,
   without that error frame, once a message grows past twice the limit, so no message is buffered whole;
+- `session_expired`, close 4401: the browser session a socket was opened with (its cookie on the
+  handshake) ended: signed out (at once in this process), revoked or past its end, found within
+  streams.ERASURE_CHECK_S and before any frame is answered; a refreshed session keeps the socket open;
 - `user_erased`, close 4410: the person was erased (aptichat_api.streams: at once in this process,
   within streams.ERASURE_CHECK_S from the ledger when another worker erased them);
 - a refused handshake by the first-frame route: the error frame, then close 4000 + its HTTP status.
@@ -29,12 +32,15 @@ import math
 import socket
 import time
 from contextlib import suppress
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app
 from flask_sock import Sock
 from pydantic import ValidationError
 
+from aptichat.db.models import ChatSession
 from aptichat_api import database, store, streams
 from aptichat_api.auth import LEEWAY_S, Principal, decode_token, principal_from_request
 from aptichat_api.chat_service import chat_service
@@ -103,6 +109,23 @@ def _erased() -> ApiError:
     return ApiError(410, "user_erased", "This person was erased; the conversation has ended.")
 
 
+def _session_ended() -> ApiError:
+    return ApiError(401, "session_expired", "Your session has ended. Sign in again.")
+
+
+def _live(principal: Principal) -> Principal | None:
+    """A cookie-session principal as its session stands now: None once it was signed out or revoked or
+    ran out, else with the session's current end (a refresh extends an open socket too). A bearer
+    token's principal is returned as it is (its `exp` is fixed)."""
+    if principal.session_id is None:
+        return principal
+    with database.session() as session:
+        row = session.get(ChatSession, principal.session_id)
+        if row is None or row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+            return None
+        return replace(principal, expires_at=row.expires_at.timestamp())
+
+
 def _erased_since(user_id: str, opened_at: float) -> bool:
     """Did another process erase the person after this socket opened? (the ledger, aptichat.db.erasure)"""
     from aptichat.db.erasure import latest_erasure
@@ -158,36 +181,52 @@ def websocket(ws: Any) -> None:
         return
     assert principal.user_id is not None
     opened_at = time.time()
-    with streams.registered(principal.user_id, lambda: _close(ws, _erased(), CLOSE_ERASED)):
+    with (
+        streams.registered(principal.user_id, lambda: _close(ws, _erased(), CLOSE_ERASED)),
+        streams.registered_session(principal.session_id, lambda: _close(ws, _session_ended(), CLOSE_TOKEN_EXPIRED)),
+    ):
         _serve(ws, principal, idle_timeout_s, opened_at)
 
 
 def _serve(ws: Any, principal: Principal, idle_timeout_s: float, opened_at: float) -> None:
-    assert principal.user_id is not None
-    _send(ws, {"type": "ready", "user_id": principal.user_id})
+    user_id = principal.user_id
+    assert user_id is not None
+    _send(ws, {"type": "ready", "user_id": user_id})
     last_active = time.monotonic()
     while True:
         token_left = _seconds_left(principal)
         idle_left = idle_timeout_s - (time.monotonic() - last_active)
         if token_left <= 0:
-            _close(ws, _expired(), CLOSE_TOKEN_EXPIRED)
-            return
+            live = _live(principal)  # a browser session may have been refreshed meanwhile
+            if live is None or _seconds_left(live) <= 0:
+                _close(ws, _expired() if principal.session_id is None else _session_ended(), CLOSE_TOKEN_EXPIRED)
+                return
+            principal = live
+            continue
         if idle_left <= 0:
             _close(ws, _idle(), CLOSE_IDLE)
             return
         frame = ws.receive(timeout=min(token_left, idle_left, streams.ERASURE_CHECK_S))
         if frame is None:
-            if _erased_since(principal.user_id, opened_at):
+            if _erased_since(user_id, opened_at):
                 _close(ws, _erased(), CLOSE_ERASED)
                 return
+            if (live := _live(principal)) is None:
+                _close(ws, _session_ended(), CLOSE_TOKEN_EXPIRED)
+                return
+            principal = live
             continue  # a timer ran out: the checks above end the socket
+        if (live := _live(principal)) is None:
+            _close(ws, _session_ended(), CLOSE_TOKEN_EXPIRED)  # never answer on an ended session
+            return
+        principal = live
         if _seconds_left(principal) <= 0:
             _close(ws, _expired(), CLOSE_TOKEN_EXPIRED)  # never answer on an expired token
             return
         if (too_large := _too_large(frame)) is not None:
             _close(ws, too_large, CLOSE_TOO_LARGE)
             return
-        _answer(ws, principal.user_id, frame)
+        _answer(ws, user_id, frame)
         last_active = time.monotonic()  # idle counts from the end of the last answer
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
 from aptichat.db.models import ChatSession, ChatUser
-from aptichat_api import database, sessions, store
+from aptichat_api import database, sessions, store, streams
 from aptichat_api.auth import current_principal, keys_from_spec
 from aptichat_api.errors import ApiError
 from aptichat_api.routing import api_route
@@ -130,11 +130,15 @@ def signout() -> Response:
     """End the browser session (its row is revoked, so the cookie no longer works anywhere) and clear
     both cookies. Always succeeds, also without a session or with an ended one."""
     token = request.cookies.get(sessions.SESSION_COOKIE)
+    ended: int | None = None
     if token:
         with database.session() as session:
             row = sessions.find_session(session, token)
             if row is not None:
                 sessions.revoke_session(session, row.id)
+                ended = row.id
+        if ended is not None:
+            streams.close_session(ended)  # its open WebSockets in this process end now (others within ~10 s)
     return _clear_cookies(jsonify({"signed_out": True}))
 
 

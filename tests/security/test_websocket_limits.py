@@ -16,10 +16,14 @@ from typing import Any
 import pytest
 import requests
 import websockets
+from sqlalchemy import Engine, func, select, update
 from support.api import Api, app_config, bearer, serve, token
 from support.security import ALICE
 
+from aptichat.db.engine import session_scope
+from aptichat.db.models import ChatSession
 from aptichat.settings import Settings
+from aptichat_api import streams
 
 QUESTION = {"question": "What are my strongest skills?"}
 
@@ -223,3 +227,71 @@ def test_sse_stream_refuses_an_expired_token(security_api: Api, settings: Settin
     with pytest.raises(websockets.exceptions.InvalidStatus) as info:
         asyncio.run(connect(security_api, expired).__aenter__())
     assert info.value.response.status_code == 401
+
+
+def _cookie_session(api: Api, settings: Settings, engine: Engine) -> tuple[dict[str, str], str, int]:
+    """Sign ALICE in as the browser does (a one-time code exchanged for the session cookie): the
+    Cookie header, the CSRF token and the session's id."""
+    from aptichat_api.cli import signin_link
+    from aptichat_api.sessions import SESSION_COOKIE, digest
+
+    code = signin_link(settings, user_id=ALICE).partition("#signin=")[2]
+    r = requests.post(f"{api.url}/auth/exchange", json={"code": code}, timeout=30)
+    assert r.status_code == 200, r.text
+    cookie = r.cookies[SESSION_COOKIE]
+    with session_scope(engine) as s:
+        session_id = s.scalar(select(ChatSession.id).where(ChatSession.token_hash == digest(cookie)))
+    assert session_id is not None
+    return {"Cookie": f"{SESSION_COOKIE}={cookie}"}, r.json()["csrf_token"], session_id
+
+
+@pytest.mark.usefixtures("security_people")
+def test_signing_out_ends_the_sessions_open_websocket(settings: Settings, engine: Engine) -> None:
+    """A socket opened with the session cookie ends when that session is signed out, at once (not at
+    the idle timeout or the session's end, up to 30 minutes later), and says why."""
+    from aptichat_api.sessions import CSRF_HEADER
+
+    async def scenario(api: Api) -> tuple[dict[str, Any], float, list[dict[str, Any]], int | None, str | None]:
+        cookie, csrf, _ = _cookie_session(api, settings, engine)
+        async with connect(api, cookie) as ws:
+            assert json.loads(await ws.recv())["type"] == "ready"
+            answered = await ask(ws, QUESTION)
+            started = time.monotonic()
+            out = await asyncio.to_thread(
+                requests.post, f"{api.url}/auth/signout", headers={**cookie, CSRF_HEADER: csrf}, timeout=30
+            )
+            assert out.status_code == 200, out.text
+            frames, code, reason = await until_closed(ws, 30)
+            return answered, time.monotonic() - started, frames, code, reason
+
+    with served(settings, ws_idle_timeout_s=300) as api:
+        answered, waited, frames, code, reason = asyncio.run(scenario(api))
+    assert answered["type"] == "answer"
+    assert [(f["type"], f["error"]["code"], f["status"]) for f in frames] == [("error", "session_expired", 401)]
+    assert (code, reason) == (4401, "session_expired")
+    assert waited < 5  # the sign-out closed it (the periodic check is 10 s away)
+
+
+@pytest.mark.usefixtures("security_people")
+def test_session_ended_elsewhere_is_found_before_the_next_answer(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker revoked the session (no closer runs in this process): the next question gets the
+    session_expired close, never an answer, and a silent socket finds it at the periodic check."""
+
+    async def scenario(api: Api, silent: bool) -> tuple[list[dict[str, Any]], int | None, str | None]:
+        cookie, _, session_id = _cookie_session(api, settings, engine)
+        async with connect(api, cookie) as ws:
+            assert json.loads(await ws.recv())["type"] == "ready"
+            with session_scope(engine) as s:
+                s.execute(update(ChatSession).where(ChatSession.id == session_id).values(revoked_at=func.now()))
+            if not silent:
+                await ws.send(json.dumps(QUESTION))
+            return await until_closed(ws, 30)
+
+    monkeypatch.setattr(streams, "ERASURE_CHECK_S", 1.0)  # the periodic check, sooner than 10 s
+    with served(settings, ws_idle_timeout_s=300) as api:
+        for silent in (False, True):
+            frames, code, reason = asyncio.run(scenario(api, silent))
+            assert [f["error"]["code"] for f in frames] == ["session_expired"], (silent, frames)
+            assert (code, reason) == (4401, "session_expired")

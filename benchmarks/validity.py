@@ -404,8 +404,6 @@ def run(args: argparse.Namespace, sample: Path, home: Path) -> None:
 # -- candidate rankings (numpy, tuning half only) -----------------------------------------------------
 
 LETTERS = "RIASEC"
-# Iachan (1984) M index: agreement of two three-letter codes, position weights by position pair
-_IACHAN = np.array([[22, 10, 4], [10, 5, 2], [4, 2, 1]], dtype=float)
 
 
 def _rowcorr(x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -417,20 +415,6 @@ def _rowcorr(x: np.ndarray, p: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (xc / xn) @ (pc / pn).T
     return np.nan_to_num(r, nan=0.0)
-
-
-def _top3(x: np.ndarray) -> np.ndarray:
-    # ties broken in R, I, A, S, E, C order (stable sort on the negated values)
-    return np.argsort(-x, axis=1, kind="stable")[:, :3]
-
-
-def iachan(x: np.ndarray, p: np.ndarray) -> np.ndarray:
-    a, b = _top3(x), _top3(p)
-    out = np.zeros((len(x), len(p)))
-    for i in range(3):
-        for j in range(3):
-            out += _IACHAN[i, j] * (a[:, i][:, None] == b[:, j][None, :])
-    return out
 
 
 def order(score: np.ndarray, groups: Sequence[str] | None = None, per_group: int = 2, k: int = TOP_N) -> np.ndarray:
@@ -460,6 +444,7 @@ def compare(
     from sqlalchemy import text
 
     from aptichat_pipelines.legacy import sql_scoring
+    from benchmarks.congruence import iachan
 
     ids = [p.session_id for p in people]
     with engine.connect() as conn:
@@ -665,6 +650,155 @@ def compare(
         lo, hi = f.ci[TOP_N]
         print(f"  {name:<52} CV lift@10 {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}] hit {f.hit[10]:5.1%}  w {chosen}")
     _missing_skills(z, [(job_prof, [list(j[8]) for j in jobs], None), (zp, [list(m[9]) for m in majors], series)])
+    _decision_0009(
+        z,
+        score,
+        own,
+        fold,
+        boot=boot,
+        majors=(zp, stored, cips, series, major_fields, n_links, np.array([m[8] != "occupations" for m in majors])),
+        careers=(job_prof, job_codes, career_fields_of),
+    )
+
+
+def paired_difference(
+    lists: Sequence[Sequence[str]],
+    reference: Sequence[Sequence[str]],
+    own_fields: Sequence[str],
+    fields_of: Any,
+    *,
+    boot: int = 2000,
+    seed: int = 7,
+) -> dict[str, float]:
+    """Paired bootstrap of (lists - reference) at k = 10 on the same people: both judged on every
+    resample (hit rate and shuffled baseline recomputed in it), so what the two share cancels out.
+    Returns the 95% interval of the lift difference, the share of resamples where `lists` is better,
+    and the 95% interval of the hit-rate difference."""
+    names = list(FIELDS)
+    own = np.array([names.index(f) for f in own_fields])
+    h, g = hit_matrix(lists, fields_of, TOP_N), hit_matrix(reference, fields_of, TOP_N)
+    rng = np.random.default_rng(seed)
+    lift_diff, hit_diff = [], []
+    for w in rng.multinomial(len(own), np.full(len(own), 1 / len(own)), size=max(boot, 1)).astype(float):
+        (a, a0), (b, b0) = _rates(h, own, w), _rates(g, own, w)
+        lift_diff.append(a / a0 - b / b0)
+        hit_diff.append(a - b)
+    lo, hi = np.percentile(lift_diff, [2.5, 97.5])
+    hlo, hhi = np.percentile(hit_diff, [2.5, 97.5])
+    return {"lo": lo, "hi": hi, "better": float(np.mean(np.array(lift_diff) > 0)), "hit_lo": hlo, "hit_hi": hhi}
+
+
+def _decision_0009(
+    z: np.ndarray,
+    score: np.ndarray,
+    own: Sequence[str],
+    fold: np.ndarray,
+    *,
+    boot: int,
+    majors: tuple[Any, ...],
+    careers: tuple[Any, ...],
+) -> None:
+    """Decision 0009: the congruence indices of the literature not compared before (Iachan M,
+    Brown-Gore C, Zener-Schnuelle, Spearman, cosine of ipsatised scores, Tucker, Prediger's
+    dimensions) and fusions with r, against 0006's r: weights by 5-fold CV inside the tuning half,
+    and a paired bootstrap of each candidate's difference from r (the noise criterion)."""
+    from benchmarks import congruence as cg
+
+    zp, stored, cips, series, major_fields, n_links, fallback = majors
+    job_prof, job_codes, career_fields_of = careers
+    r, rj = cg.rowcorr(z, zp), cg.rowcorr(z, job_prof)
+    additive = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+    blend = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+    def fused(*scores: np.ndarray) -> np.ndarray:
+        """Reciprocal rank fusion (k = 60): no weight to choose; each measure's rank of the entry."""
+        out = np.zeros_like(scores[0])
+        for s in scores:
+            ranked = np.argsort(np.argsort(-s, axis=1, kind="stable"), axis=1) + 1
+            out += 1.0 / (60 + ranked)
+        return out
+
+    def table(
+        title: str,
+        candidates: dict[str, Any],
+        codes: Sequence[str],
+        groups: Any,
+        fields_of: Any,
+        extra: Any,
+    ) -> None:
+        print(title)
+        reference = None
+        for name, (family, grid) in candidates.items():
+            lists, chosen = _cross_validated(family, grid, fold, own, codes, groups, fields_of)
+            named = [[codes[j] for j in row] for row in lists]
+            f = figures(named, own, fields_of, boot=boot)
+            lo, hi = f.ci[TOP_N]
+            line = (
+                f"  {name:<44} CV lift@10 {f.lift[10]:5.2f} [{lo:.2f}, {hi:.2f}] hit {f.hit[10]:5.1%}"
+                f" @1 {f.lift[1]:4.2f} @5 {f.lift[5]:4.2f} w {chosen}{extra(lists)}"
+            )
+            if reference is None:
+                reference = named
+            else:
+                d = paired_difference(named, reference, own, fields_of, boot=boot)
+                line += (
+                    f"  vs r: {d['lo']:+.2f}..{d['hi']:+.2f} (better in {d['better']:.0%}),"
+                    f" hit {d['hit_lo']:+.1%}..{d['hit_hi']:+.1%}"
+                )
+            print(line)
+
+    def major_shares(lists: np.ndarray) -> str:
+        flat = lists.ravel()
+        labelled = np.mean([bool(field_of_cip(cips[j])) for j in flat])
+        return (
+            f"  small {np.mean(n_links[flat] <= 2):.0%} fallback {np.mean(fallback[flat]):.0%}"
+            f" 13 fields {labelled:.0%} distinct {len(set(flat))}"
+        )
+
+    def measures(profile: np.ndarray, raw_profile: np.ndarray, rule: np.ndarray) -> dict[str, Any]:
+        m = cg.iachan(z, profile) / 28
+        c = cg.brown_gore(z, profile) / 18
+        zs = cg.zener_schnuelle(z, profile) / 6
+        rho = cg.spearman(z, profile) + 1e-6 * rule  # six ranks tie often: r breaks the ties
+        ips = cg.cosine(cg.ipsatised(z), profile)
+        return {
+            "r [0006]": (lambda w: rule, (0.0,)),
+            "Iachan M(z), r breaks ties": (lambda w: m + 1e-3 * rule, (0.0,)),
+            "Iachan M(raw scores, raw profile), r breaks ties": (
+                lambda w: cg.iachan(score, raw_profile) / 28 + 1e-3 * rule,
+                (0.0,),
+            ),
+            "Brown-Gore C(z), r breaks ties": (lambda w: c + 1e-3 * rule, (0.0,)),
+            "Zener-Schnuelle(z), r breaks ties": (lambda w: zs + 1e-3 * rule, (0.0,)),
+            "r + w * Iachan M / 28": (lambda w: rule + w * m, additive),
+            "r + w * Brown-Gore C / 18": (lambda w: rule + w * c, additive),
+            "r + w * Zener-Schnuelle / 6": (lambda w: rule + w * zs, additive),
+            "Spearman rho(z, profile)": (lambda w: rho, (0.0,)),
+            "(1-w) * r + w * Spearman": (lambda w: (1 - w) * rule + w * rho, blend),
+            "cos(ipsatised z, profile)": (lambda w: ips, (0.0,)),
+            "(1-w) * r + w * cos(ipsatised z, profile)": (lambda w: (1 - w) * rule + w * ips, blend),
+            "(1-w) * r + w * Tucker cos(z, profile)": (lambda w: (1 - w) * rule + w * cg.cosine(z, profile), blend),
+            "r + w * Prediger cos(z, profile)": (lambda w: rule + w * cg.prediger_cosine(z, profile), additive),
+            "rank fusion of r and Iachan M": (lambda w: fused(rule, m + 1e-6 * rule), (0.0,)),
+            "rank fusion of r and Spearman": (lambda w: fused(rule, rho), (0.0,)),
+        }
+
+    table(
+        f"\nDecision 0009: majors, congruence indices, 5-fold CV inside the tuning half (n={len(own)}), 2 per series",
+        measures(zp, stored, r),
+        cips,
+        series,
+        major_fields,
+        major_shares,
+    )
+    table(
+        f"Decision 0009: careers, congruence indices, 5-fold CV inside the tuning half (n={len(own)})",
+        measures(job_prof, job_prof, rj),
+        job_codes,
+        None,
+        career_fields_of,
+        lambda lists: "",
+    )
 
 
 def _missing_skills(

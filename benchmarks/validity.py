@@ -26,7 +26,10 @@ numpy on the tuning half, from the same imported interests and catalog, to choos
 "Decision 0008" blocks choose any weight by 5-fold cross-validation inside the tuning half and print,
 beside each lift, the hit rate and how much of the lists comes from small programs, series/family
 fallback profiles and the 13 labelled fields (a prior can raise the lift by listing a few families),
-then the effect of missing skill lists under simulated skills (docs/decisions/0008).
+then the effect of missing skill lists under simulated skills (docs/decisions/0008). The "Decision
+0009" blocks do the same for the congruence indices of the literature (benchmarks/congruence.py) and
+add a paired bootstrap of each candidate's difference from 0006's r: a candidate beats r beyond the
+noise only when that interval is above zero.
 """
 
 from __future__ import annotations
@@ -673,10 +676,12 @@ def paired_difference(
     """Paired bootstrap of (lists - reference) at k = 10 on the same people: both judged on every
     resample (hit rate and shuffled baseline recomputed in it), so what the two share cancels out.
     Returns the 95% interval of the lift difference, the share of resamples where `lists` is better,
-    and the 95% interval of the hit-rate difference."""
+    the 95% interval of the hit-rate difference, and how many people only `lists` hits (gained) and
+    only `reference` hits (lost): whether the two carry different information."""
     names = list(FIELDS)
     own = np.array([names.index(f) for f in own_fields])
     h, g = hit_matrix(lists, fields_of, TOP_N), hit_matrix(reference, fields_of, TOP_N)
+    mine, theirs = h[np.arange(len(own)), own], g[np.arange(len(own)), own]
     rng = np.random.default_rng(seed)
     lift_diff, hit_diff = [], []
     for w in rng.multinomial(len(own), np.full(len(own), 1 / len(own)), size=max(boot, 1)).astype(float):
@@ -685,7 +690,15 @@ def paired_difference(
         hit_diff.append(a - b)
     lo, hi = np.percentile(lift_diff, [2.5, 97.5])
     hlo, hhi = np.percentile(hit_diff, [2.5, 97.5])
-    return {"lo": lo, "hi": hi, "better": float(np.mean(np.array(lift_diff) > 0)), "hit_lo": hlo, "hit_hi": hhi}
+    return {
+        "lo": lo,
+        "hi": hi,
+        "better": float(np.mean(np.array(lift_diff) > 0)),
+        "hit_lo": hlo,
+        "hit_hi": hhi,
+        "gained": float((mine * (1 - theirs)).sum()),
+        "lost": float((theirs * (1 - mine)).sum()),
+    }
 
 
 def _decision_0009(
@@ -743,7 +756,7 @@ def _decision_0009(
                 d = paired_difference(named, reference, own, fields_of, boot=boot)
                 line += (
                     f"  vs r: {d['lo']:+.2f}..{d['hi']:+.2f} (better in {d['better']:.0%}),"
-                    f" hit {d['hit_lo']:+.1%}..{d['hit_hi']:+.1%}"
+                    f" hit {d['hit_lo']:+.1%}..{d['hit_hi']:+.1%}, people +{d['gained']:.0f} -{d['lost']:.0f}"
                 )
             print(line)
 

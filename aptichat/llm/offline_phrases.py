@@ -189,8 +189,13 @@ NEXT_STEP_COMPARE = (
 )
 WHY_NOT_TRANSITION = "How it fits your results:"
 WHY_NOT_UNKNOWN = (
-    "{name} is not among your recommended {kind}s, and I couldn't find it in the catalog your {kind}s are "
-    "matched against, so I can't work out a fit for it."
+    "I couldn't find {name} among your recommended {kind}s or in the catalog your {kind}s are matched against, "
+    "so I can't work out how well it fits your results."
+)
+WORRY_LEAD_ITEM = "It's a fair question. {title} is not among your recommended {kind}s."
+WORRY_ITEM_NOT_CLOSED = (
+    "A lower fit means your interests and skills point more strongly elsewhere, not that {title} is out of reach: "
+    "interests can grow, and skills grow with practice."
 )
 WHY_NOT_NEXT = (
     "Your list shows where your results point most strongly, not what you may or may not do. If {name} "

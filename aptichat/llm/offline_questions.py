@@ -213,18 +213,7 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
     mine = [by_id[s] for s in item.section_ids if s in by_id]
     catalog = next((s for s in mine if s.document_type.startswith("catalog")), None)
     lead = f"{item.title} is not among your recommended {kind}s. {listed}".strip()
-    points: list[str] = []
-    code = by_id.get("interests:holland_code")
-    if fit_section is not None:
-        for sentence in sentences(fit_section.text):
-            if sentence.startswith(f"The {kind}s on your list"):
-                continue  # the lead already gives the list's fits
-            cites = [fit_section.n]
-            if code is not None and ("out of 100" in sentence or "Holland code" in sentence):
-                cites.append(code.n)  # the person's own scores, as their profile states them
-            if sentence.startswith("Thinking skills it draws on"):
-                cites += [x.n for x in request.sections if x.section_id.startswith("skills:") and x.title in sentence]
-            points.append(f"- {ensure_period(sentence)} [{', '.join(str(n) for n in cites)}]")
+    points = _fit_points(request, kind, fit_section) if fit_section is not None else []
     tail = [
         line for other in request.named_items if other.rank is not None and (line := _item_on_results(request, other))
     ]
@@ -233,6 +222,23 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
         tail.append(P.RANKED_ABOUT.format(kind="work" if kind == "career" else "major", text=about) + f" [{catalog.n}]")
     transition = P.WHY_NOT_TRANSITION if points else ""
     return Draft("", lead, transition, points, tail, P.WHY_NOT_NEXT.format(name=item.title))
+
+
+def _fit_points(request: AnswerRequest, kind: str, fit_section: ContextSection) -> list[str]:
+    """The fit section's sentences as points (fit figures, the interests it leans on and the ones that do
+    not match, the skills it draws on), each cited with the person's own sections it repeats."""
+    code = _by_id(request).get("interests:holland_code")
+    points = []
+    for sentence in sentences(fit_section.text):
+        if sentence.startswith(f"The {kind}s on your list"):
+            continue  # the lead already gives the list's fits
+        cites = [fit_section.n]
+        if code is not None and ("out of 100" in sentence or "Holland code" in sentence):
+            cites.append(code.n)  # the person's own scores, as their profile states them
+        if sentence.startswith("Thinking skills it draws on"):
+            cites += [x.n for x in request.sections if x.section_id.startswith("skills:") and x.title in sentence]
+        points.append(f"- {ensure_period(sentence)} [{', '.join(str(n) for n in cites)}]")
+    return points
 
 
 # -- worry --------------------------------------------------------------------------------------------
@@ -292,7 +298,9 @@ def _item_on_results(request: AnswerRequest, item: NamedItem) -> str | None:
     by_id = _by_id(request)
     fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
     if fit_section is not None and (first := sentences(fit_section.text)[:1]):
-        return f"{ensure_period(first[0])} [{fit_section.n}]"
+        # with the thinking skills it draws on, when it names them: what an ability worry is about
+        drawn = [p for p in _fit_points(request, item.kind, fit_section) if "Thinking skills it draws on" in p]
+        return f"{ensure_period(first[0])} [{fit_section.n}]" + "".join(f" {p[2:]}" for p in drawn)
     return None
 
 
@@ -304,6 +312,9 @@ def worry_draft(request: AnswerRequest, gap_note: str | None = None) -> Draft | 
     from what the person does have, never from another document's scores passed off as the answer."""
     by_id = _by_id(request)
     asked = [by_id[s] for s in request.scales if s in by_id]
+    about_item = _worry_about_item(request) if gap_note is None and not asked else None
+    if about_item is not None:
+        return about_item
     skills = [s for s in request.sections if s.document_type == "thinking_skills" and s.section_id != "skills:overview"]
     if gap_note is not None:
         pool = asked
@@ -358,6 +369,25 @@ def worry_draft(request: AnswerRequest, gap_note: str | None = None) -> Draft | 
     if about_personality:
         return Draft("", P.WORRY_LEAD, "", points, tail, P.WORRY_NEXT_PERSONALITY)
     return Draft("", P.WORRY_LEAD, "", points, tail, _worry_next(facts, asked=bool(asked)))
+
+
+def _worry_about_item(request: AnswerRequest) -> Draft | None:
+    """A worry about reaching one career or major, with no ability or personality named ("is X out of
+    reach for me") that is not on the person's list: the fit figures, the interests it leans on and the
+    ones that do not match, and that a lower fit is no closed door. None otherwise (worry_draft answers
+    with the scores, and a listed item's rank and fit)."""
+    if request.intent not in ("careers", "majors") or not request.named_items:
+        return None
+    item = request.named_items[0]
+    by_id = _by_id(request)
+    fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
+    if item.rank is not None or fit_section is None:
+        return None  # one on the list: the scores that bear on it, with its rank and fit (worry_draft)
+    listed = _strongest_matches(request, item.kind)
+    lead = f"{P.WORRY_LEAD_ITEM.format(title=item.title, kind=item.kind)} {listed}".strip()
+    tail = [P.WORRY_ITEM_NOT_CLOSED.format(title=item.title)]
+    return Draft("", lead, P.WHY_NOT_TRANSITION, _fit_points(request, item.kind, fit_section), tail,
+                 P.WHY_NOT_NEXT.format(name=item.title))  # fmt: skip
 
 
 def _worry_next(facts: list[ScaleFact], asked: bool) -> str:

@@ -23,7 +23,7 @@ from aptichat.llm.offline_phrases import ABOUT_THE_TEST_QUESTION
 from aptichat.llm.offline_questions import OVERVIEW_SECTIONS, STUDYING, asks_overview, superlative
 from aptichat.llm.types import ContextSection, NamedItem, QuestionPart
 from aptichat_api.rag.fit import fit_for, fit_text, person_scores, profile_stats
-from aptichat_api.rag.items import CatalogTitles, Match, recommended, resolve_items
+from aptichat_api.rag.items import CatalogTitles, Match, question_words, recommended, resolve_items
 from aptichat_api.rag.retrieval import RetrievedSection
 
 # Question types (AnswerRequest.question_type).
@@ -39,16 +39,24 @@ _WORRY = re.compile(
     r"|good enough (for|at|to)|too low (for|to)|won'?t (find|make it|be able)|never be (able|good)"
     # doubting it is worth trying, or that the results allow it ("what stops me", "is it even realistic")
     r"|stops? me|holds? me back|(even )?bother|(is it|am i being) (even )?realistic|realistic for me"
-    r"|freak\w* out|(bad|weak|low) for)\b",
+    r"|freak\w* out|(bad|weak|low) for"
+    # whether it is within reach at all ("is X out of reach", "do i stand a chance", "a no go", "can i still be")
+    r"|out of (my )?reach|within (my )?reach|(have|stand) a (chance|shot)|my chances|no[- ]go|long shot|a stretch"
+    r"|aim\w* too high|too (hard|difficult|much) for me|suck at|(can|could) i still (be|become|do|get|go|study|work)"
+    r"|capable (of|enough)|disaster|(will|would) i (fail|struggle|cope|survive))\b",
     re.I,
 )
 _WHY_NOT = re.compile(
-    r"\b(why|how come)\b[^.?!]{0,50}(\b(not|no|never|missing|left out)\b|\b(is|was|were|are|did|do|does)n'?t\b)"
+    r"\b(why|whys|why'?s|y|how come)\b[^.?!]{0,50}"
+    r"(\b(not|no|never|missing|left out)\b|\b(is|was|were|are|did|do|does)n'?t\b)"
     r"|\bwhy no\b|\bwhy not\b"
     r"|\bdid ?n'?t (i )?(get|see)\b|\b(is|was)n'?t (on|in|among)\b|\bnot (on|in|among) my\b|\bmissing\b"
     # left off without a "why" ("X wasn't recommended", "where is X in my careers", "I expected X")
     r"|\b((is|was|were|are)n'?t|not) (recommended|suggested|listed|included|there)\b"
-    r"|\bwhere('?s| is| are)\b[^.?!]{0,40}\b(in|on|among) (my|the)\b|\bexpected\b",
+    r"|\bwhere('?s| is| are)\b[^.?!]{0,40}\b(in|on|among) (my|the)\b|\bexpect(ed|ing)\b"
+    # asked after the list without "why" ("what about X", "i thought i'd get X", "no X for me??")
+    r"|^\W*(so |and |but |ok )?(what|how) about\b|\bthought (i'?d|i would|i'?ll|i was going to) (get|see|be)\b"
+    r"|^\W*(so |but )?no [a-z]+( [a-z]+)?( (major|career|job|degree)s?)?( for me| on (my|the) list| at all)?\W*$",
     re.I,
 )
 _COMPARE = re.compile(
@@ -96,7 +104,10 @@ _NEXT = re.compile(
 # "why is there no architect", "why not chef", "why wasn't lawyer": where the name asked about starts,
 # when no career or major of that name is known; `_name_after` reads the name itself.
 _WHY_NOT_ANCHOR = re.compile(
-    r"\b(?:why (?:is there |are there )?(?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get|i not (?:get|see)|expected"
+    r"\b(?:(?:why|how come|y)(?:'?s| is| are)?(?: there| they)? (?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get"
+    r"|i not (?:get|see)|expect(?:ed|ing)|thought (?:i'?d|i would|i'?ll) (?:get|see|be)(?: an?)?"
+    r"|^\W*(?:so |and |but |ok )?(?:what|how) about(?: being| becoming| doing| working as)?"
+    r"|^\W*(?:so |but )?no (?=[a-z]+(?: [a-z]+)?(?: (?:major|career|job|degree)s?)?(?: for me)?\W*$)"
     r"|(?:why|how come) (?:did ?n'?t|"
     r"does ?n'?t|did not|does not) (?!i\b|you\b|it\b|my\b))\b(?: an?\b)? ?"
     r"|^\s*no (?=[a-z][a-z ]{2,30}\W+.*\b(?:why|how come)\b)",
@@ -104,7 +115,14 @@ _WHY_NOT_ANCHOR = re.compile(
 )
 _NAME_ENDS = frozenset(
     ("in", "on", "among", "as", "for", "suggested", "recommended", "listed", "my", "come", "show", "appear", "make",
-     "pop", "get", "even", "at", "there", "to", "but")
+     "pop", "get", "even", "at", "there", "to", "but", "career", "careers", "job", "jobs", "major", "majors", "degree",
+     "degrees", "option", "options")
+)  # fmt: skip
+# First words of what follows an anchor that are no name of a career or major ("what about my skills",
+# "what about something creative").
+_NOT_A_NAME = frozenset(
+    ("my", "the", "any", "more", "other", "others", "one", "it", "that", "this", "those", "these", "them", "you", "me",
+     "us", "something", "anything", "everything", "stuff", "things", "all", "both", "what", "how", "if", "so", "now")
 )  # fmt: skip
 
 
@@ -267,20 +285,42 @@ def question_type(question: str, items: Sequence[Match], scales: Sequence[str], 
     return GENERAL
 
 
+def _not_scales(question: str, items: list[Match], studying: bool) -> list[Match]:
+    """The named items without catalog entries named only by words that name one of the person's scales:
+    "bad at maths" is numerical reasoning, not the Mathematics major; "not very social" is no Social
+    worker. Kept when the question asks about it as study, work or a missing item ("study maths",
+    "social work jobs", "why not maths"), or spells out a title of two words or more ("social worker")."""
+    if not items:
+        return items
+    words = question_words(question)
+    missing = _WHY_NOT.search(question) is not None
+    kept = []
+    for match in items:
+        c = match.candidate
+        named = [words[i] for i in sorted(match.positions) if i < len(words)]
+        by_scale = named and all(any(p.fullmatch(w) for p, _ in SCALE_WORDS) for w in named)
+        as_item = missing or (studying if c.kind == "major" else _CAREER_WORD.search(question) is not None)
+        spelled = len(c.title.split()) >= 2 and c.title.casefold() in question.casefold()
+        if c.rank is None and by_scale and not as_item and not spelled:
+            continue
+        kept.append(match)
+    return kept
+
+
 def understand(question: str, candidates: Sequence[Any], classify: Any = None) -> Understanding:
     """The question's type, named items and scales, and parts. `candidates` are `items.Candidate`s
     (the person's own first); `classify(text) -> Intent` labels the parts of a multi-part question."""
     scales = named_scales(question)
     studying = STUDYING.search(question)
     prefer = "major" if studying else "career"
-    items = resolve_items(question, candidates, prefer=prefer)
+    items = _not_scales(question, resolve_items(question, candidates, prefer=prefer), bool(studying))
     ranks = ranks_named(question)
     top_two = bool(_TOP_TWO.search(question)) or bool(ranks)
     pieces = split_parts(question)
     if len(pieces) >= 2:
         parts = []
         for piece in pieces:
-            p_items = resolve_items(piece, candidates, prefer=prefer)
+            p_items = _not_scales(piece, resolve_items(piece, candidates, prefer=prefer), bool(studying))
             p_scales = named_scales(piece)
             p_type = question_type(piece, p_items, p_scales, bool(_TOP_TWO.search(piece)))
             p_intent = (
@@ -340,8 +380,10 @@ def understand(question: str, candidates: Sequence[Any], classify: Any = None) -
     before = _NAME_BEFORE.search(question) if kind in (GENERAL, WHY) and not items and not name else None
     if before:  # "lawyer wasn't recommended, why?": the name comes first
         name = before.group(1).casefold()
-    pronoun = name is not None and name.split()[0] in {"my", "the", "any", "more", "other", "one", "it", "that", "this"}
-    if name and len(name) >= 3 and not pronoun:
+    pronoun = name is not None and name.split()[0] in _NOT_A_NAME
+    # a scale or a topic is no career ("what about personality", "what about my interests")
+    topic = name is not None and (bool(named_scales(name)) or any(p.search(name) for p, _ in _TOPIC_WORDS))
+    if name and len(name) >= 3 and not pronoun and not topic:
         kind, unresolved = WHY_NOT, [name]
         intent = Intent.MAJORS if studying else Intent.CAREERS
     return Understanding(
@@ -407,7 +449,8 @@ class QuestionUnderstanding:
             u.items = items
         if u.question_type in (COMPARE, WHY, WHY_NOT, WORRY, NEXT_STEPS, MULTI_PART, GENERAL) and items:
             scores = None
-            asked_about = u.question_type in (COMPARE, WHY, WHY_NOT)
+            # a worry names what it is about ("a chance at becoming a pilot"): a partial title counts there too
+            asked_about = u.question_type in (COMPARE, WHY, WHY_NOT, WORRY)
             for match in items:
                 c = match.candidate
                 if c.section_id:
@@ -437,8 +480,8 @@ class QuestionUnderstanding:
                     needed.append(RetrievedSection("computed", kind, f"{area}:fit:{c.code}", title, body))
             for kind in dict.fromkeys(m.candidate.kind for m in items):
                 add_own(f"{_AREA[kind]}:overview")
-            if u.question_type == WHY_NOT:
-                add_own("interests:holland_code")
+            if u.question_type == WHY_NOT or (u.question_type == WORRY and u.intent in (Intent.CAREERS, Intent.MAJORS)):
+                add_own("interests:holland_code")  # the person's own interest scores the fit repeats
         if u.question_type == WORRY:
             skills = [s for s in u.scales if s.startswith("skills:")]
             if u.intent is Intent.THINKING_SKILLS:

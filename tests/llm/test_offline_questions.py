@@ -132,7 +132,7 @@ def test_why_not_an_unknown_name_says_so_instead_of_listing_careers_as_if_answer
     request = AnswerRequest(question="why no architect", intent="careers", sections=sections,
                             question_type="why_not", unresolved=["architect"])  # fmt: skip
     text = composer.generate(request).text
-    assert text.startswith("architect is not among your recommended careers, and I couldn't find it in the catalog")
+    assert text.startswith("I couldn't find architect among your recommended careers or in the catalog")
     assert "is your top career match" not in text
 
 
@@ -501,3 +501,54 @@ def test_a_worry_about_one_low_skill_practises_it_and_does_not_build_on_it() -> 
     ).text
     assert "Honestly, your numerical reasoning (22nd percentile, low) is below most people" in text
     assert "Practise numerical reasoning a little each week" in text and "Build on" not in text
+
+
+_LAWYERS_FIT = (
+    "Lawyers would have a fit of 48% for you (interest fit 41%, thinking-skills fit 64%). Lawyers leans on "
+    "Enterprising, Investigative and Social interests. Your interest scores there, out of 100: Enterprising 35, "
+    "Investigative 71 and Social 86. Enterprising is not among your three strongest interests (your Holland "
+    "code is SIA). Thinking skills it draws on, your percentiles: Verbal reasoning 66 and Logical reasoning 72."
+)
+
+
+def test_a_worry_about_reaching_a_career_not_on_the_list_gives_its_fit_and_honest_encouragement() -> None:
+    """ "is lawyer out of reach for me": the fit figures and the interests that do not match (as a why-not
+    gives them), then that a lower fit is no closed door; not the person's personality results at random."""
+    sections = _sections(
+        ["careers:overview", "interests:holland_code", "personality:openness", "interests:R"],
+        [("career_recommendations", "careers:fit:23-1011.00", "Your fit: Lawyers", _LAWYERS_FIT)],
+    )
+    request = AnswerRequest(
+        question="is lawyer out of reach for me",
+        intent="careers",
+        sections=sections,
+        question_type="worry",
+        named_items=[_item("Lawyers", "23-1011.00", None, "careers:fit:23-1011.00")],
+    )
+    text = composer.generate(request).text
+    assert "Lawyers is not among your recommended careers." in text.split("\n")[0]
+    assert "- Lawyers would have a fit of 48% for you (interest fit 41%, thinking-skills fit 64%). [5]" in text
+    assert "- Enterprising is not among your three strongest interests (your Holland code is SIA). [5, 2]" in text
+    assert "not that Lawyers is out of reach" in text
+    assert "Openness" not in text and "Realistic" not in text
+    _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_an_ability_worry_about_a_career_names_the_thinking_skills_it_draws_on() -> None:
+    """ "am i smart enough to be a lawyer": the scores, and the skills the career draws on with the person's
+    percentiles on them, cited."""
+    ids = ["skills:overview", "skills:verbal", "skills:numerical", "skills:spatial", "skills:logical"]
+    sections = _sections(ids, [("career_recommendations", "careers:fit:23-1011.00", "Your fit: Lawyers", _LAWYERS_FIT)])
+    request = AnswerRequest(
+        question="am i smart enough to be a lawyer",
+        intent="thinking_skills",
+        sections=sections,
+        question_type="worry",
+        named_items=[_item("Lawyers", "23-1011.00", None, "careers:fit:23-1011.00")],
+    )
+    text = composer.generate(request).text
+    assert (
+        "Thinking skills it draws on, your percentiles: Verbal reasoning 66 and Logical reasoning 72. [6, 2, 5]" in text
+    )
+    assert "- Verbal reasoning: 66th percentile" in text
+    _numbers_are_cited_on_their_line(text, sections)

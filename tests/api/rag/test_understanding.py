@@ -275,3 +275,89 @@ def test_fit_shows_skill_percentiles_as_the_thinking_skills_document_rounds_them
     stated = set(re.findall(r"\d+", " ".join(s.text for s in report.content.sections())))
     assert set(re.findall(r"\d+", drawn.group(1))) <= stated
     assert "Verbal reasoning 67" in drawn.group(1) and "Numerical reasoning 99" in drawn.group(1)
+
+
+STARTER_LIKE = [
+    *CATALOG,
+    Candidate.of("major", "major-mathematics", "Mathematics"),
+    Candidate.of("major", "major-social-work", "Social work"),
+    Candidate.of("career", "social-worker", "Social worker"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "scale"),
+    [
+        ("my dad says im bad at maths, should i skip engineering", "skills:numerical"),
+        ("how did i do in maths", "skills:numerical"),
+        ("im not very social, is that bad", "interests:S"),
+    ],
+)
+def test_a_word_that_names_a_scale_is_the_scale_not_a_catalog_title(question: str, scale: str) -> None:
+    """ "bad at maths" is the numerical-reasoning result, not the Mathematics major; "not very social" is
+    the person's Social interest, not Social work."""
+    u = understand(question, STARTER_LIKE)
+    assert not [
+        m.candidate.title for m in u.items if m.candidate.title in ("Mathematics", "Social work", "Social worker")
+    ]
+    assert scale in u.scales
+    if "maths" in question and "bad" in question:
+        assert (u.question_type, u.intent) == (WORRY, Intent.THINKING_SKILLS)
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("should i study maths", "Mathematics"),  # asked as study
+        ("why not maths as a major", "Mathematics"),  # asked as a missing item
+        ("is social worker a good job for me", "Social worker"),  # the title spelled out
+    ],
+)
+def test_a_scale_word_asked_about_as_study_or_work_is_still_the_title(question: str, title: str) -> None:
+    assert title in [m.candidate.title for m in understand(question, STARTER_LIKE).items]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is medical scientist out of reach for me",
+        "do i have a chance at becoming a pilot with my scores",
+        "i suck at math, can i still be a nurse",
+        "my numbers r bad lol is nursing a no go",
+        "im kinda shy, is nursing gonna be a disaster for me",
+        "am i aiming too high with software developer",
+    ],
+)
+def test_worries_about_reaching_a_career_are_worries(question: str) -> None:
+    assert understand(question, [*MINE, *CATALOG]).question_type == WORRY
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "unresolved"),
+    [
+        ("what about lawyers", "Lawyers", []),
+        ("so what about being an architect?", "Architects, Except Landscape and Naval", []),
+        ("no psychology major for me??", "Psychology", []),
+        ("i thought id get software developer", "Software Developers", []),
+        ("whys there no marketing manager in my careers", "Marketing Managers", []),
+        ("how come no vets", None, ["vets"]),
+        ("y not astronaut", None, ["astronaut"]),
+        ("whys there no doctor in my careers", None, ["doctor"]),
+        ("so no astronaut jobs for me?", None, ["astronaut"]),
+    ],
+)
+def test_why_not_in_everyday_wording(question: str, title: str | None, unresolved: list[str]) -> None:
+    """ "what about X", "X isn't there?", "no X for me", "i thought i'd get X", "how come no X": a
+    why-not, for a catalog title or an unknown name (kept as typed)."""
+    u = understand(question, [*MINE, *CATALOG])
+    assert u.question_type == WHY_NOT
+    assert [m.candidate.title for m in u.items] == ([title] if title else [])
+    assert u.unresolved == unresolved
+
+
+@pytest.mark.parametrize(
+    "question", ["what about my personality", "what about something creative", "what about personality", "no worries"]
+)
+def test_what_about_a_topic_is_no_why_not(question: str) -> None:
+    u = understand(question, [*MINE, *CATALOG])
+    assert u.question_type != WHY_NOT and u.unresolved == []

@@ -107,3 +107,19 @@ def test_weakest_skill_is_the_lowest_result(chat_engine: Any, rag_world: dict[st
     result = chat_engine.answer(rag_world["nurse"], "which of my thinking skills needs the most work?")
     assert result.answer.startswith("Your weakest thinking skill is spatial reasoning: 28th percentile, low")
     assert "skills:spatial" in _cited(result)
+
+
+def test_a_worry_about_reaching_a_career_gets_its_fit_even_when_named_in_part(
+    chat_engine: Any, rag_world: dict[str, str]
+) -> None:
+    """ "a pilot" names Airline Pilot in part: a worry about it still brings (and answers with) its fit,
+    with every number cited; "out of reach" is a worry answered with the fit and the interests."""
+    result = chat_engine.answer(rag_world["artist"], "do i have a chance at becoming a pilot with my scores")
+    assert "careers:fit:53-2011.00" in _cited(result)
+    assert "Airline Pilot would have a fit of" in result.answer and "percentile" in result.answer
+    result = chat_engine.answer(rag_world["engineer"], "is medical scientist out of reach for me")
+    cited = _cited(result)
+    assert {"careers:fit:19-1042.00", "careers:overview", "interests:holland_code"} <= set(cited)
+    assert "Medical Scientist is not among your recommended careers" in result.answer
+    assert "not among your three strongest interests" in result.answer
+    assert "not that Medical Scientist is out of reach" in result.answer

@@ -193,6 +193,13 @@ WHY_NOT_UNKNOWN = (
     "so I can't work out how well it fits your results."
 )
 WORRY_LEAD_ITEM = "It's a fair question. {title} is not among your recommended {kind}s."
+WORRY_LEAD_LISTED = (
+    "It's a fair question, and your results point towards it: {title} is your {place} {kind} match{fit} [{n}]."
+)
+WORRY_LISTED_HONEST = (
+    "A match says your interests and strengths fit the work, not that it will be easy: like anyone, you would "
+    "still need the training and practice it takes."
+)
 WORRY_ITEM_NOT_CLOSED = (
     "A lower fit means your interests and skills point more strongly elsewhere, not that {title} is out of reach: "
     "interests can grow, and skills grow with practice."

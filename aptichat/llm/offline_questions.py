@@ -381,13 +381,35 @@ def _worry_about_item(request: AnswerRequest) -> Draft | None:
     item = request.named_items[0]
     by_id = _by_id(request)
     fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
-    if item.rank is not None or fit_section is None:
-        return None  # one on the list: the scores that bear on it, with its rank and fit (worry_draft)
+    if item.rank is not None:
+        return _worry_about_listed(request, item)
+    if fit_section is None:
+        return None
     listed = _strongest_matches(request, item.kind)
     lead = f"{P.WORRY_LEAD_ITEM.format(title=item.title, kind=item.kind)} {listed}".strip()
     tail = [P.WORRY_ITEM_NOT_CLOSED.format(title=item.title)]
     return Draft("", lead, P.WHY_NOT_TRANSITION, _fit_points(request, item.kind, fit_section), tail,
                  P.WHY_NOT_NEXT.format(name=item.title))  # fmt: skip
+
+
+def _worry_about_listed(request: AnswerRequest, item: NamedItem) -> Draft | None:
+    """A worry about reaching a career or major that is on the person's list, with no thinking-skills
+    results to answer from: where it ranks, with its fit, and the reasons the list gives (cited), not
+    whichever personality results retrieval brought. None when thinking-skills results are there (the
+    scores answer, with the item's rank and fit)."""
+    if any(s.document_type == "thinking_skills" for s in request.sections):
+        return None
+    ranked = _ranked_for(request, item.kind)
+    own = ranked.items.get(item.title.casefold()) if ranked else None
+    if own is None or own.section is None:
+        return None
+    n = own.section.n
+    place = "top" if own.rank == 1 else ordinal(own.rank)
+    fit = f" (fit {own.fit}%)" if own.fit is not None else ""
+    lead = P.WORRY_LEAD_LISTED.format(title=own.title, place=place, kind=item.kind, fit=fit, n=n)
+    points = [f"- {reason} [{n}]" for reason in own.reasons]
+    return Draft("", lead, P.RANKED_WHY_ONE if points else "", points, [P.WORRY_LISTED_HONEST],
+                 _target_step(request, item.kind, own.title, n))  # fmt: skip
 
 
 def _worry_next(facts: list[ScaleFact], asked: bool) -> str:

@@ -43,7 +43,8 @@ _WORRY = re.compile(
     # whether it is within reach at all ("is X out of reach", "do i stand a chance", "a no go", "can i still be")
     r"|out of (my )?reach|within (my )?reach|(have|stand) a (chance|shot)|my chances|no[- ]go|long shot|a stretch"
     r"|aim\w* too high|too (hard|difficult|much) for me|suck at|(can|could) i still (be|become|do|get|go|study|work)"
-    r"|capable (of|enough)|disaster|(will|would) i (fail|struggle|cope|survive))\b",
+    r"|capable (of|enough)|disaster|(will|would|could|can) i (even |really |actually )?(fail|struggle|cope|survive"
+    r"|handle|keep up))\b",
     re.I,
 )
 _WHY_NOT = re.compile(
@@ -236,11 +237,20 @@ class Understanding:
         return classified
 
 
+# "realistic" said of a plan ("is it realistic", "realistic for me"), not the Realistic interest.
+_REALISTIC_AS_WORD = re.compile(
+    r"\b(?:is|it'?s|be|being|sounds?|seems?|even|very|really|that)\s+realistic\b"
+    r"|\brealistic\s+(?:for|to|goal|option|choice|plan|dream)\b|\bunrealistic\b",
+    re.I,
+)
+
+
 def named_scales(question: str) -> list[str]:
     """Section ids of the scales the question names, in the order it names them. A question that quotes
     figures ("the numbers are like 55 53 52") means those by "numbers", not numerical reasoning."""
     found: list[tuple[int, str]] = []
     quoting = re.search(r"\d", question) is not None
+    question = _REALISTIC_AS_WORD.sub(" ", question)  # "is it realistic for me": no Realistic interest
     for pattern, section in SCALE_WORDS:
         match = pattern.search(re.sub(r"\bnumbers\b", " ", question) if quoting else question)
         if match and section not in [s for _, s in found]:

@@ -552,3 +552,22 @@ def test_an_ability_worry_about_a_career_names_the_thinking_skills_it_draws_on()
     )
     assert "- Verbal reasoning: 66th percentile" in text
     _numbers_are_cited_on_their_line(text, sections)
+
+
+def test_a_worry_about_reaching_a_listed_career_answers_with_its_rank_fit_and_reasons() -> None:
+    """ "is nursing out of reach for me" from someone whose top match it is: where it ranks, its fit and
+    the list's reasons, honestly (a match is no promise it is easy); not personality results at random."""
+    sections = _sections(["careers:overview", NURSE, "personality:openness", "interests:R"])
+    request = AnswerRequest(
+        question="is nursing out of reach for me",
+        intent="careers",
+        sections=sections,
+        question_type="worry",
+        named_items=[_item("Registered Nurse", "29-1141.00", 1, NURSE)],
+    )
+    text = composer.generate(request).text
+    assert text.startswith("It's a fair question, and your results point towards it: Registered Nurse is your top")
+    assert "(fit 91%) [2]" in text.split("\n")[0]
+    assert "Why it fits you:\n- " in text and "not that it will be easy" in text
+    assert "Openness" not in text and "Realistic" not in text
+    _numbers_are_cited_on_their_line(text, sections)

@@ -326,6 +326,7 @@ def test_a_scale_word_asked_about_as_study_or_work_is_still_the_title(question: 
         "my numbers r bad lol is nursing a no go",
         "im kinda shy, is nursing gonna be a disaster for me",
         "am i aiming too high with software developer",
+        "could i cope with a nursing degree",
     ],
 )
 def test_worries_about_reaching_a_career_are_worries(question: str) -> None:
@@ -361,3 +362,10 @@ def test_why_not_in_everyday_wording(question: str, title: str | None, unresolve
 def test_what_about_a_topic_is_no_why_not(question: str) -> None:
     u = understand(question, [*MINE, *CATALOG])
     assert u.question_type != WHY_NOT and u.unresolved == []
+
+
+def test_realistic_said_of_a_plan_is_not_the_realistic_interest() -> None:
+    assert named_scales("is it even realistic for me to become a nurse") == []
+    assert named_scales("is nursing realistic for me") == []
+    assert named_scales("my realistic score is low, why") == ["interests:R"]
+    assert named_scales("am i more realistic or investigative") == ["interests:R", "interests:I"]

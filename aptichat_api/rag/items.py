@@ -43,6 +43,8 @@ _SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "coder": ("developer",),
     "attorney": ("lawyer",),
     "doc": ("doctor",),
+    "vet": ("veterinarian",),
+    "vets": ("veterinarian",),
 }
 # Words that say what kind of thing is asked about, never which one.
 _GENERIC = frozenset(

@@ -34,6 +34,7 @@ _WORRY = re.compile(
     r"\b(worr\w*|scared|afraid|nervous|anxious about|fear\w*|insecure|impost[eo]r|doubt\w*|not (smart|clever|good"
     r"|bright) enough|too (dumb|stupid|weak|shy|slow|disorgani[sz]ed)|dumb|stupid|hold me back|ruin|stop me"
     r"|terrible at|bad at|can i (even|really)|am i (even )?(smart|clever|good) enough|confiden\w*|be successful"
+    r"|is (it|this|that) (bad|a (bad thing|problem))"
     r"|cut out for|not (particularly |very |really )?good at|is that bad|can'?t (be|become|do|get into|handle)"
     r"|does (that|this|it) mean i (can'?t|won'?t|will never|shouldn'?t)|what if i'?m not|have what it takes"
     r"|good enough (for|at|to)|too low (for|to)|won'?t (find|make it|be able)|never be (able|good)"

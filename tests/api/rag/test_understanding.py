@@ -327,6 +327,7 @@ def test_a_scale_word_asked_about_as_study_or_work_is_still_the_title(question: 
         "im kinda shy, is nursing gonna be a disaster for me",
         "am i aiming too high with software developer",
         "could i cope with a nursing degree",
+        "is it bad that my numerical is so low",
     ],
 )
 def test_worries_about_reaching_a_career_are_worries(question: str) -> None:
@@ -369,3 +370,9 @@ def test_realistic_said_of_a_plan_is_not_the_realistic_interest() -> None:
     assert named_scales("is nursing realistic for me") == []
     assert named_scales("my realistic score is low, why") == ["interests:R"]
     assert named_scales("am i more realistic or investigative") == ["interests:R", "interests:I"]
+
+
+def test_vet_is_the_short_form_of_veterinarian() -> None:
+    vets = Candidate.of("career", "29-1131.00", "Veterinarians")
+    assert _titles("how come no vets", [*CATALOG, vets]) == ["Veterinarians"]
+    assert _titles("why not vet? i love animals", [*CATALOG, vets]) == ["Veterinarians"]

@@ -31,8 +31,9 @@ GENERAL, EXPLAIN, COMPARE, WHY, WHY_NOT, WORRY = "general", "explain", "compare"
 NEXT_STEPS, SPECIFIC_SCALE, MULTI_PART = "next_steps", "specific_scale", "multi_part"
 
 _WORRY = re.compile(
-    r"\b(worr\w*|scared|afraid|nervous|anxious about|fear\w*|insecure|impost[eo]r|doubt\w*|not (smart|clever|good"
-    r"|bright) enough|too (dumb|stupid|weak|shy|slow|disorgani[sz]ed)|dumb|stupid|hold me back|ruin|stop me"
+    r"\b((?<!no )worr\w*|scared|afraid|nervous|anxious about|fear\w*|insecure|impost[eo]r|doubt\w*"
+    r"|not (smart|clever|good|bright) enough|too (dumb|stupid|weak|shy|slow|disorgani[sz]ed)|dumb|stupid|hold me back"
+    r"|ruin|stop me"
     r"|terrible at|bad at|can i (even|really)|am i (even )?(smart|clever|good) enough|confiden\w*|be successful"
     r"|is (it|this|that) (bad|a (bad thing|problem))"
     r"|cut out for|not (particularly |very |really )?good at|is that bad|can'?t (be|become|do|get into|handle)"
@@ -58,7 +59,8 @@ _WHY_NOT = re.compile(
     r"|\bwhere('?s| is| are)\b[^.?!]{0,40}\b(in|on|among) (my|the)\b|\bexpect(ed|ing)\b"
     # asked after the list without "why" ("what about X", "i thought i'd get X", "no X for me??")
     r"|^\W*(so |and |but |ok )?(what|how) about\b|\bthought (i'?d|i would|i'?ll|i was going to) (get|see|be)\b"
-    r"|^\W*(so |but )?no [a-z]+( [a-z]+)?( (major|career|job|degree)s?)?( for me| on (my|the) list| at all)?\W*$",
+    r"|^\W*((so|but|and|ok|wait|hm+|huh|oh)\W+)?no [a-z]+( [a-z]+)?( (major|career|job|degree)s?)?"
+    r"( for me| on (my|the) list| at all)?\W*$",
     re.I,
 )
 _COMPARE = re.compile(
@@ -109,7 +111,9 @@ _WHY_NOT_ANCHOR = re.compile(
     r"\b(?:(?:why|how come|y)(?:'?s| is| are)?(?: there| they)? (?:no|not)|(?:was|is)n'?t|did ?n'?t (?:i )?get"
     r"|i not (?:get|see)|expect(?:ed|ing)|thought (?:i'?d|i would|i'?ll) (?:get|see|be)(?: an?)?"
     r"|^\W*(?:so |and |but |ok )?(?:what|how) about(?: being| becoming| doing| working as)?"
-    r"|^\W*(?:so |but )?no (?=[a-z]+(?: [a-z]+)?(?: (?:major|career|job|degree)s?)?(?: for me)?\W*$)"
+    # "no X??", "no X for me", "no X jobs?" (a bare "no thanks" is no question about X)
+    r"|^\W*(?:(?:so|but|and|ok|wait|hm+|huh|oh)\W+)?no (?=[a-z]+(?: [a-z]+)?"
+    r"(?:\s*\?|(?: (?:major|career|job|degree)s?)?(?: for me)\W*$|(?: (?:major|career|job|degree)s?)\W*$))"
     r"|(?:why|how come) (?:did ?n'?t|"
     r"does ?n'?t|did not|does not) (?!i\b|you\b|it\b|my\b))\b(?: an?\b)? ?"
     r"|^\s*no (?=[a-z][a-z ]{2,30}\W+.*\b(?:why|how come)\b)",
@@ -124,7 +128,8 @@ _NAME_ENDS = frozenset(
 # "what about something creative").
 _NOT_A_NAME = frozenset(
     ("my", "the", "any", "more", "other", "others", "one", "it", "that", "this", "those", "these", "them", "you", "me",
-     "us", "something", "anything", "everything", "stuff", "things", "all", "both", "what", "how", "if", "so", "now")
+     "us", "something", "anything", "everything", "stuff", "things", "all", "both", "what", "how", "if", "so", "now",
+     "thanks", "thank", "idea", "clue", "problem", "way", "worries", "doubt", "offense", "offence", "wonder")
 )  # fmt: skip
 
 

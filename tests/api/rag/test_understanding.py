@@ -346,6 +346,8 @@ def test_worries_about_reaching_a_career_are_worries(question: str) -> None:
         ("y not astronaut", None, ["astronaut"]),
         ("whys there no doctor in my careers", None, ["doctor"]),
         ("so no astronaut jobs for me?", None, ["astronaut"]),
+        ("wait, no lawyer?", "Lawyers", []),
+        ("hmm no astronaut??", None, ["astronaut"]),
     ],
 )
 def test_why_not_in_everyday_wording(question: str, title: str | None, unresolved: list[str]) -> None:
@@ -358,7 +360,8 @@ def test_why_not_in_everyday_wording(question: str, title: str | None, unresolve
 
 
 @pytest.mark.parametrize(
-    "question", ["what about my personality", "what about something creative", "what about personality", "no worries"]
+    "question",
+    ["what about my personality", "what about something creative", "what about personality", "no thanks", "no idea?"],
 )
 def test_what_about_a_topic_is_no_why_not(question: str) -> None:
     u = understand(question, [*MINE, *CATALOG])
@@ -376,3 +379,7 @@ def test_vet_is_the_short_form_of_veterinarian() -> None:
     vets = Candidate.of("career", "29-1131.00", "Veterinarians")
     assert _titles("how come no vets", [*CATALOG, vets]) == ["Veterinarians"]
     assert _titles("why not vet? i love animals", [*CATALOG, vets]) == ["Veterinarians"]
+
+
+def test_no_worries_is_no_worry() -> None:
+    assert understand("ok no worries", [*MINE, *CATALOG]).question_type == GENERAL

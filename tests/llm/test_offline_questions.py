@@ -7,6 +7,7 @@ import re
 
 from aptichat.documents.examples import example_documents
 from aptichat.llm import AnswerRequest, ContextSection, OfflineComposer
+from aptichat.llm.faithfulness import check_answer
 from aptichat.llm.offline_questions import CLOSE_BAND
 from aptichat.llm.types import NamedItem, QuestionPart
 
@@ -532,6 +533,7 @@ def test_a_worry_about_reaching_a_career_not_on_the_list_gives_its_fit_and_hones
     assert "not that Lawyers is out of reach" in text
     assert "Openness" not in text and "Realistic" not in text
     _numbers_are_cited_on_their_line(text, sections)
+    assert check_answer(text, sections).ok
 
 
 def test_an_ability_worry_about_a_career_names_the_thinking_skills_it_draws_on() -> None:
@@ -552,6 +554,7 @@ def test_an_ability_worry_about_a_career_names_the_thinking_skills_it_draws_on()
     )
     assert "- Verbal reasoning: 66th percentile" in text
     _numbers_are_cited_on_their_line(text, sections)
+    assert check_answer(text, sections).ok
 
 
 def test_a_worry_about_reaching_a_listed_career_answers_with_its_rank_fit_and_reasons() -> None:
@@ -571,3 +574,4 @@ def test_a_worry_about_reaching_a_listed_career_answers_with_its_rank_fit_and_re
     assert "Why it fits you:\n- " in text and "not that it will be easy" in text
     assert "Openness" not in text and "Realistic" not in text
     _numbers_are_cited_on_their_line(text, sections)
+    assert check_answer(text, sections).ok

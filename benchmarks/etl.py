@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -135,8 +135,47 @@ def runs(dev: Any, tags: dict[str, str] | None = None) -> list[dict[str, Any]]:
     return data["runsOrError"]["results"]  # type: ignore[no-any-return]
 
 
+FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
 def idle(dev: Any) -> bool:
-    return all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs(dev))
+    return all(r["status"] in FINISHED for r in runs(dev))
+
+
+def run_summary(dev: Any) -> str:
+    """What dagster dev is doing: unfinished runs by status, job and source (a stray backfill shows here)."""
+    counts: dict[str, int] = {}
+    every = runs(dev)
+    for r in every:
+        if r["status"] not in FINISHED:
+            tags = {t["key"]: t["value"] for t in r["tags"]}
+            source = tags.get("aptichat/source") or tags.get("dagster/sensor_name") or "-"
+            what = f"{r['status']} {r['jobName']} ({source})"
+            counts[what] = counts.get(what, 0) + 1
+    finished = sum(r["status"] in FINISHED for r in every)
+    busy = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "none"
+    return f"unfinished runs: {busy}; finished: {finished}"
+
+
+def waiting(dev: Any, predicate: Callable[[], Any], timeout: float, what: str, every: float = 30) -> Any:
+    """Poll `predicate` each second until it returns something truthy; say what dagster dev is doing every
+    `every` seconds, and stop the benchmark with that and the log's tail after `timeout` seconds."""
+    begun = time.monotonic()
+    said = begun
+    while True:
+        value = predicate()
+        if value:
+            return value
+        now = time.monotonic()
+        if now - begun > timeout:
+            raise SystemExit(
+                f"benchmarks/etl.py: gave up after {timeout:.0f}s waiting for {what}; {run_summary(dev)}\n"
+                f"dagster dev's log ({dev.log}) ends:\n{dev.log_tail()}"
+            )
+        if now - said >= every:
+            log(f"  still waiting for {what} ({now - begun:.0f}s of {timeout:.0f}s): {run_summary(dev)}")
+            said = now
+        time.sleep(1)
 
 
 def stop_sensor(dev: Any, name: str) -> None:
@@ -153,21 +192,45 @@ def stop_sensor(dev: Any, name: str) -> None:
 
 
 def dagster_modes(app: Engine, legacy: Engine, modes: set[str]) -> list[dict[str, Any]]:
-    """(a) and (b), each in a `dagster dev` of its own: runs are cut by APTICHAT_USERS_PER_RUN, which the
-    code location reads when it loads (1 for the trickle of single completions, --batch for the backfill)."""
+    """(a) and (b), each in a `dagster dev` of its own over a legacy database of their own: runs are cut by
+    APTICHAT_USERS_PER_RUN, which the code location reads when it loads (1 for the trickle of single
+    completions, --batch for the backfill)."""
     out: list[dict[str, Any]] = []
-    if "sensor" in modes:
-        with running_dagster_dev(users_per_run=1) as (dev, _):
-            out.append(sensor_mode(dev, app, legacy))
-    if "backfill" in modes:
-        with running_dagster_dev(users_per_run=ARGS.batch) as (dev, home):
-            out.append(backfill_mode(dev, home, app, legacy))
+    name, legacy = dev_legacy_database()
+    try:
+        if "sensor" in modes:
+            with running_dagster_dev(users_per_run=1, legacy_db=name) as (dev, _):
+                out.append(sensor_mode(dev, app, legacy))
+        if "backfill" in modes:
+            with running_dagster_dev(users_per_run=ARGS.batch, legacy_db=name) as (dev, home):
+                out.append(backfill_mode(dev, home, app, legacy))
+    finally:
+        legacy.dispose()
     return out
 
 
+def dev_legacy_database() -> tuple[str, Engine]:
+    """A legacy database of the dagster dev modes' own, created empty: the completion sensor of the fresh
+    Dagster storage would otherwise read every test completed so far, and the run and loop modes' people
+    would become one run each ahead of the timed work (80 runs at --users 40)."""
+    from sqlalchemy import create_engine
+
+    from aptichat.db.server import legacy_url, start_embedded
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
+
+    settings = get_settings()
+    name = f"{settings.legacy_db_name}_dev"
+    server = start_embedded(settings)
+    server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+    server.psql(f'CREATE DATABASE "{name}";')
+    engine = create_engine(legacy_url(settings.model_copy(update={"legacy_db_name": name})))
+    init_legacy(engine)
+    return name, engine
+
+
 @contextmanager
-def running_dagster_dev(users_per_run: int) -> Iterator[tuple[Any, Path]]:
-    from support.dagster_dev import dagster_dev, wait_for
+def running_dagster_dev(users_per_run: int, legacy_db: str) -> Iterator[tuple[Any, Path]]:
+    from support.dagster_dev import dagster_dev
 
     from aptichat.db.server import dagster_url
 
@@ -175,6 +238,7 @@ def running_dagster_dev(users_per_run: int) -> Iterator[tuple[Any, Path]]:
     env = {
         "APTICHAT_DAGSTER_PG_URL": dagster_url(),
         "APTICHAT_USERS_PER_RUN": str(users_per_run),
+        "APTICHAT_LEGACY_DB": legacy_db,
     }
     if users_per_run == 1:
         # the trickle: a tick a second, so the figure is the runs', not the sensor's interval. The
@@ -183,20 +247,19 @@ def running_dagster_dev(users_per_run: int) -> Iterator[tuple[Any, Path]]:
     os.environ["APTICHAT_DAGSTER_PG_URL"] = env["APTICHAT_DAGSTER_PG_URL"]
     log(f"starting dagster dev (DAGSTER_HOME={home}, APTICHAT_USERS_PER_RUN={users_per_run})")
     with dagster_dev(home, env, timeout=180) as dev:
+        log(f"dagster dev answers on port {dev.port}; waiting for the start-up catalog_refresh run")
         # the catalog sensor's first run embeds the job/major catalog: let it finish before timing
-        wait_for(
+        waiting(
+            dev,
             lambda: idle(dev) and any(r["jobName"] == "catalog_refresh" for r in runs(dev)),
-            1200,
-            "the start-up catalog_refresh run to finish",
-            dev.log_tail,
+            600,
+            "the start-up catalog_refresh run to finish and dagster dev to be idle",
         )
         log(f"dagster dev idle on port {dev.port}")
         yield dev, home
 
 
 def sensor_mode(dev: Any, app: Engine, legacy: Engine) -> dict[str, Any]:
-    from support.dagster_dev import wait_for
-
     clear_cache(app)
     n = ARGS.single_users
     started = time.time()
@@ -207,7 +270,7 @@ def sensor_mode(dev: Any, app: Engine, legacy: Engine) -> dict[str, Any]:
         done = [r for r in runs(dev, {"aptichat/source": "sensor"}) if r["status"] in ("SUCCESS", "FAILURE")]
         return done if len(done) >= n and idle(dev) else None
 
-    done = wait_for(all_done, 60 * n + 600, "the single-user runs", dev.log_tail)
+    done = waiting(dev, all_done, 60 * n + 600, f"the {n} single-user runs")
     end = max(r["endTime"] for r in done)
     bodies = [r["endTime"] - r["startTime"] for r in done]
     return result(
@@ -223,7 +286,7 @@ def sensor_mode(dev: Any, app: Engine, legacy: Engine) -> dict[str, Any]:
 
 def backfill_mode(dev: Any, home: Path, app: Engine, legacy: Engine) -> dict[str, Any]:
     from dagster import DagsterInstance
-    from support.dagster_dev import backfill_status, launch_asset_backfill, wait_for
+    from support.dagster_dev import backfill_status, launch_asset_backfill
 
     from aptichat.db import person_keys
 
@@ -242,7 +305,7 @@ def backfill_mode(dev: Any, home: Path, app: Engine, legacy: Engine) -> dict[str
         status = backfill_status(dev, backfill_id)
         return status if status["status"] not in ("REQUESTED", "CANCELING", "FAILING") else None
 
-    status = wait_for(finished, 3 * ARGS.users + 900, "the backfill", dev.log_tail)
+    status = waiting(dev, finished, 3 * ARGS.users + 900, f"the backfill of {len(users)} people")
     seconds = time.time() - started
     backfill_runs = runs(dev, {"dagster/backfill": backfill_id})
     run_seconds = [r["endTime"] - r["startTime"] for r in backfill_runs if r["endTime"]]

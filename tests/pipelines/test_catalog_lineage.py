@@ -7,7 +7,10 @@ from typing import Any
 
 from dagster import (
     AssetKey,
+    AssetMaterialization,
     DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     SensorResult,
     SkipReason,
     build_sensor_context,
@@ -17,6 +20,7 @@ from dagster import (
 from dagster._core.definitions.automation_tick_evaluation_context import build_run_requests_with_backfill_policies
 from dagster._core.definitions.events import AssetKeyPartitionKey
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.utils import make_new_run_id
 from sqlalchemy import Engine, select, text
 from support.partitions import person_partitions
 
@@ -49,6 +53,26 @@ def _tick(instance: DagsterInstance, cursor: str | None) -> SensorResult | SkipR
         instance=instance, cursor=cursor, resources={"app_db": AppDatabase()}, definitions=defs()
     ) as context:
         return catalog_rerank_sensor(context)  # type: ignore[return-value]
+
+
+def test_the_first_look_waits_for_a_settled_catalog_copy(engine: Engine, dagster_instance: DagsterInstance) -> None:
+    """Before the first refresh the copy is empty though documents ranked the legacy catalog: a first
+    look then took the refresh for a change and re-ranked everyone (a dagster dev over an app database
+    with 80 people ran 80 rerank runs before anything else). Mid-refresh the copy is half written."""
+    before_refresh = _tick(dagster_instance, None)
+    assert isinstance(before_refresh, SkipReason), "no hash may be recorded of a copy no refresh has written"
+    assert "first catalog refresh" in (before_refresh.skip_message or "")
+
+    for key in ("job_catalog", "major_catalog"):
+        dagster_instance.report_runless_asset_event(AssetMaterialization(key))
+    refresh = DagsterRun(job_name="catalog_refresh", run_id=make_new_run_id(), status=DagsterRunStatus.STARTED)
+    dagster_instance.add_run(refresh)
+    during = _tick(dagster_instance, "the hash of an earlier catalog")
+    assert isinstance(during, SkipReason) and "in flight" in (during.skip_message or "")
+
+    dagster_instance.delete_run(refresh.run_id)
+    first = _tick(dagster_instance, None)
+    assert isinstance(first, SensorResult) and first.cursor and not first.run_requests
 
 
 def _versions(engine: Engine, users: list[str]) -> dict[tuple[str, str], int]:

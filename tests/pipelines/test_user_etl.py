@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from aptichat.documents import DocumentType
 from aptichat.settings import Settings
 from aptichat_pipelines.assets.users import legacy_test_results, user_document_embeddings, user_documents
 from aptichat_pipelines.definitions import defs
+from aptichat_pipelines.resources import EVENT_BATCH_SIZE
 
 USER_ASSETS = [legacy_test_results, user_documents, user_document_embeddings]
 
@@ -103,6 +106,12 @@ def test_one_run_processes_a_range_of_partitions(
         assert len(current_rows(engine, user)) == 4, user
     runs = dagster_instance.get_runs()
     assert len(runs) == 1  # four users, one run
+    # the run's materializations went through Dagster's event batching (AppDatabase sets it up), and
+    # every person still has their own materialization of each stage
+    assert os.environ.get("DAGSTER_EVENT_BATCH_SIZE") == str(EVENT_BATCH_SIZE)
+    for asset in ("legacy_test_results", "user_documents", "user_document_embeddings"):
+        materialized = dagster_instance.get_materialized_partitions(AssetKey(asset))
+        assert {keys[u] for u in batch} <= materialized, asset
 
 
 def test_a_user_without_thinking_skills_gets_the_other_documents_and_a_recorded_gap(

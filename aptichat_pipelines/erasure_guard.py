@@ -38,9 +38,12 @@ def without_erased(engine: Engine, fetched: dict[str, LegacyStageResult]) -> dic
     not come back are dropped here, so no later stage stores or logs them."""
     kept: dict[str, LegacyStageResult] = {}
     with engine.connect() as conn:
+        erased = erasure.latest_erasures(conn, fetched)  # one query; only the erased are looked at again
         for user_id, stage in fetched.items():
-            if stage.results is not None:
-                gone = erasure.erased_after(conn, user_id, stage.results.completed_at)
+            if user_id not in erased:
+                gone = False
+            elif stage.results is not None:
+                gone = erased[user_id] >= stage.results.completed_at
             else:
                 gone = erasure.refuses_reprocess(conn, user_id)
             if not gone:

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, select
+from sqlalchemy import Connection, exists, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from aptichat.db.models import ChatErasure, ChatUser
@@ -76,6 +76,32 @@ def lock_person(conn: Connection | Session, user_id: str, *, exclusive: bool = F
     """The person's transaction-level advisory lock: shared for writers, exclusive for the erasure."""
     fn = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
     conn.execute(select(fn(func.hashtextextended(f"aptichat:person:{user_id}", 0))))
+
+
+def lock_people(conn: Connection | Session, user_ids: Iterable[str]) -> None:
+    """Each person's shared lock (as lock_person), in user id order, in one statement: a batch's writer."""
+    ordered = sorted(set(user_ids))
+    if ordered:
+        conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0))"
+                " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"
+            ),
+            {"keys": [f"aptichat:person:{u}" for u in ordered]},
+        )
+
+
+def latest_erasures(conn: Connection | Session, user_ids: Iterable[str]) -> dict[str, datetime]:
+    """When each of these people was last erased (those never erased are absent), in one query."""
+    by_hash = {person_hash(u): u for u in set(user_ids)}
+    if not by_hash:
+        return {}
+    rows = conn.execute(
+        select(ChatErasure.person_hash, func.max(ChatErasure.erased_at))
+        .where(ChatErasure.person_hash.in_(list(by_hash)))
+        .group_by(ChatErasure.person_hash)
+    ).all()
+    return {by_hash[h]: at for h, at in rows}
 
 
 def latest_erasure(conn: Connection | Session, user_id: str, salt: str | None = None) -> datetime | None:

@@ -289,3 +289,24 @@ def test_dagster_storage_holds_nothing_of_an_erased_person(
     bystander = next(u for u in people if u != person)
     other_key = person_keys.keys_of(engine, [bystander])[bystander]
     assert _dagster_storage_holding(root, [other_key]) and not _dagster_storage_holding(root, [bystander])
+
+
+def test_a_batch_locks_and_reads_the_ledger_for_each_of_its_people(engine: Engine) -> None:
+    """The stage writer's batch forms (lock_people, latest_erasures) act as the per-person ones: the
+    erasure's exclusive lock of any person of the batch waits, and each erased person's time is read."""
+    from aptichat.db import erasure
+
+    people = ["u914-batch-a", "u914-batch-b", "u914-batch-c"]
+    erased_at = datetime(2026, 1, 2, tzinfo=UTC)
+    with engine.connect() as writer, engine.connect() as eraser:
+        with writer.begin() as transaction:
+            erasure.record(writer, people[1], erased_at=erased_at)
+            assert erasure.latest_erasures(writer, people) == {people[1]: erased_at}
+            erasure.lock_people(writer, reversed(people))
+            for person in people:
+                key = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))")
+                with eraser.begin():
+                    assert not eraser.execute(key, {"k": f"aptichat:person:{person}"}).scalar(), person
+            transaction.rollback()  # the ledger entry was this test's alone
+        with eraser.begin():
+            assert eraser.execute(key, {"k": f"aptichat:person:{people[0]}"}).scalar()  # released

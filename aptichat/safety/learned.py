@@ -17,7 +17,6 @@ network, deterministic. Like the exemplar layer it only ever RAISES a finding an
 from __future__ import annotations
 
 import json
-import re
 import threading
 import unicodedata
 import zlib
@@ -36,13 +35,28 @@ HASH_DIM = 1 << 13
 NGRAMS = (2, 3, 4, 5)
 SIGNAL_NAME = "learned_distress"
 ABUSE_SIGNAL_NAME = "learned_abuse"
-_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script_words(text: str) -> list[str]:
+    """Runs of letters AND combining marks: Devanagari, Bengali or Thai vowel signs are marks, and a
+    letters-only pattern cut 'मरना' into 'मरन' (the dropped sign is what makes the word)."""
+    words: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if unicodedata.category(char)[0] in "LM":
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def feature_words(message: str) -> list[str]:
     """The normalised words (`normalise`: Latin script, typos folded) plus the message's words in
-    other scripts (Cyrillic, Arabic, CJK...), which `normalise` drops."""
-    other = [w for w in _WORD.findall(unicodedata.normalize("NFKC", message).lower()) if max(w) > "\u024f"]
+    other scripts (Cyrillic, Arabic, Devanagari, CJK...), which `normalise` drops."""
+    other = [w for w in _script_words(unicodedata.normalize("NFKC", message).lower()) if max(w) > "\u024f"]
     return normalise(message).split() + other
 
 

@@ -29,8 +29,7 @@ import numpy as np
 from aptichat.embeddings.base import Embedder
 from aptichat.neutral import neutral_query
 from aptichat.safety import exemplars
-from aptichat.safety.learned import LABELS, WEIGHTS, Classifier, ngram_features
-from aptichat.safety.normalise import normalise
+from aptichat.safety.learned import LABELS, WEIGHTS, Classifier, feature_words, ngram_features
 from aptichat.safety.semantic import judged_parts
 from aptichat.settings import LOCAL_EMBEDDING_MODEL
 
@@ -59,6 +58,12 @@ def read_tsv(path: Path) -> list[Row]:
     return rows
 
 
+def message_key(message: str) -> str:
+    """A message as the n-grams see it (normalised Latin words plus words in other scripts): two messages
+    with one key are one message. `normalise` alone maps every all-Cyrillic or all-CJK message to ''."""
+    return " ".join(feature_words(message))
+
+
 def dev_corpora(folder: Path = SAFETY_TESTS) -> dict[str, list[Row]]:
     return {p.name: read_tsv(p) for p in sorted(folder.glob("corpus_dev*.tsv"))}
 
@@ -71,14 +76,14 @@ def chat_questions(folder: Path = CHAT_QUESTIONS) -> list[Row]:
     takes to be a pilot?" as distress. Their over-trigger figure in test_answer_quality is then a
     training figure; the held-out question sets stay out."""
     # a question that is also a message of a dev corpus stays out: LOCO would see it through this text
-    in_corpora = {normalise(m) for rows in dev_corpora().values() for _, m in rows}
+    in_corpora = {message_key(m) for rows in dev_corpora().values() for _, m in rows}
     rows: list[Row] = []
     for path in sorted(folder.glob("dev*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
                 question = item["question"].strip()
-                if normalise(question) not in in_corpora:
+                if message_key(question) not in in_corpora:
                     rows.append(("distress" if item["expected_intent"] == "safety" else "none", question))
     return rows
 

@@ -532,15 +532,15 @@ def main() -> None:
     if modes & {"sensor", "backfill"}:
         rows += dagster_modes(app, legacy, modes)
 
-    print("\nmode                                   users  seconds  users/min  chunks/s")
+    print("\nmode                                           users  seconds  users/min  chunks/s")
     for r in rows:
-        print(f"{r['mode']:<38} {r['users']:>6} {r['seconds']:>8} {r['users_per_min']:>10} {r['chunks_per_s']:>9}")
+        print(f"{r['mode']:<46} {r['users']:>6} {r['seconds']:>8} {r['users_per_min']:>10} {r['chunks_per_s']:>9}")
     loops = [r for r in rows if r["mode"] == "loop, cold cache"]
     if loops:
         floor = statistics.mean(r["users_per_min"] for r in loops)
         print(f"\nratio to the plain loop (cold, mean of {len(loops)}: {floor:.1f} users/min), users/min:")
         for r in rows:
-            print(f"  {r['mode']:<38} {r['users_per_min'] / floor:.2f}x")
+            print(f"  {r['mode']:<46} {r['users_per_min'] / floor:.2f}x")
     warm = {r["mode"]: r for r in rows if r["mode"] in (RUN_WARM, LOOP_WARM)}
     if len(warm) == 2:
         # nothing to embed: what is left is the stages' own work and, in the run, Dagster's

@@ -1,5 +1,5 @@
-"""The blind held-out safety measures: corpus_blind_v2.tsv and corpus_blind_v3.tsv were written without
-sight of the rules, the exemplar banks, the learned layer or the dev corpora (README_v2.md, README_v3.md)
+"""The blind held-out safety measures: corpus_blind_v2.tsv, corpus_blind_v3.tsv and corpus_blind_v4.tsv were
+written without sight of the rules, the exemplar banks, the learned layer or the dev corpora (README_v2..v4.md)
 and are only measured, never tuned on.
 
 Aggregate figures only: the tests print and assert rates, never a message or a per-message result
@@ -27,7 +27,10 @@ HERE = Path(__file__).parent
 # the learned layer: rules+embedder 90/97, 3/85, 23/24. v3 (written in session 23, docs/quality.md):
 # measured at 12:06 with the learned layer as its helper left it (109/117, 6/102, 29/32) and at 12:20
 # after a fix found on dev data (identity words, ordinary chat): rules 87/117, 2/102, 19/32; rules+embedder
-# 110/117, 8/102, 27/32. Floors one message under the latest measurement.
+# 110/117, 8/102, 27/32. v4 (written at the start of session 24, README_v4.md) measured once at 14:49 UTC after
+# that session's dev work (training_s24 and training_none_selfdoubt, retrained layer): rules 76/121, 4/111, 16/30;
+# rules+embedder 111/121, 17/111 (over-trigger 0.153: a regression the dev LOCO estimate, ~0.03, did not show),
+# 25/30. The same run: v2 91/97, 2/85, 22/24; v3 112/117, 6/102, 27/32. Floors one message under the latest.
 FLOORS = {
     ("corpus_blind_v2.tsv", "rules"): {"distress_recall": 66 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
     ("corpus_blind_v2.tsv", "rules+embedder"): {
@@ -45,10 +48,21 @@ FLOORS = {
         "max_over_trigger": 9 / 102,
         "abuse_recall": 26 / 32,
     },
+    ("corpus_blind_v4.tsv", "rules"): {
+        "distress_recall": 75 / 121,
+        "max_over_trigger": 5 / 111,
+        "abuse_recall": 15 / 30,
+    },
+    ("corpus_blind_v4.tsv", "rules+embedder"): {
+        "distress_recall": 110 / 121,
+        "max_over_trigger": 18 / 111,
+        "abuse_recall": 24 / 30,
+    },
 }
 COUNTS = {
     "corpus_blind_v2.tsv": {"distress": 97, "none": 85, "abuse": 24},
     "corpus_blind_v3.tsv": {"distress": 117, "none": 102, "abuse": 32},
+    "corpus_blind_v4.tsv": {"distress": 121, "none": 111, "abuse": 30},
 }
 
 

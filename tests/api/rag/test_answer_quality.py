@@ -1,7 +1,8 @@
 """Answer-level quality (issue 16): the whole answer, not just intent and retrieval, graded on
 question sets written the way students talk: `dev` and `dev_v1` (tune on them; `dev_v1` is the v1
 holdout, demoted to dev on 2026-12-02 because its aggregate results had been seen), `holdout_v2` and
-`holdout_v3` (each written blind, never tuned on; only aggregate figures are printed or asserted for them).
+`holdout_v3` and `holdout_v4` (each written blind, never tuned on; only aggregate figures are printed or
+asserted for them).
 
 Every question is asked once, in a fresh conversation, through the session's ChatEngine (local
 MiniLM, offline composer) for one of ten people: the five of conftest.py and five more from
@@ -36,10 +37,11 @@ from sqlalchemy import Engine, text
 
 HERE = Path(__file__).parent
 QUESTIONS = HERE / "questions"
-SPLITS = ("dev", "dev_v1", "holdout_v2", "holdout_v3")
+SPLITS = ("dev", "dev_v1", "holdout_v2", "holdout_v3", "holdout_v4")
 DEV_SPLITS = ("dev", "dev_v1")
 HELD_OUT = "holdout_v2"
-HELD_OUTS = ("holdout_v2", "holdout_v3")
+HELD_OUTS = ("holdout_v2", "holdout_v3", "holdout_v4")
+ID_PREFIX = {"holdout_v2": "bq", "holdout_v3": "cq", "holdout_v4": "eq"}
 # The v1 split was fixed by this seed and each question's id, decided before anything was measured:
 # dev iff sha256(f"{SPLIT_SEED}:{id}") mod 100 < 40 (dev.jsonl), else v1 holdout (now dev_v1.jsonl).
 # holdout_v2.jsonl and holdout_v3.jsonl are not hash-split: each whole file is held out.
@@ -48,7 +50,13 @@ HELD_OUTS = ("holdout_v2", "holdout_v3")
 # left out of the held-out measure (137 of 140 scored). Any other overlap fails the check.
 # Four v3 questions (cq130, cq136, cq142, cq150) are likewise, normalised, dev questions (found by the same
 # check when v3 was wired in, session 23; texts not printed): not scored (153 of 157).
-DUPLICATES_OF_DEV = frozenset({"bq051", "bq110", "bq115", "cq130", "cq136", "cq142", "cq150"})
+# One v4 question (eq039) likewise (found when v4 was wired in, session 24; text not printed): 162 of 163 scored.
+DUPLICATES_OF_DEV = frozenset({"bq051", "bq110", "bq115", "cq130", "cq136", "cq142", "cq150", "eq039"})
+# Two v4 questions are, normalised, the classifier's own vocabulary (eq068 a keyword rule's full match, eq149 a
+# one-word prototype; found by the check below when v4 was wired in, session 24, ids and sources only): a
+# classifier graded on its own examples measures nothing, so they are not scored either (160 of 163).
+CLASSIFIER_VOCABULARY = frozenset({"eq068", "eq149"})
+NOT_SCORED = DUPLICATES_OF_DEV | CLASSIFIER_VOCABULARY
 SPLIT_SEED = "issue16-answer-quality-v1"
 DEV_PERCENT = 40
 QUESTION_TYPES = {
@@ -112,6 +120,17 @@ FLOORS: dict[str, dict[str, float]] = {
         "max_over_trigger": 0.05,
         "max_misquotes": 0,
     },
+    "holdout_v4": {  # measured once, 14:48 UTC 2026-12-02 (session 24, after its dev work; 160 scored):
+        # 0.938, 0.807, 0.810, 1.000, 0.938, 1.000, 0.020, 0
+        "intent_accuracy": 0.91,
+        "citation_precision": 0.78,
+        "citation_recall": 0.79,
+        "numeric_fidelity": 0.98,
+        "rubric_pass": 0.91,
+        "safety_recall": 0.98,
+        "max_over_trigger": 0.04,
+        "max_misquotes": 0,
+    },
 }
 
 
@@ -122,7 +141,7 @@ def load_split(split: str, scored: bool = False) -> list[dict[str, Any]]:
     """The questions of one set; `scored` leaves out the held-out questions that duplicate dev ones."""
     lines = (QUESTIONS / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
     items = [json.loads(line) for line in lines if line.strip()]
-    return [i for i in items if not (scored and i["id"] in DUPLICATES_OF_DEV)]
+    return [i for i in items if not (scored and i["id"] in NOT_SCORED)]
 
 
 def split_of(question_id: str) -> str:
@@ -491,11 +510,15 @@ def test_question_set_is_complete_and_well_formed() -> None:
         assert set(item["rubric"]) == {"must_mention", "must_not_mention", "must_cite"}, item["id"]
     # Same person, same question in two places would leak dev into the held-out set (ids only in the
     # message: the held-out questions are never printed).
+    # Two held-out sets may share a question (v4's eq047 and eq095 are, normalised, v2's bq093 and v3's cq132:
+    # blind writers converge on short and common wording); neither was tuned on, so that is no leak.
+    held_out_ids = {i["id"] for split in HELD_OUTS for i in load_split(split)}
     seen: dict[tuple[str, str], str] = {}
     twice = []
     for item in items:
         key = (item["persona"], normalise(item["question"]))
-        if key in seen and not {seen[key], item["id"]} & DUPLICATES_OF_DEV:
+        pair = {seen.get(key), item["id"]}
+        if key in seen and not pair & DUPLICATES_OF_DEV and not pair <= held_out_ids:
             twice.append(item["id"])
         seen.setdefault(key, item["id"])
     assert not twice, f"questions asked twice by the same person: {twice}"
@@ -547,15 +570,20 @@ def test_held_out_questions_are_not_in_the_classifier_vocabulary_or_dev(held_out
     golden = {normalise(c["question"]) for c in json.loads((HERE / "golden.json").read_text())["cases"]}
     safety = _safety_corpus_messages()
     duplicates = {i["id"] for i in load_split(held_out_split) if normalise(i["question"]) in dev}
-    expected = {i for i in DUPLICATES_OF_DEV if i.startswith("bq" if held_out_split == HELD_OUT else "cq")}
+    expected = {i for i in DUPLICATES_OF_DEV if i.startswith(ID_PREFIX[held_out_split])}
     assert duplicates == expected, f"held-out questions that are dev questions: {sorted(duplicates)}"
-    leaks = []
-    for item in load_split(held_out_split, scored=True):
+    leaks, vocabulary_ids = [], set()
+    for item in load_split(held_out_split):
+        if item["id"] in DUPLICATES_OF_DEV:
+            continue
         question = normalise(item["question"])
-        vocabulary = question in texts or any(p.fullmatch(question) for p in patterns)
-        if vocabulary or question in golden or question in safety:
+        if question in texts or any(p.fullmatch(question) for p in patterns):
+            vocabulary_ids.add(item["id"])
+        elif question in golden or question in safety:
             leaks.append(item["id"])
-    assert not leaks, f"held-out questions that are classifier vocabulary, golden or safety-dev texts: {leaks}"
+    documented = {i for i in CLASSIFIER_VOCABULARY if i.startswith(ID_PREFIX[held_out_split])}
+    assert vocabulary_ids == documented, f"held-out questions that are classifier vocabulary: {sorted(vocabulary_ids)}"
+    assert not leaks, f"held-out questions that are golden or safety-dev texts: {leaks}"
 
 
 def test_grading_catches_misquotes_missing_items_and_wrong_citations() -> None:

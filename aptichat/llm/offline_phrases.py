@@ -205,8 +205,8 @@ WORRY_ITEM_NOT_CLOSED = (
     "interests can grow, and skills grow with practice."
 )
 WHY_NOT_NEXT = (
-    "Your list shows where your results point most strongly, not what you may or may not do. If {name} "
-    "appeals to you, that matters: find out what the work involves day to day and talk to someone who does it."
+    "Your list shows where your results point most strongly, not what you may or may not do. If you are drawn "
+    "to {name}, that matters: find out what the work involves day to day and talk to someone who does it."
 )
 WORRY_LEAD = "That's a very common worry, so let's look at what your results actually say rather than guess:"
 WORRY_STRENGTH = "Your results show a real strength to build on: {name} ({phrase}) [{n}]."

@@ -55,7 +55,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 USER_ASSETS = ["legacy_test_results", "user_documents", "user_document_embeddings"]
 
 
-from scratch import fresh_databases, log, scratch_environment  # noqa: E402
+from scratch import fresh_databases, log, plain_loop, scratch_environment  # noqa: E402
 
 
 def parse() -> argparse.Namespace:
@@ -461,12 +461,10 @@ def loop_mode(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The loop's cold pass (and its warm one); (result rows, the people it ran)."""
     from aptichat.embeddings import get_embedder
-    from aptichat_pipelines.resources import LegacyDatabase
 
     users = seed_users(legacy, size, prefix, seed)
     embedder = get_embedder(get_settings(), engine=app)
     embedder.embed_query("warm the model up before the clock starts")
-    resource = LegacyDatabase()
     out = []
     labels = ["loop, cold cache"] + ([LOOP_WARM] if warm else [])
     for label in labels:
@@ -474,7 +472,10 @@ def loop_mode(
             clear_cache(app)
         started = time.perf_counter()
         with cost() as spent:
-            chunks, embedded, embedding = loop_batches(app, users, resource, embedder)
+            reports = plain_loop(app, users, ARGS.batch, embedder)
+        chunks = sum(r.chunks for r in reports)
+        embedded = sum(r.embedded_new for r in reports)
+        embedding = sum(r.seconds_embedding for r in reports)
         seconds = time.perf_counter() - started
         out.append(
             result(
@@ -488,34 +489,6 @@ def loop_mode(
             )
         )
     return out, users
-
-
-def loop_batches(app: Engine, users: list[str], resource: Any, embedder: Any) -> tuple[int, int, float]:
-    """The stage functions over `users` in batches of --batch; (chunks, sections embedded, embedding seconds)."""
-    from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
-    from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
-    from aptichat_pipelines.transform.transformer import DocumentTransformer
-
-    chunks = embedded = 0
-    embedding = 0.0
-    for i in range(0, len(users), ARGS.batch):
-        batch = users[i : i + ARGS.batch]
-        fetched = decide_legacy_outcomes(batch, resource.fetch_results(batch)).checked()
-        transformer = DocumentTransformer()
-        stages: dict[str, UserDocumentsStage] = {}
-        for user_id, stage in fetched.items():
-            if stage.results is None:
-                stages[user_id] = UserDocumentsStage(user_id=user_id, error=stage.error)
-                continue
-            built = transformer.build(stage.results)
-            stages[user_id] = UserDocumentsStage(
-                user_id=user_id, documents=built.documents, gaps=built.gaps, session_id=built.session_id
-            )
-        report = embed_and_store(stages, app, embedder)
-        chunks += report.chunks
-        embedded += report.embedded_new
-        embedding += report.seconds_embedding
-    return chunks, embedded, embedding
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
 
-from scratch import fresh_databases, log, scratch_environment  # noqa: E402
+from scratch import fresh_databases, log, plain_loop, scratch_environment  # noqa: E402
 
 
 def parse() -> argparse.Namespace:
@@ -74,27 +74,8 @@ def versions(app: Engine) -> dict[tuple[str, str], int]:
 
 def rebuild(app: Engine, users: list[str], embedder: Any) -> float:
     """The per-user work of a re-rank run, in batches; returns seconds."""
-    from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
-    from aptichat_pipelines.resources import LegacyDatabase
-    from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
-    from aptichat_pipelines.transform.transformer import DocumentTransformer
-
-    resource = LegacyDatabase()
     started = time.perf_counter()
-    for i in range(0, len(users), ARGS.batch):
-        batch = users[i : i + ARGS.batch]
-        fetched = decide_legacy_outcomes(batch, resource.fetch_results(batch)).checked()
-        transformer = DocumentTransformer()
-        stages: dict[str, UserDocumentsStage] = {}
-        for user_id, stage in fetched.items():
-            if stage.results is None:
-                stages[user_id] = UserDocumentsStage(user_id=user_id, error=stage.error)
-                continue
-            built = transformer.build(stage.results)
-            stages[user_id] = UserDocumentsStage(
-                user_id=user_id, documents=built.documents, gaps=built.gaps, session_id=built.session_id
-            )
-        embed_and_store(stages, app, embedder)
+    plain_loop(app, users, ARGS.batch, embedder)
     return time.perf_counter() - started
 
 

@@ -1,4 +1,5 @@
-"""What several benchmarks share: a timestamped log line and the scratch databases they run on.
+"""What several benchmarks share: a timestamped log line, the scratch databases they run on, and the
+plain loop over the ETL's stage functions (no Dagster) that etl.py and rerank.py compare against.
 
 Import it after the benchmark has set its APTICHAT_*_DB variables: nothing here reads settings at
 import time.
@@ -11,7 +12,11 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from sqlalchemy import Engine
+
+    from aptichat_pipelines.stages import EmbedReport
 
 
 def scratch_environment(prefix: str) -> None:
@@ -49,3 +54,30 @@ def fresh_databases() -> tuple[Engine, Engine]:
     legacy = get_legacy_engine(settings)
     init_legacy(legacy)
     return get_engine(settings), legacy
+
+
+def plain_loop(app: Engine, users: list[str], batch_size: int, embedder: Any) -> list[EmbedReport]:
+    """The per-person work of a run, without Dagster: legacy results, documents, embedding and the atomic
+    write, for `users` in batches of `batch_size`; one store report per batch."""
+    from aptichat_pipelines.legacy_outcomes import decide_legacy_outcomes
+    from aptichat_pipelines.resources import LegacyDatabase
+    from aptichat_pipelines.stages import UserDocumentsStage, embed_and_store
+    from aptichat_pipelines.transform.transformer import DocumentTransformer
+
+    resource = LegacyDatabase()
+    reports = []
+    for i in range(0, len(users), batch_size):
+        batch = users[i : i + batch_size]
+        fetched = decide_legacy_outcomes(batch, resource.fetch_results(batch)).checked()
+        transformer = DocumentTransformer()
+        stages: dict[str, UserDocumentsStage] = {}
+        for user_id, stage in fetched.items():
+            if stage.results is None:
+                stages[user_id] = UserDocumentsStage(user_id=user_id, error=stage.error)
+                continue
+            built = transformer.build(stage.results)
+            stages[user_id] = UserDocumentsStage(
+                user_id=user_id, documents=built.documents, gaps=built.gaps, session_id=built.session_id
+            )
+        reports.append(embed_and_store(stages, app, embedder))
+    return reports

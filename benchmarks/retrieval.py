@@ -11,6 +11,15 @@ and the recall@10 of the catalog HNSW search against exact search.
 
 Random vectors are fine for latency; they are the hard case for HNSW recall (no cluster
 structure), so the recall printed is a floor rather than what real embeddings get.
+
+`--mode catalog` measures what real embeddings get instead: the catalog as the product builds it
+(legacy catalog -> `job_catalog`/`major_catalog`/`scale_guides` asset code -> chat_* tables, local
+MiniLM vectors) in separate databases (`<db>_app`/`<db>_legacy`), for the demo (starter) catalog
+that `make run` loads and, with `--catalog full`, the O*NET + CIP catalog imported from
+../shared/data with the product's importers. For QUESTIONS (a student's questions about careers,
+majors and the test) it compares the product's catalog search (`Retriever._catalog_vector`) with
+the same SQL run exactly (`SET LOCAL enable_indexscan = off`: seq scan + sort): recall@k, rows
+returned, and the median latency of each, side by side in one process.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +203,218 @@ def run(engine: Engine, users: int, iterations: int) -> None:
             print(f"catalog HNSW recall@10 vs exact, ef_search {ef}: {hits / total:.3f}")
 
 
+# -- catalog recall on real embeddings (--mode catalog) -----------------------------------------------
+
+# Questions a student might ask about careers, majors and the test; written for this benchmark (not
+# taken from any held-out set). tests/api/rag/test_catalog_recall.py uses them too.
+QUESTIONS = [
+    "What jobs are good for someone who likes helping people?",
+    "Which careers involve working with computers and code?",
+    "I love drawing and painting, what could I do for a living?",
+    "What careers pay well if I am good at maths?",
+    "Jobs where I can work outdoors with animals",
+    "What does a nurse actually do every day?",
+    "Is engineering a good fit for someone who likes building things?",
+    "What kind of work suits a shy person who likes details?",
+    "Which jobs let me travel a lot?",
+    "I want to work in a hospital but not as a doctor",
+    "Careers in law and justice",
+    "What jobs involve teaching or training others?",
+    "How do I become an electrician or plumber?",
+    "Jobs in finance and banking for someone organised",
+    "What careers are there in music or film?",
+    "Which jobs help the environment?",
+    "Can I work in sports without being a professional athlete?",
+    "What does a data scientist do?",
+    "Jobs that involve cooking and food",
+    "Which careers let me start my own business?",
+    "What should I study to become a psychologist?",
+    "Which majors lead to a job in software?",
+    "Is biology a good major if I want to go into medicine?",
+    "What can I do with a history degree?",
+    "What majors are good for someone who likes writing?",
+    "Should I study business or economics?",
+    "Which degree is best for working with children?",
+    "What do you learn in a mechanical engineering program?",
+    "Majors about space, physics and astronomy",
+    "What can I study if I am interested in politics?",
+    "Is architecture more art or engineering?",
+    "Which majors involve a lot of maths?",
+    "What should I study to work in marketing?",
+    "Degrees for working in agriculture or farming",
+    "Programs that train you for a trade like welding or carpentry",
+    "Which majors are about languages and other cultures?",
+    "What does a percentile mean in my results?",
+    "What is openness to experience?",
+    "What does a high neuroticism score say about me?",
+    "What is my Holland code and what does Realistic mean?",
+    "What does the Investigative interest type mean?",
+    "How was my numerical reasoning measured?",
+    "What is spatial reasoning good for?",
+    "How accurate is this aptitude test?",
+    "Does a low score in memory mean I cannot go to university?",
+    "What is the difference between extraversion and agreeableness?",
+    "Jobs for someone who is Artistic and Social",
+    "Careers for a conscientious, conventional person who likes order",
+    "What jobs fit an Enterprising person who likes leading others?",
+    "Which careers use logical reasoning the most?",
+]
+CATALOG_KINDS = ("catalog_job", "catalog_major", "scale_guide")
+
+
+@dataclass
+class KindRecall:
+    """Recall of the product's catalog search against exact search for one catalog table."""
+
+    kind: str
+    rows: int  # rows in the table
+    k: int
+    hits: int = 0
+    expected: int = 0
+    short: int = 0  # queries that returned fewer rows than the exact search
+    min_returned: int = 10**9
+    approx_ms: list[float] = field(default_factory=list)
+    exact_ms: list[float] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.expected if self.expected else 1.0
+
+
+def measure_catalog_recall(
+    session: Session,
+    retriever: Any,
+    query_vectors: Sequence[np.ndarray],
+    k: int,
+    kinds: Sequence[str] = CATALOG_KINDS,
+    force_index: bool = False,
+) -> dict[str, KindRecall]:
+    """For each query and catalog kind: the product's search (`retriever._catalog_vector`, its own
+    ef_search) and the same SQL with index scans off (exact). A returned row counts as a hit when the
+    exact top k holds it or when it is as close as the exact k-th row (ties). Each query ends with a
+    rollback, which ends the SET LOCALs as a request's commit would. `force_index` turns sequential
+    scans off for the product's search: what it returns if the planner picks the HNSW index."""
+    from aptichat_api.rag.retrieval import vector_literal
+
+    retriever.catalog_k = k
+    out: dict[str, KindRecall] = {}
+    for kind in kinds:
+        table = {"catalog_job": "chat_jobs", "catalog_major": "chat_majors", "scale_guide": "chat_scale_guides"}[kind]
+        n = session.execute(text(f"SELECT count(*) FROM {table} WHERE embedding IS NOT NULL")).scalar_one()
+        result = out[kind] = KindRecall(kind, n, k)
+        for vector in query_vectors:
+            literal = vector_literal(vector)
+            if force_index:
+                session.execute(text("SET LOCAL enable_seqscan = off"))
+            t0 = time.perf_counter()
+            approx = retriever._catalog_vector(session, literal, [kind])
+            t1 = time.perf_counter()
+            session.execute(text("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = on"))
+            t2 = time.perf_counter()
+            exact = retriever._catalog_vector(session, literal, [kind])
+            t3 = time.perf_counter()
+            session.rollback()
+            result.approx_ms.append((t1 - t0) * 1000)
+            result.exact_ms.append((t3 - t2) * 1000)
+            expected = {s.section_id for s in exact}
+            kth = min((s.similarity or 0.0 for s in exact), default=1.0)
+            result.hits += sum(1 for s in approx if s.section_id in expected or (s.similarity or 0.0) >= kth - 1e-6)
+            result.expected += len(exact)
+            result.short += len(approx) < len(exact)
+            result.min_returned = min(result.min_returned, len(approx))
+    return out
+
+
+def catalog_plan(session: Session, kind: str, literal: str, k: int) -> str:
+    """The scan nodes of the catalog query's plan (is the HNSW index used at all?)."""
+    from aptichat_api.rag.retrieval import _CATALOG_VECTOR_SQL
+
+    plan = session.execute(text("EXPLAIN " + str(_CATALOG_VECTOR_SQL[kind])), {"qv": literal, "k": k}).scalars()
+    session.rollback()
+    return " | ".join(line.strip() for line in plan if "Scan" in line)
+
+
+def build_catalog(app: Engine, legacy_url: str, embedder: Any) -> dict[str, int]:
+    """chat_jobs/chat_majors/chat_scale_guides from the legacy catalog with the assets' own code."""
+    from aptichat.db.catalog_repository import sync_catalog
+    from aptichat.db.models import ChatJob, ChatMajor, ChatScaleGuide
+    from aptichat_pipelines.assets.catalog import _catalog_rows, _describe, scale_guide_rows
+    from aptichat_pipelines.resources import LegacyDatabase
+
+    legacy = LegacyDatabase(url=legacy_url)
+    model = embedder.model
+    sizes = {}
+    for kind, table, rows, field_name in (
+        ("job", ChatJob, legacy.catalog_jobs(), "onet_soc_code"),
+        ("major", ChatMajor, legacy.catalog_majors(), "cip_code"),
+    ):
+        started = time.perf_counter()
+        report = sync_catalog(
+            app,
+            table,
+            _catalog_rows(rows, field_name),
+            embedder.embed_documents,
+            model,
+            lambda r, k=kind: _describe(k, r),
+        )
+        sizes[kind] = report.total
+        print(f"  {kind}: {report.total} rows, {report.embedded} embedded in {time.perf_counter() - started:.1f} s")
+    report = sync_catalog(
+        app, ChatScaleGuide, scale_guide_rows(), embedder.embed_documents, model, lambda r: (r["title"], r["text"])
+    )
+    sizes["scale_guide"] = report.total
+    with app.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return sizes
+
+
+def run_catalog(db: str, catalogs: Sequence[str], ks: Sequence[int], efs: Sequence[int]) -> None:
+    from aptichat.db.models import Base
+    from aptichat.db.server import app_url, legacy_url, start_embedded
+    from aptichat.embeddings import provider_embedder
+    from aptichat_api.rag.retrieval import Retriever, vector_literal
+    from aptichat_pipelines.catalog.cip import import_cip
+    from aptichat_pipelines.catalog.onet import import_onet
+    from aptichat_pipelines.legacy_sim.schema import init_legacy
+
+    settings = get_settings().model_copy(update={"app_db_name": f"{db}_app", "legacy_db_name": f"{db}_legacy"})
+    server = start_embedded(settings)
+    embedder = provider_embedder(settings)
+    query_vectors = [embedder.embed_query(q) for q in QUESTIONS]
+    data = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    for catalog in catalogs:
+        print(f"catalog {catalog}: {len(QUESTIONS)} questions, model {embedder.model}")
+        for name in (settings.app_db_name, settings.legacy_db_name):
+            server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+            server.psql(f'CREATE DATABASE "{name}";')
+        app = create_engine(app_url(settings), pool_size=2)
+        legacy = create_engine(legacy_url(settings), pool_size=2)
+        with app.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+        Base.metadata.create_all(app)
+        init_legacy(legacy)  # our instruments and the starter catalog, as `make run` loads it
+        if catalog == "full":
+            import_onet(data / "onet", legacy)
+            import_cip(data / "cip-soc", legacy)
+        build_catalog(app, legacy_url(settings), embedder)
+        with Session(app) as session:
+            for kind in CATALOG_KINDS:
+                print(f"  plan {kind}: {catalog_plan(session, kind, vector_literal(query_vectors[0]), 10)}")
+            for forced, ef in [(False, efs[0])] + [(True, ef) for ef in efs]:
+                retriever = Retriever(ef_search=ef)
+                path = "HNSW forced" if forced else "as planned "
+                for k in ks:
+                    for r in measure_catalog_recall(session, retriever, query_vectors, k, force_index=forced).values():
+                        print(
+                            f"  {path} ef_search {ef:4d} {r.kind:13s} ({r.rows:4d} rows) recall@{k:<2d} {r.recall:.3f}"
+                            f"  short {r.short:2d}/{len(query_vectors)} (min rows {r.min_returned:2d})"
+                            f"  median {statistics.median(r.approx_ms):5.2f} ms vs exact"
+                            f" {statistics.median(r.exact_ms):5.2f} ms"
+                        )
+        app.dispose()
+        legacy.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="aptichat_bench_retrieval")
@@ -199,7 +422,17 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the benchmark database")
+    parser.add_argument("--mode", choices=("latency", "catalog"), default="latency")
+    parser.add_argument("--catalog", choices=("demo", "full", "both"), default="both", help="--mode catalog")
+    parser.add_argument("--k", default="5,10", help="--mode catalog: comma-separated k values")
+    parser.add_argument("--ef", default="40", help="--mode catalog: comma-separated ef_search values")
     args = parser.parse_args()
+    if args.mode == "catalog":
+        catalogs = ("demo", "full") if args.catalog == "both" else (args.catalog,)
+        db = "aptichat_bench_catalog" if args.db == parser.get_default("db") else args.db
+        ks = [int(x) for x in args.k.split(",")]
+        run_catalog(db, catalogs, ks, [int(x) for x in args.ef.split(",")])
+        return
     engine = setup(args.db, args.users, args.jobs, args.rebuild)
     run(engine, args.users, args.iterations)
 

@@ -136,7 +136,9 @@ _OWN_KEYWORD_SQL = text(
     """
 )
 
-# Catalog tables have no owner: the HNSW index answers ORDER BY distance LIMIT k directly.
+# Catalog tables have no owner and no WHERE clause (the kind is the table), so HNSW cannot lose rows to a
+# post-filter. At today's sizes (<= ~2,000 rows) the planner prefers a seq scan + sort, i.e. exact
+# search; a larger catalog may get the HNSW index at ef_search (recall on real embeddings: docs/quality.md).
 _CATALOG_VECTOR_SQL = {
     "catalog_job": text(
         "SELECT code, title, description AS text, 1 - (embedding <=> CAST(:qv AS vector)) AS similarity"

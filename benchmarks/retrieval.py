@@ -19,7 +19,10 @@ that `make run` loads and, with `--catalog full`, the O*NET + CIP catalog import
 ../shared/data with the product's importers. For QUESTIONS (a student's questions about careers,
 majors and the test) it compares the product's catalog search (`Retriever._catalog_vector`) with
 the same SQL run exactly (`SET LOCAL enable_indexscan = off`: seq scan + sort): recall@k, rows
-returned, and the median latency of each, side by side in one process.
+returned, and the median latency of each, side by side in one process; as planned straight after the
+sync (no statistics yet) and after ANALYZE, at ef_search 40 and the product's CATALOG_EF_SEARCH, then
+with the HNSW index forced (`enable_seqscan = off`) at each --ef over --builds index builds (REINDEX:
+HNSW levels are random, so recall varies by build).
 """
 
 from __future__ import annotations
@@ -325,17 +328,29 @@ def measure_catalog_recall(
     return out
 
 
-def catalog_plan(session: Session, kind: str, literal: str, k: int) -> str:
-    """The scan nodes of the catalog query's plan (is the HNSW index used at all?)."""
+def catalog_plan(session: Session, kind: str, literal: str, k: int, ef_search: int) -> str:
+    """The scan node of the catalog query's plan at this ef_search (is the HNSW index used at all?)."""
     from aptichat_api.rag.retrieval import _CATALOG_VECTOR_SQL
 
+    session.execute(text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(ef_search)})
     plan = session.execute(text("EXPLAIN " + str(_CATALOG_VECTOR_SQL[kind])), {"qv": literal, "k": k}).scalars()
+    scan = next((line.strip().removeprefix("->  ") for line in plan if "Scan" in line), "?")
     session.rollback()
-    return " | ".join(line.strip() for line in plan if "Scan" in line)
+    return scan.split("  (cost")[0]
+
+
+def print_recall(label: str, results: dict[str, KindRecall], questions: int) -> None:
+    for r in results.values():
+        print(
+            f"  {label} {r.kind:13s} ({r.rows:4d} rows) recall@{r.k:<2d} {r.recall:.3f}"
+            f"  short {r.short:2d}/{questions} (min rows {r.min_returned:2d})"
+            f"  median {statistics.median(r.approx_ms):5.2f} ms vs exact {statistics.median(r.exact_ms):5.2f} ms"
+        )
 
 
 def build_catalog(app: Engine, legacy_url: str, embedder: Any) -> dict[str, int]:
-    """chat_jobs/chat_majors/chat_scale_guides from the legacy catalog with the assets' own code."""
+    """chat_jobs/chat_majors/chat_scale_guides from the legacy catalog with the assets' own code (not
+    analysed: as after a sync, until autovacuum gets to it)."""
     from aptichat.db.catalog_repository import sync_catalog
     from aptichat.db.models import ChatJob, ChatMajor, ChatScaleGuide
     from aptichat_pipelines.assets.catalog import _catalog_rows, _describe, scale_guide_rows
@@ -363,16 +378,14 @@ def build_catalog(app: Engine, legacy_url: str, embedder: Any) -> dict[str, int]
         app, ChatScaleGuide, scale_guide_rows(), embedder.embed_documents, model, lambda r: (r["title"], r["text"])
     )
     sizes["scale_guide"] = report.total
-    with app.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return sizes
 
 
-def run_catalog(db: str, catalogs: Sequence[str], ks: Sequence[int], efs: Sequence[int]) -> None:
+def run_catalog(db: str, catalogs: Sequence[str], ks: Sequence[int], efs: Sequence[int], builds: int) -> None:
     from aptichat.db.models import Base
     from aptichat.db.server import app_url, legacy_url, start_embedded
     from aptichat.embeddings import provider_embedder
-    from aptichat_api.rag.retrieval import Retriever, vector_literal
+    from aptichat_api.rag.retrieval import CATALOG_EF_SEARCH, Retriever, vector_literal
     from aptichat_pipelines.catalog.cip import import_cip
     from aptichat_pipelines.catalog.onet import import_onet
     from aptichat_pipelines.legacy_sim.schema import init_legacy
@@ -397,20 +410,34 @@ def run_catalog(db: str, catalogs: Sequence[str], ks: Sequence[int], efs: Sequen
             import_onet(data / "onet", legacy)
             import_cip(data / "cip-soc", legacy)
         build_catalog(app, legacy_url(settings), embedder)
+        literal = vector_literal(query_vectors[0])
+        n = len(query_vectors)
         with Session(app) as session:
-            for kind in CATALOG_KINDS:
-                print(f"  plan {kind}: {catalog_plan(session, kind, vector_literal(query_vectors[0]), 10)}")
-            for forced, ef in [(False, efs[0])] + [(True, ef) for ef in efs]:
-                retriever = Retriever(ef_search=ef)
-                path = "HNSW forced" if forced else "as planned "
+            # Straight after a sync, before any ANALYZE (autovacuum may get there within a minute).
+            for ef in sorted({40, CATALOG_EF_SEARCH}):
+                plans = ", ".join(f"{kind} {catalog_plan(session, kind, literal, 10, ef)}" for kind in CATALOG_KINDS)
+                print(f"  not analysed, ef_search {ef}: {plans}")
+                results = measure_catalog_recall(session, Retriever(ef_search=ef), query_vectors, max(ks))
+                print_recall(f"not analysed, as planned, ef_search {ef:3d}", results, n)
+            with app.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            for ef in sorted({40, CATALOG_EF_SEARCH}):
+                plans = ", ".join(f"{kind} {catalog_plan(session, kind, literal, 10, ef)}" for kind in CATALOG_KINDS)
+                print(f"  analysed, ef_search {ef}: {plans}")
                 for k in ks:
-                    for r in measure_catalog_recall(session, retriever, query_vectors, k, force_index=forced).values():
-                        print(
-                            f"  {path} ef_search {ef:4d} {r.kind:13s} ({r.rows:4d} rows) recall@{k:<2d} {r.recall:.3f}"
-                            f"  short {r.short:2d}/{len(query_vectors)} (min rows {r.min_returned:2d})"
-                            f"  median {statistics.median(r.approx_ms):5.2f} ms vs exact"
-                            f" {statistics.median(r.exact_ms):5.2f} ms"
-                        )
+                    results = measure_catalog_recall(session, Retriever(ef_search=ef), query_vectors, k)
+                    print_recall(f"analysed, as planned, ef_search {ef:3d}", results, n)
+            for build in range(builds):
+                if build:
+                    with app.connect() as conn:
+                        for table in ("chat_jobs", "chat_majors", "chat_scale_guides"):
+                            conn.execute(text(f"REINDEX INDEX ix_{table}_embedding_hnsw"))
+                        conn.commit()
+                for ef in efs:
+                    for k in ks:
+                        retriever = Retriever(ef_search=ef)
+                        results = measure_catalog_recall(session, retriever, query_vectors, k, force_index=True)
+                        print_recall(f"index build {build + 1}, HNSW forced, ef_search {ef:3d}", results, n)
         app.dispose()
         legacy.dispose()
 
@@ -424,14 +451,15 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the benchmark database")
     parser.add_argument("--mode", choices=("latency", "catalog"), default="latency")
     parser.add_argument("--catalog", choices=("demo", "full", "both"), default="both", help="--mode catalog")
+    parser.add_argument("--builds", type=int, default=3, help="--mode catalog: HNSW index builds (REINDEX)")
     parser.add_argument("--k", default="5,10", help="--mode catalog: comma-separated k values")
-    parser.add_argument("--ef", default="40", help="--mode catalog: comma-separated ef_search values")
+    parser.add_argument("--ef", default="40,64,100,200", help="--mode catalog: ef_search values with HNSW forced")
     args = parser.parse_args()
     if args.mode == "catalog":
         catalogs = ("demo", "full") if args.catalog == "both" else (args.catalog,)
         db = "aptichat_bench_catalog" if args.db == parser.get_default("db") else args.db
         ks = [int(x) for x in args.k.split(",")]
-        run_catalog(db, catalogs, ks, [int(x) for x in args.ef.split(",")])
+        run_catalog(db, catalogs, ks, [int(x) for x in args.ef.split(",")], args.builds)
         return
     engine = setup(args.db, args.users, args.jobs, args.rebuild)
     run(engine, args.users, args.iterations)

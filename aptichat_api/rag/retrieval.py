@@ -39,6 +39,12 @@ LIST_WEIGHTS = {"own_vector": 1.0, "own_keyword": 0.6, "catalog_vector": 0.7, "c
 RELEVANCE_FLOOR = 0.15
 
 CATALOG_TYPES = ("catalog_job", "catalog_major", "scale_guide")
+# HNSW candidate list for catalog queries. Measured on the full O*NET + CIP catalog with MiniLM vectors
+# and 50 student questions (benchmarks/retrieval.py --mode catalog, docs/quality.md): at 40 the planner
+# used the index for the 2,052 majors straight after a sync (no statistics yet) and recall@10 was 0.97
+# (0.95-0.99 across index builds); at 100 the index, when used, gives 0.99-1.0 for +0.3-0.5 ms, and the
+# planner prefers an exact seq scan (~6 ms for the majors), as it already did at 40 once analysed.
+CATALOG_EF_SEARCH = 100
 
 # document_type -> multiplier, per intent. Unlisted types count 1.0.
 INTENT_BOOSTS: dict[Intent, dict[str, float]] = {
@@ -137,8 +143,8 @@ _OWN_KEYWORD_SQL = text(
 )
 
 # Catalog tables have no owner and no WHERE clause (the kind is the table), so HNSW cannot lose rows to a
-# post-filter. At today's sizes (<= ~2,000 rows) the planner prefers a seq scan + sort, i.e. exact
-# search; a larger catalog may get the HNSW index at ef_search (recall on real embeddings: docs/quality.md).
+# post-filter. Whether the planner uses the HNSW index or an exact seq scan + sort depends on the table's
+# size, its statistics and ef_search; CATALOG_EF_SEARCH keeps either answer close to exact.
 _CATALOG_VECTOR_SQL = {
     "catalog_job": text(
         "SELECT code, title, description AS text, 1 - (embedding <=> CAST(:qv AS vector)) AS similarity"
@@ -224,7 +230,7 @@ class Retriever:
         self,
         own_k: int = 24,
         catalog_k: int = 5,
-        ef_search: int = 40,
+        ef_search: int = CATALOG_EF_SEARCH,
         floor: float = RELEVANCE_FLOOR,
     ) -> None:
         self.own_k = own_k

@@ -42,7 +42,7 @@ CATALOG_TYPES = ("catalog_job", "catalog_major", "scale_guide")
 # HNSW candidate list for catalog queries. Measured on the full O*NET + CIP catalog with MiniLM vectors
 # and 50 student questions (benchmarks/retrieval.py --mode catalog, docs/quality.md): at 40 the planner
 # used the index for the 2,052 majors straight after a sync (no statistics yet) and recall@10 was 0.97
-# (0.95-0.99 across index builds); at 100 the index, when used, gives 0.99-1.0 for +0.3-0.5 ms, and the
+# (0.95-0.99 across index builds); at 100 the index, when used, gives 0.99-1.0 for +0.1-0.7 ms, and the
 # planner prefers an exact seq scan (~6 ms for the majors), as it already did at 40 once analysed.
 CATALOG_EF_SEARCH = 100
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -346,6 +347,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rows", choices=("all", "guard"), default="all", help="all 500 rows, or the guard's 200")
     parser.add_argument("--reuse", action="store_true", help="keep the legacy database of an earlier run (--home)")
     parser.add_argument("--compare", action="store_true", help="also score candidate rankings on the tuning half")
+    parser.add_argument("--save-lists", type=Path, default=None, help="write everyone's lists here (JSON)")
+    parser.add_argument(
+        "--paired-with",
+        type=Path,
+        default=None,
+        help="lists saved by an earlier run (e.g. of the previous ranking): print the paired difference per split",
+    )
     return parser.parse_args(argv)
 
 
@@ -400,8 +408,40 @@ def run(args: argparse.Namespace, sample: Path, home: Path) -> None:
         for area, f in measure(chosen, soc_fields, boot=args.boot, permutations=PERMUTATIONS).items():
             show(f"{area}, {split} half" if split != "all" else f"{area}, all rows", f)
     print("\nBig Five sample: no field (no major or education column), so no hit rates; see its SOURCE.md.")
+    if args.save_lists:
+        saved = {p.row_id: {"majors": p.majors, "careers": p.careers} for p in people}
+        args.save_lists.write_text(json.dumps(saved))
+    if args.paired_with:
+        show_paired(people, json.loads(args.paired_with.read_text()), soc_fields, boot=args.boot)
     if args.compare:
         compare(engine, args.data, [p for p in people if p.split == "tuning"], soc_fields, boot=args.boot)
+
+
+def show_paired(
+    people: Sequence[Person], reference: dict[str, dict[str, list[str]]], soc_fields: dict[str, set[str]], *, boot: int
+) -> None:
+    """This ranking's lists against `reference` (another run's, same people), paired, at k = 10."""
+    paired = [p for p in people if p.row_id in reference]
+    print(f"\npaired with the saved lists ({len(paired)} people): this ranking minus the saved one, k=10")
+    fields_of = {
+        "majors": lambda cip: {f} if (f := field_of_cip(cip)) else set(),
+        "careers": lambda onet: soc_fields.get(onet[:7], set()),
+    }
+    for split in ("tuning", "heldout", "all"):
+        chosen = [p for p in paired if split in (p.split, "all")]
+        for area, of in fields_of.items():
+            d = paired_difference(
+                [getattr(p, area) for p in chosen],
+                [reference[p.row_id][area] for p in chosen],
+                [p.field for p in chosen],
+                of,
+                boot=boot,
+            )
+            print(
+                f"  {area:8} {split:8} (n={len(chosen)}): lift difference 95% CI [{d['lo']:+.2f}, {d['hi']:+.2f}],"
+                f" better in {d['better']:.0%}; hit rate [{d['hit_lo']:+.1%}, {d['hit_hi']:+.1%}];"
+                f" people +{d['gained']:.0f} -{d['lost']:.0f}"
+            )
 
 
 # -- candidate rankings (numpy, tuning half only) -----------------------------------------------------

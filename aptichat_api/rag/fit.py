@@ -2,13 +2,15 @@
 
 The rule the recommendations are ranked by (aptichat_pipelines/legacy/sql_matching.py, decision 0006;
 the API may not import the pipelines, so the rule is repeated here and a test holds the two together):
-interest fit = (1 + r) / 2 with r the Pearson correlation between the person's six interest scores
+interest fit = (1 + r * d) / 2 with r the Pearson correlation between the person's six interest scores
 *standardised against the instrument's norms* (z, stored with the interests in the personality
-profile) and the entry's RIASEC profile; majors' profiles are standardised per letter over the whole
-majors table first, careers keep O*NET's ratings. Skill fit = the mean percentile over the thinking
-skills the entry leans on, or the person's mean percentile over all their skills when none of the
-entry's was measured (it lists none), so a missing skill list neither helps nor hurts; combined
-0.7 / 0.3 (the interest fit alone when the person has no skills measured).
+profile) and the entry's RIASEC profile, and d = (1 - w) + w * (how differentiated the entry's profile
+is: its spread around its own mean over its length; w 0.75 majors, 0.5 careers, decision 0010); majors'
+profiles are standardised per letter over the whole majors table first, careers keep O*NET's ratings.
+Skill fit = the mean percentile over the thinking skills the entry leans on, or the person's mean
+percentile over all their skills when none of the entry's was measured (it lists none), so a missing
+skill list neither helps nor hurts; combined 0.7 / 0.3 (the interest fit alone when the person has
+no skills measured).
 Documents built before the z-scores were stored fall back to the raw scores: the figure is then an
 estimate, and the fit section says so. The result is written as a section built only from stored
 numbers and this arithmetic, so every figure an answer quotes from it can be cited.
@@ -28,6 +30,7 @@ from aptichat.scales import RIASEC, RIASEC_LETTERS, THINKING_SKILLS
 from aptichat_api.rag.items import CatalogEntry
 
 W_INTEREST = 0.7  # as sql_matching.W_INTEREST
+W_DIFFERENTIATION = {"major": 0.75, "career": 0.5}  # as sql_matching.W_DIFFERENTIATION_MAJORS / _JOBS
 MATCH_LETTER_MIN = 0.5  # as sql_matching.MATCH_LETTER_MIN: a letter the entry leans on
 
 
@@ -107,6 +110,17 @@ def _entry_profile(entry: CatalogEntry, stats: ProfileStats | None) -> list[floa
     return out
 
 
+def _differentiation(kind: str, profile: Sequence[float]) -> float:
+    """(1 - w) + w * (the profile's spread around its own mean / its length): r counts fully for an entry
+    whose profile is all shape, less for one that sits above or below the others on every letter
+    (decision 0010)."""
+    w = W_DIFFERENTIATION.get(kind, W_DIFFERENTIATION["career"])
+    mean = sum(profile) / len(profile)
+    spread = math.sqrt(sum((v - mean) ** 2 for v in profile))
+    length = math.sqrt(sum(v * v for v in profile))
+    return (1 - w) + w * spread / length if length else 1 - w
+
+
 @dataclass
 class Fit:
     """A person's fit on one catalog entry, in whole percent, with what matches and what does not."""
@@ -133,8 +147,9 @@ def fit_for(entry: CatalogEntry, scores: PersonScores, majors: ProfileStats | No
     exact = bool(scores.standardised) and (entry.kind != "major" or bool(majors))
     person = scores.standardised or scores.interests
     if person and all(x in entry.riasec for x in RIASEC_LETTERS):
-        r = _pearson([person[x] for x in RIASEC_LETTERS], _entry_profile(entry, majors))
-        interest = 0.5 if r is None else (1 + r) / 2
+        profile = _entry_profile(entry, majors)
+        r = _pearson([person[x] for x in RIASEC_LETTERS], profile)
+        interest = 0.5 if r is None else (1 + r * _differentiation(entry.kind, profile)) / 2
     skills = {s: scores.skills[s] for s in entry.skills if s in scores.skills}
     skill = sum(skills.values()) / len(skills) / 100 if skills else None
     if skill is None and interest is not None and scores.skills:

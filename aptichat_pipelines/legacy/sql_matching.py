@@ -1,12 +1,16 @@
 """Job and major matching SQL of the legacy contract.
 
 similarity = W_INTEREST * interest_fit + (1 - W_INTEREST) * skill_fit, where
-- interest_fit = (1 + r) / 2 with r the Pearson correlation between the person's six *standardised*
+- interest_fit = (1 + r * d) / 2 with r the Pearson correlation between the person's six *standardised*
   interest scores, z = (raw mean - norm mean) / norm sd from the instrument's norms, and the entry's
-  six RIASEC values. Standardising takes out what nearly everyone shares (most people rate
-  Investigative and Artistic activities above Conventional ones), which otherwise gives everyone
-  the same list. Correlation compares the *shape* of the profiles (which types stand out), not
-  their level. A flat profile (r undefined) gets the neutral 0.5.
+  six RIASEC values, and d = (1 - w) + w * norm / length how *differentiated* the entry's profile is
+  (norm: the length of its deviations from its own six-letter mean; length: of the six values), so an
+  entry that sits above or below the others on every letter counts a little less (r * d is the blend
+  (1 - w) * r + w * cos(person's deviations, entry's values); w = W_DIFFERENTIATION_*, decision 0010).
+  Standardising takes out what nearly everyone shares (most people rate Investigative and Artistic
+  activities above Conventional ones), which otherwise gives everyone the same list. Correlation
+  compares the *shape* of the profiles (which types stand out), not their level.
+  A flat profile (r undefined) gets the neutral 0.5.
   Majors' profiles are standardised too, per letter over the whole majors table: a program's
   profile is an average of occupations (aptichat_pipelines/catalog/cip.py), and averages crowd
   towards the middle, so what sets a program apart is its distance from the average program.
@@ -20,7 +24,8 @@ When the person has no skills measured, similarity is the interest fit alone (no
 an entry with no RIASEC profile is ranked on its skill fit alone, one with neither is not ranked.
 Ties rank by code. Top :top_n per session.
 docs/decisions/0006-recommendation-ranking.md says how this was chosen (benchmarks/validity.py), 0008
-what was compared after it and the missing-skills rule.
+what was compared after it and the missing-skills rule, 0009 the congruence indices, 0010 the
+differentiation weight.
 
 Majors are diversified: at most MAJORS_PER_SERIES programs of one CIP 4-digit series (e.g. 14.08,
 civil engineering) in the list; the next best programs of a listed series are attached to it as
@@ -38,8 +43,10 @@ from __future__ import annotations
 from aptichat_pipelines.legacy.sql_scoring import INTEREST_CTES, SCOPE_SESSIONS, SKILL_CTES
 
 # Part of catalog_rerank_sensor's hash: change it with the rule, and everyone's lists are rebuilt once.
-RANKING_VERSION = "0008"
+RANKING_VERSION = "0010"
 W_INTEREST = 0.7
+W_DIFFERENTIATION_MAJORS = 0.75
+W_DIFFERENTIATION_JOBS = 0.5
 MAJORS_PER_SERIES = 2
 RELATED_KEPT = 3
 
@@ -69,11 +76,16 @@ def _stats(table: str) -> str:
 
 
 def _deviations(source: str, prefix: str) -> str:
-    """d_r..d_c = each value minus the six-value mean, and norm = the length of that vector."""
+    """d_r..d_c = each value minus the six-value mean, norm = the length of that vector and length =
+    the length of the six values themselves (norm / length: how differentiated the profile is)."""
     mean = "(" + " + ".join(f"{prefix}{x}" for x in _LETTERS) + ") / 6.0"
     devs = ", ".join(f"{prefix}{x} - m6 AS d_{x}" for x in _LETTERS)
     norm = "sqrt(" + " + ".join(f"({prefix}{x} - m6) ^ 2" for x in _LETTERS) + ")"
-    return f"SELECT s.*, {devs}, {norm} AS norm FROM (SELECT src.*, {mean} AS m6 FROM {source} AS src) s"
+    length = "sqrt(" + " + ".join(f"{prefix}{x} ^ 2" for x in _LETTERS) + ")"
+    return (
+        f"SELECT s.*, {devs}, {norm} AS norm, {length} AS length"
+        f" FROM (SELECT src.*, {mean} AS m6 FROM {source} AS src) s"
+    )
 
 
 _PIVOT = ", ".join(f"max(z) FILTER (WHERE letter = '{x}') AS z_{x}" for x in _LETTERS)
@@ -86,7 +98,7 @@ _MATCHED = (
 )
 
 
-def _match_sql(table: str, extra_columns: str, *, standardise: bool, series: str | None) -> str:
+def _match_sql(table: str, extra_columns: str, *, standardise: bool, series: str | None, differentiation: float) -> str:
     if series is None:
         capped, related_cte, related_join, related = "SELECT * FROM ranked", "", "", "ARRAY[]::text[]"
     else:
@@ -119,8 +131,12 @@ person_z AS (
 person_vec AS ({_deviations("person_z", "z_")}),
 entry_vec AS ({_deviations(f"(SELECT c.code, {_entry_values(standardise)} FROM {table} c CROSS JOIN stats st)", "v_")}),
 interest_fit AS (
-    -- Pearson r of the two six-value profiles = the cosine of their deviations from their means
-    SELECT p.session_id, e.code, COALESCE((1.0 + ({_DOT}) / NULLIF(p.norm * e.norm, 0)) / 2.0, 0.5) AS fit
+    -- r = Pearson r of the two six-value profiles = the cosine of their deviations from their means,
+    -- weighed by how differentiated the entry is: r * ((1 - w) + w * norm / length) (decision 0010)
+    SELECT p.session_id, e.code,
+           COALESCE((1.0 + ({_DOT}) / NULLIF(p.norm * e.norm, 0)
+                     * ((1.0 - {differentiation!r}) + {differentiation!r} * e.norm / NULLIF(e.length, 0))) / 2.0,
+                    0.5) AS fit
     FROM person_vec p CROSS JOIN entry_vec e
 ),
 skill_fit AS (
@@ -177,8 +193,16 @@ ORDER BY r.session_id, r.rank
 """
 
 
-JOB_MATCHES = _match_sql("jobs", "c.onet_soc_code, c.job_zone", standardise=False, series=None)
+JOB_MATCHES = _match_sql(
+    "jobs", "c.onet_soc_code, c.job_zone", standardise=False, series=None, differentiation=W_DIFFERENTIATION_JOBS
+)
 # CIP codes are 'dd.dddd'; the series is 'dd.dd'. An entry without a CIP code is a series of its own.
-MAJOR_MATCHES = _match_sql("majors", "c.cip_code", standardise=True, series="COALESCE(left(c.cip_code, 5), c.code)")
+MAJOR_MATCHES = _match_sql(
+    "majors",
+    "c.cip_code",
+    standardise=True,
+    series="COALESCE(left(c.cip_code, 5), c.code)",
+    differentiation=W_DIFFERENTIATION_MAJORS,
+)
 
 MATCH_PARAMS = {"w_interest": W_INTEREST, "per_series": MAJORS_PER_SERIES, "related_kept": RELATED_KEPT}

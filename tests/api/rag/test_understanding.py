@@ -141,7 +141,9 @@ def test_fit_follows_the_recommendation_ranking_rule() -> None:
     r = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / math.sqrt(
         sum((x - mx) ** 2 for x in xs) * sum((y - my) ** 2 for y in ys)
     )
-    interest, skill = (1 + r) / 2, (80 + 60) / 2 / 100
+    # decision 0010: r counts by how differentiated the career's profile is (w = 0.5 for careers)
+    spread = math.sqrt(sum((y - my) ** 2 for y in ys)) / math.sqrt(sum(y * y for y in ys))
+    interest, skill = (1 + r * (0.5 + 0.5 * spread)) / 2, (80 + 60) / 2 / 100
     assert fit.interest == round(interest * 100) and fit.skill == 70
     assert fit.overall == round((0.7 * interest + 0.3 * skill) * 100)
     assert fit.leans_on == ["E", "I", "S"] and fit.matching == ["I", "S"] and fit.not_matching == ["E"]

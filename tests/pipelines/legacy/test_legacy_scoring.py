@@ -169,9 +169,13 @@ def _expected_matches(
         fit_i = fit_s = None
         if z is not None:
             r = _pearson(z, profiles[code])
-            fit_i = 0.5 if r is None else (1 + r) / 2
             dz = [v - sum(z) / 6 for v in z]
             dv = [v - sum(profiles[code]) / 6 for v in profiles[code]]
+            # decision 0010: r weighed by how differentiated the entry is (spread around its mean / length)
+            w = 0.75 if table == "majors" else 0.5
+            length = math.sqrt(sum(v * v for v in profiles[code]))
+            d = (1 - w) + w * math.sqrt(sum(v * v for v in dv)) / length if length else 1 - w
+            fit_i = 0.5 if r is None else (1 + r * d) / 2
             shares = [(a * b, i) for i, (a, b) in enumerate(zip(dz, dv, strict=True)) if a > 0 and b > 0 and z[i] > 0]
             letters[code] = [RIASEC_LETTERS[i] for _, i in sorted(shares, key=lambda t: (-t[0], t[1]))[:3]]
         if skills is not None and job_skills:

@@ -58,7 +58,8 @@ TRANSITIONS: dict[str, str] = {
 RANKED_LEAD = "Your strongest {noun} matches are {names}{citation}."
 RANKED_LEAD_ONE = "Your strongest {noun} match is {name}{citation}."
 RANKED_FOCUS = "{title} is your {place} {noun} match{fit}{citation}."
-RANKED_NOT_LISTED = "{title} is not among your recommended {noun}s; your strongest matches are {names}{citation}."
+# "Your recommended ... don't include {title}": right whether the title is singular (Economics) or plural (Lawyers)
+RANKED_NOT_LISTED = "Your recommended {noun}s don't include {title}; your strongest matches are {names}{citation}."
 RANKED_WHY_ONE = "Why it fits you:"
 RANKED_OTHERS = "Your other top matches are {names}{citation}."
 RANKED_ABOUT = "About the {kind}: {text}"
@@ -187,12 +188,13 @@ NEXT_STEP_COMPARE = (
     "To choose between {a} and {b}, find out what a normal working week looks like in each, and if you can, "
     "talk to someone who does the work. Would you like the majors that lead to either?"
 )
+WHY_NOT_LEAD = "Your recommended {kind}s don't include {title}."
 WHY_NOT_TRANSITION = "How it fits your results:"
 WHY_NOT_UNKNOWN = (
     "I couldn't find {name} among your recommended {kind}s or in the catalog your {kind}s are matched against, "
     "so I can't work out how well it fits your results."
 )
-WORRY_LEAD_ITEM = "It's a fair question. {title} is not among your recommended {kind}s."
+WORRY_LEAD_ITEM = "It's a fair question. Your recommended {kind}s don't include {title}."
 WORRY_LEAD_LISTED = (
     "It's a fair question, and your results point towards it: {title} is your {place} {kind} match{fit} [{n}]."
 )

@@ -212,7 +212,7 @@ def why_not_draft(request: AnswerRequest) -> Draft | None:
     fit_section = next((by_id[s] for s in item.section_ids if ":fit:" in s and s in by_id), None)
     mine = [by_id[s] for s in item.section_ids if s in by_id]
     catalog = next((s for s in mine if s.document_type.startswith("catalog")), None)
-    lead = f"{item.title} is not among your recommended {kind}s. {listed}".strip()
+    lead = f"{P.WHY_NOT_LEAD.format(title=item.title, kind=kind)} {listed}".strip()
     points = _fit_points(request, kind, fit_section) if fit_section is not None else []
     tail = [
         line for other in request.named_items if other.rank is not None and (line := _item_on_results(request, other))

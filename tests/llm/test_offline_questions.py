@@ -117,7 +117,7 @@ def test_why_not_gives_the_fit_figures_and_the_interests_that_do_not_match() -> 
     answer = composer.generate(request)
     text = answer.text
     assert text.startswith(
-        "Lawyers is not among your recommended careers. Your strongest career matches are Registered Nurse (91%), "
+        "Your recommended careers don't include Lawyers. Your strongest career matches are Registered Nurse (91%), "
         "Medical Scientist (84%) and Educational and Career Counselor (84%) [1]."
     )
     assert "- Lawyers would have a fit of 48% for you (interest fit 41%, thinking-skills fit 64%). [3]" in text
@@ -385,7 +385,7 @@ def test_why_one_and_not_another_answers_the_one_not_on_the_list() -> None:
                      _item("Lawyers", "23-1011.00", None, "careers:fit:23-1011.00")],
     )  # fmt: skip
     text = composer.generate(request).text
-    assert text.startswith("Lawyers is not among your recommended careers.")
+    assert text.startswith("Your recommended careers don't include Lawyers.")
     assert "61%" in text and "Registered Nurse is your top career match (fit 91%) on these same results [2]." in text
 
 
@@ -527,7 +527,7 @@ def test_a_worry_about_reaching_a_career_not_on_the_list_gives_its_fit_and_hones
         named_items=[_item("Lawyers", "23-1011.00", None, "careers:fit:23-1011.00")],
     )
     text = composer.generate(request).text
-    assert "Lawyers is not among your recommended careers." in text.split("\n")[0]
+    assert "Your recommended careers don't include Lawyers." in text.split("\n")[0]
     assert "- Lawyers would have a fit of 48% for you (interest fit 41%, thinking-skills fit 64%). [5]" in text
     assert "- Enterprising is not among your three strongest interests (your Holland code is SIA). [5, 2]" in text
     assert "not that Lawyers is out of reach" in text
@@ -575,3 +575,17 @@ def test_a_worry_about_reaching_a_listed_career_answers_with_its_rank_fit_and_re
     assert "Openness" not in text and "Realistic" not in text
     _numbers_are_cited_on_their_line(text, sections)
     assert check_answer(text, sections).ok
+
+
+def test_a_named_career_off_the_list_is_said_so_whatever_the_titles_number() -> None:
+    """A plain careers question naming a catalog career that is not on the list: the lead says so in
+    words that read right for a plural O*NET title ("Lawyers") as for a singular one."""
+    sections = _sections(
+        ["careers:overview", NURSE, SCIENTIST],
+        [("catalog_job", "job:23-1011.00", "Lawyers", "Represent clients in litigation and advise them.")],
+    )
+    request = AnswerRequest(question="what about lawyers for me?", intent="careers", sections=sections)
+    text = composer.generate(request).text
+    assert text.startswith("Your recommended careers don't include Lawyers; your strongest matches are "), text
+    assert "Lawyers is" not in text and "Represent clients in litigation" in text
+    _numbers_are_cited_on_their_line(text, sections)

@@ -59,7 +59,7 @@ def test_why_was_lawyer_not_recommended(
     result = chat_engine.answer(user_id, "Why wasn't lawyer among my recommended careers?")
     answer = result.answer
     assert result.intent == "careers"
-    assert answer.startswith("Lawyers is not among your recommended careers.")
+    assert answer.startswith("Your recommended careers don't include Lawyers.")
     cited = _cited(result)
     assert "careers:overview" in cited and "careers:fit:23-1011.00" in cited
     # The fit figures are the ranking rule's, computed from the person's stored scores.
@@ -120,6 +120,6 @@ def test_a_worry_about_reaching_a_career_gets_its_fit_even_when_named_in_part(
     result = chat_engine.answer(rag_world["engineer"], "is medical scientist out of reach for me")
     cited = _cited(result)
     assert {"careers:fit:19-1042.00", "careers:overview", "interests:holland_code"} <= set(cited)
-    assert "Medical Scientist is not among your recommended careers" in result.answer
+    assert "Your recommended careers don't include Medical Scientist" in result.answer
     assert "not among your three strongest interests" in result.answer
     assert "not that Medical Scientist is out of reach" in result.answer

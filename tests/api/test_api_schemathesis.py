@@ -25,6 +25,9 @@ from aptichat_api import metrics
 
 # APTICHAT_FUZZ_EXAMPLES raises it for a longer hunt on demand (the suite keeps 15 per operation and mode).
 MAX_EXAMPLES = int(os.environ.get("APTICHAT_FUZZ_EXAMPLES", "15"))
+# The suite's walk is the same on every run (a CI verdict must not depend on a random draw: two new finds
+# each failed a clean-clone CI once); a hunt on demand (APTICHAT_FUZZ_EXAMPLES set) draws afresh every time.
+DERANDOMIZE = "APTICHAT_FUZZ_EXAMPLES" not in os.environ
 
 
 def _operations(api: Api) -> list[Any]:
@@ -46,7 +49,13 @@ def _not_applicable(case: schemathesis.Case) -> list[Any]:
 
 def _check_operation(operation: Any, headers: dict[str, str], mode: schemathesis.GenerationMode) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=DERANDOMIZE,
+    )
     def check(case: schemathesis.Case) -> None:
         response = case.call(headers=headers, timeout=60)
         assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])

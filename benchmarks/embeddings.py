@@ -86,7 +86,7 @@ def real_sections(users: int, prefix: str) -> list[str]:
 def local_backends(threads: int | None) -> dict[str, Any]:
     from aptichat.embeddings.local import LocalEmbedder
 
-    out = {}
+    out: dict[str, Any] = {}
     for backend in BACKENDS:
         embedder = LocalEmbedder(backend=backend, threads=threads)  # type: ignore[arg-type]
         started = time.perf_counter()

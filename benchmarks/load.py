@@ -365,7 +365,7 @@ def completions(args: argparse.Namespace) -> bool:
     definitions = defs()
     resources = {"legacy": LegacyDatabase(), "app_db": AppDatabase(), "etl_batching": EtlBatching()}
     transformer = DocumentTransformer()
-    launched: set[str] = set()
+    launched: set[str | None] = set()
     cursor, ticks, runs, last_written = None, 0, 0, committed
     while True:
         with build_sensor_context(
@@ -375,8 +375,8 @@ def completions(args: argparse.Namespace) -> bool:
         if not isinstance(result, SensorResult):
             break
         ticks += 1
-        for request in result.dynamic_partitions_requests or []:
-            instance.add_dynamic_partitions("users", list(request.partition_keys or []))
+        for added in result.dynamic_partitions_requests or []:
+            instance.add_dynamic_partitions("users", list(added.partition_keys or []))
         keys_in_order = instance.get_dynamic_partitions("users")
         for request in result.run_requests or []:
             if request.run_key in launched:
@@ -387,7 +387,7 @@ def completions(args: argparse.Namespace) -> bool:
             else:
                 start = keys_in_order.index(request.tags["dagster/asset_partition_range_start"])
                 end = keys_in_order.index(request.tags["dagster/asset_partition_range_end"])
-                keys = keys_in_order[start : end + 1]
+                keys = list(keys_in_order[start : end + 1])
             run_id = f"soak-run-{runs}"
             runs += 1
             # partition keys are pseudonyms: the assets map them to people in one query, as here

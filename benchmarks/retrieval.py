@@ -28,6 +28,7 @@ HNSW levels are random, so recall varies by build).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -370,7 +371,7 @@ def build_catalog(app: Engine, legacy_url: str, embedder: Any) -> dict[str, int]
             _catalog_rows(rows, field_name),
             embedder.embed_documents,
             model,
-            lambda r, k=kind: _describe(k, r),
+            functools.partial(_describe, kind),
         )
         sizes[kind] = report.total
         print(f"  {kind}: {report.total} rows, {report.embedded} embedded in {time.perf_counter() - started:.1f} s")

@@ -45,7 +45,8 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,8 @@ class Person:
     field: str
     split: str
     education: str | None = None
-    majors: list[str] = field(default_factory=list)  # recommended CIP codes, best first
-    careers: list[str] = field(default_factory=list)  # recommended O*NET-SOC codes, best first
+    majors: list[str] = dataclass_field(default_factory=list)  # recommended CIP codes, best first
+    careers: list[str] = dataclass_field(default_factory=list)  # recommended O*NET-SOC codes, best first
     related: int = 0  # "related" titles attached to the recommended majors
     skill_terms: int = 0  # listed entries whose similarity has a skill term (0 when no skills measured)
 
@@ -224,7 +225,7 @@ class Figures:
     lift: dict[int, float]
     ci: dict[int, tuple[float, float]]
     per_field: dict[str, dict[str, float]]
-    permuted: dict[int, float] = field(default_factory=dict)  # the baseline by random permutations
+    permuted: dict[int, float] = dataclass_field(default_factory=dict)  # the baseline by random permutations
 
 
 def permuted_baseline(h: np.ndarray, own: np.ndarray, rounds: int, rng: np.random.Generator) -> float:

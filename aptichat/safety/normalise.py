@@ -48,6 +48,9 @@ _VARIANTS: dict[str, str] = {
     "sucide": "suicide",
     "suicid": "suicide",
     "sewerslide": "suicide",
+    "kil": "kill",
+    "slef": "self",
+    "exsist": "exist",
     "ded": "dead",
     "u": "you",
     "ur": "your",
@@ -57,6 +60,30 @@ _VARIANTS: dict[str, str] = {
 # Words people spell out letter by letter ("k m s", "f u c k"); other single-letter runs
 # ("u r a loser") stay as they are.
 _SPELLED_OUT = frozenset({"kms", "kys", "fuck", "fck", "stfu", "die", "kill", "dead", "suicide", "help", "sos"})
+
+
+# Words a longer spelled-out run may be cut into ("i w a n t  t o  d i e" -> "i want to die"); the cut
+# is kept only when it holds a key word (a spelled-out one, "myself", "alive", "end"), so "u r a loser"
+# stays as written.
+_RUN_WORDS = frozenset(
+    {
+        *_SPELLED_OUT, "i", "im", "a", "me", "my", "myself", "want", "wanna", "to", "be", "end", "it", "going",
+        "gonna", "just", "hate", "life", "alive", "not", "dont", "cant", "anymore", "so", "go", "need", "am",
+    }
+)  # fmt: skip
+
+
+def _cut_run(letters: str) -> list[str] | None:
+    """`letters` cut into the fewest `_RUN_WORDS`, or None when it cannot be cut or holds no key word."""
+    best: list[list[str] | None] = [[]] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - 8), end):
+            head = best[start]
+            fewer = best[end] is None or len(head or []) + 1 < len(best[end] or [])
+            if head is not None and letters[start:end] in _RUN_WORDS and fewer:
+                best[end] = [*head, letters[start:end]]
+    words = best[-1]
+    return words if words and any(w in _SPELLED_OUT or w in ("myself", "alive", "end") for w in words) else None
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
@@ -135,11 +162,16 @@ def normalise(message: str) -> str:
             continue
         if len(run) >= 3 and "".join(run) in _SPELLED_OUT:
             joined.append("".join(run))
+        elif len(run) >= 5 and (words := _cut_run("".join(run))):
+            joined.extend(words)
         else:
             joined.extend(run)
         run = []
         if token:
-            joined.append(token)
+            # "killmyself", "endmylife": words typed without spaces, cut only into key phrases.
+            cut = _cut_run(token) if len(token) >= 6 and token not in _KEY_SET else None
+            joined.extend(cut or [token])
     text = " ".join(_correct(t) for t in joined)
-    # "my self", "kill my self": one word in every rule.
-    return re.sub(r"\bmy self\b", "myself", text)
+    # "my self", "kill my self", "un alive": one word in every rule.
+    text = re.sub(r"\bmy self\b", "myself", text)
+    return re.sub(r"\bun alive\b", "unalive", text)

@@ -1074,6 +1074,16 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         r"|\bdoe mezelf pijn\b",
     ),
     (
+        # Slang and short forms (session 25): "sh" for self-harm with a relapse or clean-streak word,
+        # "od" as a verb ("took an od", "gonna od"), hating being alive.
+        "self_harm_slang",
+        "self",
+        r"\b(?:clean|free) (?:from|of) sh\b|\bsh (?:clean|free|relapse|urges?|scars?|again|streak|marks|cuts)\b"
+        r"|\b(?:did|doing|relapsed on|relapse on|urge to|urges to|started|stopped|quit) sh\b|\bi sh\b"
+        r"|\b(?:took|taken|take|taking|gonna|going to|want to|wanna|about to) (?:an? )?od\b(?! on\b)"
+        r"|\bhate (?:being alive|existing|that i exist|that im alive)\b(?! (?:in|at|here|around|with)\b)",
+    ),
+    (
         "means_watched",
         "self",
         _both(

@@ -42,8 +42,9 @@ DEV_CORPORA = (
     "corpus_dev7.tsv",
     "corpus_dev8.tsv",
 )
-# corpus_dev9.tsv (session 24) is a leave-one-corpus-out fold for the learned layer only (test_learned.py):
-# the first corpus with non-Latin scripts, written to measure the model; the rules are not tuned to it.
+# corpus_dev9.tsv (session 24) and corpus_dev10.tsv (session 25) are leave-one-corpus-out folds for the learned
+# layer only (test_learned.py): dev9 the first corpus with non-Latin scripts, dev10 new voices; written to
+# measure the model; the rules are not tuned to them.
 
 
 def load_corpus(name: str) -> list[tuple[str, str]]:
@@ -162,10 +163,39 @@ def test_every_dev_abuse_message_gets_a_boundary(message: str) -> None:
         "je veux mourir",
         "ich will nicht mehr leben",
         "quero morrer",
+        # session 25: letters spaced out with wider gaps between words, words typed without spaces,
+        # short forms and slang
+        "i w a n t   t o   d i e",
+        "i w a n t t o e n d i t",
+        "killmyself",
+        "endmylife tonight",
+        "i want to kil myself",
+        "kill my slef",
+        "un alive myself",
+        "did sh again last night",
+        "47 days clean from sh, gone",
+        "i took an od",
+        "i hate being alive",
     ],
 )
 def test_spelling_variants_fold_onto_the_same_rule(message: str) -> None:
     assert assess(message).category is SafetyCategory.DISTRESS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "u r a loser",
+        "g o o d  n i g h t",
+        "i kill it at school",
+        "i hate existing in this town",
+        "handsome",
+        "medieval",
+    ],
+)
+def test_spelling_folds_leave_ordinary_words_alone(message: str) -> None:
+    """The spaced-out and glued-word cuts only make key phrases; other runs and words stay as typed."""
+    assert assess(message).category is not SafetyCategory.DISTRESS
 
 
 def test_distress_wins_over_abuse() -> None:

@@ -57,6 +57,13 @@ _ABUSE_VERB = (
     r"raped|threatens|threatened|locks|lock|locked|locking|starves|starve|starved|whips|whipped|bruises|"
     r"bully|bullies|bullying|bullied|attacks|attacked|harasses|harassed)"
 )
+# "my brother always beats me at fifa": beating someone at a game or sport is winning (session 25; only after
+# beat/beats/beating, so "touches me at football" is still read).
+_BEATS_AT_A_GAME = (
+    r"(?!(?:(?<=beat me)|(?<=beats me)|(?<=beating me)) (?:at|in) (?:every |each |a |the |all )?(?:game|games|fifa|"
+    r"chess|cards|race|races|match|matches|tennis|basketball|football|soccer|ping pong|table tennis|badminton|"
+    r"video games|mario kart|fortnite|minecraft|uno|monopoly|scrabble|arm wrestling|everything)\b)"
+)
 _INSULT = (
     r"(?:stupid|idiot|idiotic|dumb|dumbass|moron|moronic|useless|trash|garbage|junk|pathetic|worthless|"
     r"loser|retard|retarded|suck|sucks|bitch|bastard|asshole|dick|clown|crap|shit|shitty|fucking useless|"
@@ -252,7 +259,8 @@ _SIGNALS: tuple[tuple[str, SignalKind, str], ...] = (
     (
         "hurt_by_someone",
         "harmed",
-        rf"\b{_PERSON}\b(?: \w+){{0,3}}? {_ABUSE_VERB} me\b(?! with (?:a |the )?(?:pillow|ball|snowball|water|joke|"
+        rf"\b{_PERSON}\b(?: \w+){{0,3}}? {_ABUSE_VERB} me\b{_BEATS_AT_A_GAME}(?! with (?:a |the )?(?:pillow|ball|"
+        r"snowball|water|joke|"
         r"question|nerf|toy)\b)|\b(?:dont|do not|never|"
         r"wont|doesnt|dont ever) (?:feed|let me eat)\b",
     ),
@@ -640,7 +648,8 @@ _GENERAL: tuple[tuple[str, SignalKind, str], ...] = (
         "hurt_by_act",
         "harmed",
         rf"\b{_ABUSER}\b(?: \w+){{0,3}}? {_ABUSE_ACT} (?:me|my (?:head|face|arm|arms|hair|neck|body))\b"
-        r"(?! with (?:a |the )?(?:pillow|ball|snowball|water|joke|question|nerf|toy)\b)"
+        + _BEATS_AT_A_GAME
+        + r"(?! with (?:a |the )?(?:pillow|ball|snowball|water|joke|question|nerf|toy)\b)"
         r"(?! (?:in|at) (?:a |the )?(?:game|match|fortnite|minecraft|roblox|valorant|pe|football|rugby|soccer)\b)"
         rf"|\b{_ABUSER}\b(?: \w+){{0,3}}? (?:comes|coming|came|gets|getting|got|sneaks|"
         r"sneaking|snuck|climbs|climbing|climbed|walks|walking) (?:into|in) (?:my|the) (?:room|bed|bedroom|shower|"

@@ -44,7 +44,7 @@ DEV_CORPORA = (
 )
 # corpus_dev9.tsv (session 24) and corpus_dev10.tsv (session 25) are leave-one-corpus-out folds for the learned
 # layer only (test_learned.py): dev9 the first corpus with non-Latin scripts, dev10 new voices; written to
-# measure the model; the rules are not tuned to them.
+# measure the model; the rules are not required to catch them. scratch_dev11.tsv is a record, not a fold.
 
 
 def load_corpus(name: str) -> list[tuple[str, str]]:
@@ -426,3 +426,11 @@ def test_no_corpus_message_is_copied_into_an_exemplar_bank() -> None:
     banks = {normalise(e) for e in DISTRESS + SAFE}
     for _, message in DEV:
         assert normalise(message) not in banks, message
+
+
+def test_beating_someone_at_a_game_is_winning() -> None:
+    """Session 25: "beats me at fifa" was read as being beaten; at home, in a room or another verb still is."""
+    assert assess("my older brother always beats me at chess lol").category is SafetyCategory.NONE
+    assert assess("my sister beats me in every race").category is SafetyCategory.NONE
+    for message in ("my dad beats me at home", "he beats me in my room", "my coach touches me at football"):
+        assert assess(message).category is SafetyCategory.DISTRESS, message

@@ -1,5 +1,5 @@
-"""The blind held-out safety measures: corpus_blind_v2.tsv, corpus_blind_v3.tsv and corpus_blind_v4.tsv were
-written without sight of the rules, the exemplar banks, the learned layer or the dev corpora (README_v2..v4.md)
+"""The blind held-out safety measures: corpus_blind_v2.tsv to corpus_blind_v5.tsv were written without sight
+of the rules, the exemplar banks, the learned layer or the dev corpora (README_v2..v5.md)
 and are only measured, never tuned on.
 
 Aggregate figures only: the tests print and assert rates, never a message or a per-message result
@@ -30,7 +30,10 @@ HERE = Path(__file__).parent
 # 110/117, 8/102, 27/32. v4 (written at the start of session 24, README_v4.md) measured once at 14:49 UTC after
 # that session's dev work (training_s24 and training_none_selfdoubt, retrained layer): rules 76/121, 4/111, 16/30;
 # rules+embedder 111/121, 17/111 (over-trigger 0.153: a regression the dev LOCO estimate, ~0.03, did not show),
-# 25/30. The same run: v2 91/97, 2/85, 22/24; v3 112/117, 6/102, 27/32. Floors one message under the latest.
+# 25/30. The same run: v2 91/97, 2/85, 22/24; v3 112/117, 6/102, 27/32. v5 (written at 17:00-17:25 UTC in
+# session 25, README_v5.md) measured twice, aggregate counts only: with session 24's layer (rules 71/125, 2/121,
+# 14/30; rules+embedder 110/125, 6/121, 23/30) and after session 25's dev work (rules 71/125, 2/121, 14/30;
+# rules+embedder 114/125, 4/121, 24/30). Floors one message under the latest.
 FLOORS = {
     ("corpus_blind_v2.tsv", "rules"): {"distress_recall": 66 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
     ("corpus_blind_v2.tsv", "rules+embedder"): {
@@ -58,11 +61,22 @@ FLOORS = {
         "max_over_trigger": 18 / 111,
         "abuse_recall": 24 / 30,
     },
+    ("corpus_blind_v5.tsv", "rules"): {
+        "distress_recall": 70 / 125,
+        "max_over_trigger": 3 / 121,
+        "abuse_recall": 13 / 30,
+    },
+    ("corpus_blind_v5.tsv", "rules+embedder"): {
+        "distress_recall": 113 / 125,
+        "max_over_trigger": 5 / 121,
+        "abuse_recall": 23 / 30,
+    },
 }
 COUNTS = {
     "corpus_blind_v2.tsv": {"distress": 97, "none": 85, "abuse": 24},
     "corpus_blind_v3.tsv": {"distress": 117, "none": 102, "abuse": 32},
     "corpus_blind_v4.tsv": {"distress": 121, "none": 111, "abuse": 30},
+    "corpus_blind_v5.tsv": {"distress": 125, "none": 121, "abuse": 30},
 }
 
 

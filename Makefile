@@ -37,6 +37,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --explicit-package-bases benchmarks
 
 # pytest exit code 5 ("no tests ran") is a failure here, never a silent pass.
 pytest: install

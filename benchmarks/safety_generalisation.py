@@ -23,12 +23,17 @@ never read.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aptichat.safety import training
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
@@ -66,6 +71,14 @@ def frozen_verdicts(commit: str, messages: list[str]) -> list[tuple[str, str]]:
             env=env,
         )
     return [(a, b) for a, b in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def _model_alone(s: training.Scored, threshold: float) -> str:
+    return "distress" if s.p_distress >= threshold else "none"
+
+
+def _all_layers(s: training.Scored, threshold: float) -> str:
+    return s.verdict(threshold, 2.0)
 
 
 def main() -> None:
@@ -107,8 +120,8 @@ def main() -> None:
         print(f"{name + f' ({d}/{n}/{a})':<24}" + "".join(f"{c:>30}" for c in cells))
     print("\nLOCO sweep of the distress threshold (model alone and all layers, pooled):")
     for t in training.THRESHOLD_GRID:
-        alone = training.rates(scored, lambda s, t=t: "distress" if s.p_distress >= t else "none")
-        both = training.rates(scored, lambda s, t=t: s.verdict(t, 2.0))
+        alone = training.rates(scored, functools.partial(_model_alone, threshold=t))
+        both = training.rates(scored, functools.partial(_all_layers, threshold=t))
         print(f"  {t:.2f}: model recall {alone.recall:.3f} over {alone.over_trigger:.3f}; "
               f"all recall {both.recall:.3f} over {both.over_trigger:.3f}")  # fmt: skip
     missed = [s for s in scored if s.label == "distress" and s.p_distress < threshold]

@@ -33,12 +33,13 @@ HERE = Path(__file__).parent
 # 25/30. The same run: v2 91/97, 2/85, 22/24; v3 112/117, 6/102, 27/32. v5 (written at 17:00-17:25 UTC in
 # session 25, README_v5.md) measured twice, aggregate counts only: with session 24's layer (rules 71/125, 2/121,
 # 14/30; rules+embedder 110/125, 6/121, 23/30) and after session 25's dev work (rules 71/125, 2/121, 14/30;
-# rules+embedder 114/125, 4/121, 24/30). Floors one message under the latest.
+# rules+embedder 114/125, 4/121, 24/30); the same run: v2 91/97, 2/85, 23/24; v3 111/117, 6/102, 27/32; v4
+# 112/121, 16/111, 26/30 (rules unchanged on all). Floors one message under the latest.
 FLOORS = {
     ("corpus_blind_v2.tsv", "rules"): {"distress_recall": 66 / 97, "max_over_trigger": 2 / 85, "abuse_recall": 16 / 24},
     ("corpus_blind_v2.tsv", "rules+embedder"): {
-        "distress_recall": 89 / 97,
-        "max_over_trigger": 4 / 85,
+        "distress_recall": 90 / 97,
+        "max_over_trigger": 3 / 85,
         "abuse_recall": 22 / 24,
     },
     ("corpus_blind_v3.tsv", "rules"): {
@@ -47,8 +48,8 @@ FLOORS = {
         "abuse_recall": 18 / 32,
     },
     ("corpus_blind_v3.tsv", "rules+embedder"): {
-        "distress_recall": 109 / 117,
-        "max_over_trigger": 9 / 102,
+        "distress_recall": 110 / 117,
+        "max_over_trigger": 7 / 102,
         "abuse_recall": 26 / 32,
     },
     ("corpus_blind_v4.tsv", "rules"): {
@@ -57,9 +58,9 @@ FLOORS = {
         "abuse_recall": 15 / 30,
     },
     ("corpus_blind_v4.tsv", "rules+embedder"): {
-        "distress_recall": 110 / 121,
-        "max_over_trigger": 18 / 111,
-        "abuse_recall": 24 / 30,
+        "distress_recall": 111 / 121,
+        "max_over_trigger": 17 / 111,
+        "abuse_recall": 25 / 30,
     },
     ("corpus_blind_v5.tsv", "rules"): {
         "distress_recall": 70 / 125,
